@@ -1,0 +1,2 @@
+// Placeholder until the dispatcher lands.
+int main() { return 0; }

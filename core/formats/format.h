@@ -1,0 +1,83 @@
+#pragma once
+// The format registry: one row per low-precision number format (STYLE.md §4).
+// Every consumer — the CLI's -c, the GUI checklist, JSON configs, size maths and
+// the mixed-tile algorithms — reads this table; nothing switches on format names.
+//
+// A format is applied as quantize-then-dequantize ("qdq") to a 2-D row-major view
+// [rows, cols] of a tensor, cols = the last (K) axis (FORMATS.md §0, §3.1):
+// rank 0 -> [1,1], rank 1 [N] -> [1,N], rank >= 2 -> [prod(leading), last].
+// Kernels take whole rows and are single-threaded; callers split a tensor into row
+// chunks whose boundaries are multiples of Format::rowAlign and parallelise.
+// Plain C++20: no Qt here.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qs {
+
+// MX shared-scale rule (FORMATS.md §6.2).
+enum class MxScaleRule : uint8_t { Floor, Rceil, Even, Ceil };
+// Element rounding for MX/NVFP4 elements (FORMATS.md §6.3).
+enum class ElemRounding : uint8_t { Rne, Away };
+// NVFP4 lower clamp of the E4M3 block scale (FORMATS.md §7.2 step 3).
+enum class NvScaleClamp : uint8_t { None, ModelOpt, TorchAo };
+// Plain FP8 weight formats (FORMATS.md §8).
+enum class Fp8Scaling : uint8_t { Cast, PerTensor, Block128 };
+
+struct FormatOptions {
+    MxScaleRule mxScale = MxScaleRule::Floor;   // OCP default
+    ElemRounding elemRounding = ElemRounding::Rne;
+    NvScaleClamp nvClamp = NvScaleClamp::None;  // TE/vLLM
+    bool nv2dBlocks = false;                    // TE 16x16 weight blocks instead of 1x16
+    bool bf16CanonicalNan = false;              // [HW] every NaN -> 0x7FC0 (reference keeps bit trick)
+    bool bfpOptimizeExponent = false;           // [HW] tt-metal optimize_bfp (E-1 search), bfp8/bfp4
+    bool fp8Saturate = true;                    // satfinite (default) vs non-saturating
+    Fp8Scaling fp8Scaling = Fp8Scaling::Cast;
+
+    bool operator==(const FormatOptions&) const = default;
+};
+
+// Per-tensor facts some formats need, computed by the caller in a pre-pass over the
+// whole tensor (not per chunk): NVFP4's second-level scale and FP8 per-tensor scaling.
+struct QuantContext {
+    float absMax = 0.0f;  // max |x| over the finite elements of the whole tensor
+};
+
+// in and out point at rows*cols contiguous floats (row-major); out may equal in.
+using QdqFn = void (*)(const float* in, float* out, int64_t rows, int64_t cols,
+                       const QuantContext& ctx, const FormatOptions& opt);
+
+struct Format {
+    std::string_view name;         // registry key, lower case: "bfp8"
+    std::string_view label;        // display label as the original printed it: "BFP8"
+    std::string_view description;  // one line for --help and the GUI tooltip
+    double bitsPerElement;         // logical storage incl. shared scales: bfp8 8.5, mxfp4 4.25
+    double bytesPerTensor;         // fixed extra bytes per tensor (nvfp4: 4 for the FP32 scale)
+    int blockK;                    // elements sharing a scale along K (1 = none/per element)
+    int rowAlign;                  // chunk row boundaries must be multiples of this (1 usually)
+    bool needsAbsMax;              // reads QuantContext::absMax
+    bool tileFormat;               // may be assigned to a 32x32 tile by mixed-tile algorithms
+    bool original;                 // one of the seven formats of the original tool (-c all)
+    QdqFn reference;               // scalar reference written from FORMATS.md
+    QdqFn fast;                    // fast path; bit-identical to reference (tested)
+
+    double bytesPerElement() const { return bitsPerElement / 8.0; }
+};
+
+// All formats, in display order (bf16, bfp8, bfp4, bfp2, fp0, mxfp4, nvfp4, then the rest).
+std::span<const Format> formats();
+// Case-insensitive lookup; nullptr when unknown.
+const Format* findFormat(std::string_view name);
+// "bf16, bfp8, ..." for error messages.
+std::string formatNameList();
+// The seven formats of the original tool in its order: mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0.
+std::vector<const Format*> originalFormats();
+
+// Applies f to the 2-D view in chunks with OpenMP (fixed chunking; results do not
+// depend on the thread count). Convenience for tests, plots and export.
+void quantizeDequantize(const Format& f, const float* in, float* out, int64_t rows, int64_t cols,
+                        const FormatOptions& opt = {});
+
+} // namespace qs

@@ -1,0 +1,110 @@
+#pragma once
+// Model: the tensors of a safetensors checkpoint (a local folder with or without
+// model.safetensors.index.json, a single .safetensors file, or a Hub repo), read
+// through a FileProvider. Opening validates every header (HF_HUB.md §12, issue #2):
+// header length within the file and <= 100 MB, UTF-8 JSON object, offsets inside the
+// data section and non-overlapping, byte length = elements x dtype size, index entries
+// pointing at files inside the model (no "..", absolute paths or URLs). Every
+// violation is an Error naming the file (and tensor/field) and what was expected.
+//
+// The index is authoritative: with model.safetensors.index.json only names in its
+// weight_map exist. A tensor W with a sibling W_scale_inv is an FP8 checkpoint tensor:
+// its fp32 view is dequantized with the block size from config.json
+// quantization_config.weight_block_size (default 128x128), FORMATS.md §9.
+#include "common/progress.h"
+#include "common/result.h"
+#include "io/dtype.h"
+#include "io/file_provider.h"
+
+#include <QJsonObject>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct TensorInfo {
+    std::string name;
+    std::string dtypeName;          // as written in the header ("BF16")
+    DType dtype = DType::Unknown;
+    std::vector<int64_t> shape;
+    QString file;                   // repo-relative shard path
+    uint64_t dataOffset = 0;        // absolute offset of the first byte in the file
+    uint64_t byteLength = 0;
+    std::string scaleInvName;       // non-empty: the FP8 scale sibling (W_scale_inv)
+    bool listedInIndex = true;
+
+    int64_t numel() const;
+    // The 2-D view every format uses: [prod(leading), last]; rank 0 -> [1,1], rank 1 [N] -> [1,N].
+    int64_t rows() const;
+    int64_t cols() const;
+    std::string shapeString() const;  // "(180, 136)"
+};
+
+class TensorReader;
+
+class Model {
+public:
+    // Opens a model: reads the index (or every shard header), validates, and sorts
+    // tensor names naturally ("layers.2" before "layers.10").
+    static Result<std::shared_ptr<Model>> open(std::shared_ptr<FileProvider> provider,
+                                               Progress* progress = nullptr);
+
+    FileProvider& provider() const { return *m_provider; }
+    std::shared_ptr<FileProvider> providerPtr() const { return m_provider; }
+    // Every tensor the model has (index order is irrelevant: natural sort by name).
+    const std::vector<TensorInfo>& tensors() const { return m_tensors; }
+    std::vector<std::string> tensorNames() const;
+    const TensorInfo* find(const std::string& name) const;
+    const QJsonObject& config() const { return m_config; }  // config.json, empty if none
+    std::array<int64_t, 2> fp8BlockSize() const { return m_fp8Block; }
+    bool hasIndex() const { return m_hasIndex; }
+    // Stored bytes of all tensors and of one tensor including its scale sibling.
+    uint64_t storedBytes() const;
+
+    // A reader of the tensor's fp32 view (dequantized when it has a _scale_inv
+    // sibling; a name ending in "_fp32" selects that view explicitly). Fetches the
+    // bytes (remote) but decodes nothing until rows are read.
+    Result<std::shared_ptr<TensorReader>> reader(const std::string& name,
+                                                 Progress* progress = nullptr) const;
+
+    // Internal, used by open(); public for tests of the validators.
+    Model(std::shared_ptr<FileProvider> provider, std::vector<TensorInfo> tensors, QJsonObject config,
+          std::array<int64_t, 2> fp8Block, bool hasIndex);
+
+private:
+    std::shared_ptr<FileProvider> m_provider;
+    std::vector<TensorInfo> m_tensors;
+    QJsonObject m_config;
+    std::array<int64_t, 2> m_fp8Block{128, 128};
+    bool m_hasIndex = false;
+};
+
+// Decodes rows of a tensor's fp32 view, chunk by chunk, from the mapped bytes. Thread
+// safe: several threads may read disjoint (or the same) row ranges at once.
+class TensorReader {
+public:
+    virtual ~TensorReader() = default;
+    const TensorInfo& info() const { return m_info; }
+    const std::vector<int64_t>& shape() const { return m_info.shape; }
+    int64_t rows() const { return m_info.rows(); }
+    int64_t cols() const { return m_info.cols(); }
+    int64_t numel() const { return m_info.numel(); }
+    // Writes rows [r0, r1) of the 2-D fp32 view to out ((r1 - r0) * cols floats).
+    virtual void readRows(int64_t r0, int64_t r1, float* out) const = 0;
+    // Zero-copy access when the stored data already is aligned little-endian F32 and no
+    // dequantization applies; nullptr otherwise.
+    virtual const float* directRows() const { return nullptr; }
+    // The whole fp32 view as one vector (for plots, transpose, export).
+    std::vector<float> readAll() const;
+
+protected:
+    explicit TensorReader(TensorInfo info) : m_info(std::move(info)) {}
+    TensorInfo m_info;
+};
+
+} // namespace qs

@@ -1,0 +1,75 @@
+#pragma once
+// Error metrics between an fp32 view x and its reconstruction y (WQ.md §4), and the
+// summary statistics of a tensor.
+//
+// One mechanism for every caller: ErrorSums holds shifted raw sums in double
+// (u = x - shift, d = x - y): n, Σu, Σu², Σd, Σd², Σu·d, Σ|d|, max|d|. Sums are
+// additive, so streaming code keeps one ErrorSums per fixed chunk and merges them in a
+// fixed order (results never depend on the thread count), and the mixed-tile
+// algorithms keep one per tile and format and add/subtract them to update a tensor's
+// metrics incrementally. The shift (a value near the data, e.g. the tensor's first
+// finite element or its mean) keeps a large mean from cancelling a small variance.
+// Pairs where x or y is NaN/Inf are not accumulated; they are counted instead.
+// Plain C++20: no Qt here.
+#include <cstdint>
+#include <limits>
+
+namespace qs {
+
+struct ErrorSums {
+    double shift = 0;      // subtracted from x (and y) before squaring; equal for merged sums
+    int64_t n = 0;         // finite pairs accumulated
+    double su = 0, suu = 0;        // Σu, Σu²   (u = x - shift)
+    double sd = 0, sdd = 0;        // Σd, Σd²   (d = x - y)
+    double sud = 0;                // Σu·d
+    double sabs = 0;               // Σ|d|
+    double maxAbs = 0;             // max |d|
+    // Exact extremes, so "zero variance" is decided exactly (not from rounded sums).
+    float minX = std::numeric_limits<float>::infinity(), maxX = -std::numeric_limits<float>::infinity();
+    float minY = std::numeric_limits<float>::infinity(), maxY = -std::numeric_limits<float>::infinity();
+    bool extremesKnown = true;     // false after subtract(): fall back to the sums
+    int64_t nonFiniteX = 0;        // pairs skipped because x was NaN/Inf
+    int64_t nonFiniteY = 0;        // pairs skipped because x was finite but y was NaN/Inf
+
+    explicit ErrorSums(double shiftValue = 0) : shift(shiftValue) {}
+
+    void add(float x, float y) { addRange(&x, &y, 1); }
+    // Hot path: accumulates a contiguous run in a fixed order.
+    void addRange(const float* x, const float* y, int64_t count);
+    void merge(const ErrorSums& other);     // other.shift must equal shift
+    void subtract(const ErrorSums& other);  // inverse of merge for the additive parts
+};
+
+struct Metrics {
+    double pcc = 1.0;    // Pearson correlation; empty -> 1; zero variance -> 1 if x == y else 0
+    double mae = 0.0;    // mean |x - y|
+    double atol = 0.0;   // max |x - y|
+    double rmse = 0.0;   // sqrt(mean (x - y)^2)
+    double sqnrDb = 0.0; // 10 log10(Σx² / Σ(x-y)²); +inf when the reconstruction is exact
+    int64_t count = 0;   // finite pairs the metrics cover
+    int64_t nonFiniteX = 0;
+    int64_t nonFiniteY = 0;
+};
+
+Metrics finish(const ErrorSums& s);
+
+// One-shot helper: metrics of two equal-length arrays (single thread, shift = x[0]).
+Metrics computeMetrics(const float* x, const float* y, int64_t count);
+
+// Summary statistics of a tensor's fp32 view over its finite values.
+struct Stats {
+    int64_t count = 0;  // finite values
+    int64_t nan = 0, posInf = 0, negInf = 0, zeros = 0;
+    double min = 0, max = 0;
+    double sum = 0;     // Σx in double (chunked, fixed order)
+    double sumSq = 0;   // Σx² in double
+    float absMax = 0;   // max |x| over finite values (QuantContext::absMax)
+
+    void addRange(const float* x, int64_t count);
+    void merge(const Stats& other);
+    double mean() const { return count ? sum / double(count) : 0.0; }
+    double stddev() const;  // population standard deviation
+    int64_t nonFinite() const { return nan + posInf + negInf; }
+};
+
+} // namespace qs
