@@ -42,7 +42,7 @@ struct TensorInfo {
     // The 2-D view every format uses: [prod(leading), last]; rank 0 -> [1,1], rank 1 [N] -> [1,N].
     int64_t rows() const;
     int64_t cols() const;
-    std::string shapeString() const;  // "(180, 136)"
+    std::string shapeString() const;  // "(180, 136)"; Python tuple style: "(136,)", "()"
 };
 
 class TensorReader;
@@ -63,18 +63,28 @@ public:
     const QJsonObject& config() const { return m_config; }  // config.json, empty if none
     std::array<int64_t, 2> fp8BlockSize() const { return m_fp8Block; }
     bool hasIndex() const { return m_hasIndex; }
-    // Stored bytes of all tensors and of one tensor including its scale sibling.
+    // Tensors present in a shard but not in the index's weight_map (invisible: not in
+    // tensors(), no reader), listedInIndex = false. Empty without an index.
+    const std::vector<TensorInfo>& unlistedTensors() const { return m_unlisted; }
+    // Distinct shard files the tensors live in (sorted).
+    QStringList shardFiles() const;
+    // Stored bytes of all tensors and of one tensor including its scale sibling (0 if
+    // the name is unknown).
     uint64_t storedBytes() const;
+    uint64_t storedBytes(const std::string& name) const;
 
     // A reader of the tensor's fp32 view (dequantized when it has a _scale_inv
     // sibling; a name ending in "_fp32" selects that view explicitly). Fetches the
-    // bytes (remote) but decodes nothing until rows are read.
+    // bytes (remote) but decodes nothing until rows are read. Errors: unknown name
+    // (exitCode 1); a dtype that cannot be decoded (names tensor, dtype and file) or
+    // unreadable bytes (exitCode 2).
     Result<std::shared_ptr<TensorReader>> reader(const std::string& name,
                                                  Progress* progress = nullptr) const;
 
-    // Internal, used by open(); public for tests of the validators.
+    // Internal, used by open(); public for tests of the validators. tensors must be
+    // validated (bounds, dtype sizes, FP8 scale shapes); they are sorted naturally here.
     Model(std::shared_ptr<FileProvider> provider, std::vector<TensorInfo> tensors, QJsonObject config,
-          std::array<int64_t, 2> fp8Block, bool hasIndex);
+          std::array<int64_t, 2> fp8Block, bool hasIndex, std::vector<TensorInfo> unlisted = {});
 
 private:
     std::shared_ptr<FileProvider> m_provider;
@@ -82,7 +92,13 @@ private:
     QJsonObject m_config;
     std::array<int64_t, 2> m_fp8Block{128, 128};
     bool m_hasIndex = false;
+    std::vector<TensorInfo> m_unlisted;
 };
+
+// The FP8 block size from config.json's quantization_config.weight_block_size: two
+// positive integers, {128, 128} when absent. Errors name config.json and the field.
+Result<std::array<int64_t, 2>> fp8BlockSizeFromConfig(const QJsonObject& config,
+                                                      const QString& file = QStringLiteral("config.json"));
 
 // Decodes rows of a tensor's fp32 view, chunk by chunk, from the mapped bytes. Thread
 // safe: several threads may read disjoint (or the same) row ranges at once.

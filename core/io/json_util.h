@@ -1,0 +1,48 @@
+#pragma once
+// Strict JSON parsing for untrusted model files (safetensors headers, the shard index,
+// config.json): explicit UTF-8 validation, duplicate-key detection, and short value
+// dumps for error messages. Never throws; failures are Errors naming the file.
+#include "common/result.h"
+
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace qs {
+
+// Offset of the first byte that is not part of well-formed UTF-8 (overlong forms,
+// surrogates and code points above U+10FFFF are ill-formed), or -1 if all is valid.
+int64_t firstInvalidUtf8(const uint8_t* data, size_t size);
+
+struct JsonDuplicate {
+    int depth = 0;        // 1 = a key of the top-level object
+    std::string key;      // the repeated key
+    std::string parent;   // key of the enclosing object ("" at depth 1)
+};
+
+struct ParsedJson {
+    nlohmann::json value;
+    bool hasDuplicate = false;
+    JsonDuplicate duplicate;  // the first duplicate key found, if any
+};
+
+// Parses data[0, size) as one JSON document (surrounding whitespace allowed) after
+// checking it is valid UTF-8. what says what the bytes are ("header", "index") for the
+// message: "<file>: <what> is not valid JSON: ...". exitCode of the error is 2.
+Result<ParsedJson> parseJsonStrict(const QString& file, const char* what, const uint8_t* data,
+                                   size_t size);
+
+// A compact dump of v for messages, cut to about maxChars characters.
+std::string jsonShort(const nlohmann::json& v, size_t maxChars = 60);
+// "an object", "a string", "a negative integer" ... for "expected X, got Y" messages.
+std::string jsonKind(const nlohmann::json& v);
+
+// Small helpers shared by the model layer.
+std::string toStd(const QString& s);
+QString toQ(const std::string& s);
+
+} // namespace qs

@@ -1,0 +1,183 @@
+// TensorInfo helpers, the TensorReader implementations and Model::reader.
+#include "io/model.h"
+
+#include "io/json_util.h"
+#include "io/safetensors.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace qs {
+
+int64_t TensorInfo::numel() const
+{
+    int64_t n = 0;
+    return checkedNumel(shape, &n) ? n : 0;
+}
+
+int64_t TensorInfo::rows() const
+{
+    if (shape.size() < 2) return 1;
+    int64_t n = 0;
+    const std::vector<int64_t> lead(shape.begin(), shape.end() - 1);
+    return checkedNumel(lead, &n) ? n : 0;
+}
+
+int64_t TensorInfo::cols() const
+{
+    return shape.empty() ? 1 : shape.back();
+}
+
+std::string TensorInfo::shapeString() const
+{
+    std::string s = "(";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    if (shape.size() == 1) s += ",";
+    return s + ")";
+}
+
+std::vector<float> TensorReader::readAll() const
+{
+    std::vector<float> out(size_t(std::max<int64_t>(0, numel())));
+    if (!out.empty()) readRows(0, rows(), out.data());
+    return out;
+}
+
+namespace {
+
+// Clamps a row range to [0, rows] (a caller bug must not read out of bounds).
+inline bool clampRows(int64_t rows, int64_t& r0, int64_t& r1)
+{
+    assert(0 <= r0 && r0 <= r1 && r1 <= rows);
+    r0 = std::clamp<int64_t>(r0, 0, rows);
+    r1 = std::clamp<int64_t>(r1, r0, rows);
+    return r1 > r0;
+}
+
+// Plain widening of the stored elements (F32/F16/BF16/F8/ints...).
+class PlainReader final : public TensorReader {
+public:
+    PlainReader(TensorInfo info, ByteViewPtr bytes)
+        : TensorReader(std::move(info)), m_bytes(std::move(bytes)), m_elemBytes(dtypeBytes(m_info.dtype))
+    {
+    }
+    void readRows(int64_t r0, int64_t r1, float* out) const override
+    {
+        if (!clampRows(rows(), r0, r1)) return;
+        const int64_t c = cols();
+        if (c == 0) return;
+        decodeToFloat(m_info.dtype, m_bytes->data() + r0 * c * m_elemBytes, (r1 - r0) * c, out);
+    }
+    const float* directRows() const override
+    {
+        const uint8_t* p = m_bytes->data();
+        if (m_info.dtype != DType::F32 || !p || reinterpret_cast<uintptr_t>(p) % alignof(float) != 0)
+            return nullptr;
+        return reinterpret_cast<const float*>(p);
+    }
+
+private:
+    ByteViewPtr m_bytes;
+    int64_t m_elemBytes;
+};
+
+// DeepSeek block dequantization (FORMATS.md §9): out[i][j] = decode(code[i][j]) *
+// scale[i / bm][j / bn], one float32 multiply (RNE); ragged edges use the edge block's
+// scale; NaN codes give NaN. Leading dims beyond two index whole matrices: the scale
+// has the same leading dims and a [ceil(M/bm), ceil(N/bn)] grid per matrix.
+class BlockFp8Reader final : public TensorReader {
+public:
+    BlockFp8Reader(TensorInfo info, ByteViewPtr codes, std::vector<float> scales, std::array<int64_t, 2> block)
+        : TensorReader(std::move(info)), m_codes(std::move(codes)), m_scales(std::move(scales)),
+          m_table(decodeTable8(m_info.dtype)), m_bm(block[0]), m_bn(block[1])
+    {
+        m_m = m_info.shape[m_info.shape.size() - 2];
+        m_sRows = m_m / m_bm + (m_m % m_bm != 0);
+        const int64_t n = cols();
+        m_sCols = n / m_bn + (n % m_bn != 0);
+    }
+    void readRows(int64_t r0, int64_t r1, float* out) const override
+    {
+        if (!clampRows(rows(), r0, r1)) return;
+        const int64_t n = cols();
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t mat = r / m_m, i = r % m_m;
+            const float* srow = m_scales.data() + (mat * m_sRows + i / m_bm) * m_sCols;
+            const uint8_t* code = m_codes->data() + r * n;
+            float* o = out + (r - r0) * n;
+            for (int64_t jb = 0; jb < m_sCols; ++jb) {
+                const float s = srow[jb];
+                const int64_t j0 = jb * m_bn, j1 = std::min(n, j0 + m_bn);
+                for (int64_t j = j0; j < j1; ++j) o[j] = m_table[code[j]] * s;
+            }
+        }
+    }
+
+private:
+    ByteViewPtr m_codes;
+    std::vector<float> m_scales;
+    const float* m_table;
+    int64_t m_bm, m_bn, m_m = 1, m_sRows = 1, m_sCols = 1;
+};
+
+Error undecodable(const TensorInfo& t)
+{
+    return Error::model(toStd(t.file) + ": tensor \"" + t.name + "\": dtype " + t.dtypeName +
+                        " cannot be decoded to float32 (decodable: F64, F32, F16, BF16, F8_E4M3, F8_E5M2, "
+                        "F8_E8M0, I64, I32, I16, I8, U8, BOOL)");
+}
+
+} // namespace
+
+Result<std::shared_ptr<TensorReader>> Model::reader(const std::string& name, Progress* progress) const
+{
+    const TensorInfo* t = find(name);
+    static const std::string kSuffix = "_fp32";
+    if (!t && name.size() > kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
+        t = find(name.substr(0, name.size() - kSuffix.size()));
+    if (!t) return Error::usage("No tensor named \"" + name + "\" in " + toStd(m_provider->describe()));
+    if (!dtypeDecodable(t->dtype)) return undecodable(*t);
+
+    auto bytes = m_provider->read(t->file, t->dataOffset, t->byteLength, progress);
+    if (!bytes) return bytes.error();
+    if ((*bytes)->size() != t->byteLength)
+        return Error::model(toStd(t->file) + ": tensor \"" + t->name + "\": read " + std::to_string((*bytes)->size()) +
+                            " bytes, expected " + std::to_string(t->byteLength));
+    uint64_t need = 0;
+    if (__builtin_mul_overflow(uint64_t(t->numel()), uint64_t(dtypeBytes(t->dtype)), &need) || need != t->byteLength)
+        return Error::model(toStd(t->file) + ": tensor \"" + t->name + "\": " + std::to_string(t->byteLength) +
+                            " stored bytes do not match " + t->dtypeName + " " + shapeList(t->shape));
+    if (t->scaleInvName.empty())
+        return std::shared_ptr<TensorReader>(std::make_shared<PlainReader>(*t, std::move(*bytes)));
+
+    const TensorInfo* s = find(t->scaleInvName);
+    if (!s) return Error::model(toStd(t->file) + ": tensor \"" + t->name + "\": its scale \"" + t->scaleInvName +
+                                "\" is missing");
+    if (!dtypeDecodable(s->dtype)) return undecodable(*s);
+    if (t->shape.size() < 2 || m_fp8Block[0] < 1 || m_fp8Block[1] < 1)
+        return Error::model(toStd(t->file) + ": tensor \"" + t->name + "\": block scales need a tensor of rank >= 2");
+    std::vector<int64_t> want(t->shape.begin(), t->shape.end() - 2);
+    const int64_t m = t->shape[t->shape.size() - 2], n = t->shape.back();
+    want.push_back(m / m_fp8Block[0] + (m % m_fp8Block[0] != 0));
+    want.push_back(n / m_fp8Block[1] + (n % m_fp8Block[1] != 0));
+    if (s->shape != want)
+        return Error::model(toStd(s->file) + ": tensor \"" + s->name + "\" has shape " + shapeList(s->shape) +
+                            " but \"" + t->name + "\" needs a scale of shape " + shapeList(want));
+    auto sbytes = m_provider->read(s->file, s->dataOffset, s->byteLength, progress);
+    if (!sbytes) return sbytes.error();
+    const int64_t sn = s->numel();
+    if (int64_t((*sbytes)->size()) != sn * dtypeBytes(s->dtype))
+        return Error::model(toStd(s->file) + ": tensor \"" + s->name + "\": read " +
+                            std::to_string((*sbytes)->size()) + " bytes, expected " +
+                            std::to_string(sn * dtypeBytes(s->dtype)));
+    std::vector<float> scales(static_cast<size_t>(sn));
+    decodeToFloat(s->dtype, (*sbytes)->data(), sn, scales.data());
+    return std::shared_ptr<TensorReader>(
+        std::make_shared<BlockFp8Reader>(*t, std::move(*bytes), std::move(scales), m_fp8Block));
+}
+
+} // namespace qs
