@@ -13,3 +13,18 @@ int runPlotCommand(const QStringList& args);
 // Hidden option handled here: --screenshot PATH (grab the window once the model is
 // shown, save it as PNG and quit).
 int runGui(int argc, char** argv, const QString& modelArg);
+
+// `quantscope wq MODEL [FILTER...]` (WQ.md §2-3). programName is used in usage text.
+int runWqCommand(const QStringList& args, const QString& programName);
+
+// `quantscope list MODEL [FILTER...]`: one line per tensor and totals.
+int runListCommand(const QStringList& args);
+
+// `quantscope export MODEL [FILTER...] -c FORMAT --out FILE.safetensors [--dtype f32|bf16]`.
+int runExportCommand(const QStringList& args);
+
+// `quantscope reconstruct MODEL TENSOR ASSIGNMENT.npy [--assignment-mapping JSON] [--out FILE]`.
+int runReconstructCommand(const QStringList& args);
+
+// `quantscope sweep MODEL [FILTER...] --metric pcc --thresholds ...`.
+int runSweepCommand(const QStringList& args);

@@ -1,2 +1,134 @@
-// Placeholder until the dispatcher lands.
-int main() { return 0; }
+// quantscope: one binary, a desktop explorer and headless commands.
+// The sub-command (or argv[0] == "wq") is decided here, before any widget exists
+// (STYLE.md §2): headless commands run on the offscreen platform so they work without
+// a display and never open a window.
+#include "cli_support.h"
+#include "commands.h"
+
+#include "formats/format.h"
+
+#include <QApplication>
+#include <QFileInfo>
+#include <QString>
+#include <QStringList>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    std::function<int(const QStringList&)> run;
+};
+
+const std::vector<Command>& commands()
+{
+    static const std::vector<Command> list = {
+        {"wq", "quantization report: PCC/MAE/ATOL per tensor and format, results folder",
+         [](const QStringList& a) { return runWqCommand(a, "quantscope wq"); }},
+        {"list", "list a model's tensors: dtype, shape, elements, stored bytes, file", runListCommand},
+        {"export", "write a fake-quantized checkpoint (quantize-dequantize in one format)", runExportCommand},
+        {"plot", "headless plots: `plot synth` (amax staircase) and `plot weights MODEL`", runPlotCommand},
+        {"reconstruct", "re-apply a saved mixed-tile assignment to a tensor", runReconstructCommand},
+        {"sweep", "mixed-tile size versus accuracy over several thresholds", runSweepCommand},
+    };
+    return list;
+}
+
+void printHelp()
+{
+    std::string text =
+        "QuantScope " QS_VERSION " - what low-precision number formats do to a model's weights.\n\n"
+        "Usage:\n"
+        "  quantscope [MODEL]                 open the explorer window (at MODEL if given)\n"
+        "  quantscope <command> [args...]     run a headless command\n"
+        "  wq MODEL [FILTER...]               same as `quantscope wq`\n\n"
+        "Commands:\n";
+    for (const auto& c : commands()) {
+        char line[200];
+        std::snprintf(line, sizeof line, "  %-12s %s\n", c.name, c.summary);
+        text += line;
+    }
+    text += "  help [CMD]   this text, or the help of a command\n\n"
+            "Options: --help, --version. Every command takes --help.\n\n"
+            "Formats (-c):";
+    for (const qs::Format& f : qs::formats()) {
+        text += " ";
+        text += std::string(f.name);
+    }
+    text += "\n  -c all = the original seven (mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0), -c every = all of them.\n\n"
+            "Environment: HF_TOKEN, HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE, NO_COLOR.\n";
+    printOut(text);
+}
+
+int runHeadless(int argc, char** argv, const std::function<int(const QStringList&)>& run, const QStringList& args)
+{
+    // Headless: offscreen platform (plots are rendered to PNG without a display).
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("quantscope");
+    QApplication::setApplicationVersion(QS_VERSION);
+    return run(args);
+}
+
+} // namespace
+
+// The explorer needs a display; without one, say what to run instead.
+int runGuiOrExplain(int argc, char** argv, const QString& model)
+{
+    const bool display = !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+                         !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+    if (!display) {
+        std::fprintf(stderr,
+                     "error: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the explorer window cannot "
+                     "open.\nRun a headless command instead, e.g. `quantscope wq %s`, or see `quantscope --help`.\n",
+                     model.isEmpty() ? "MODEL" : model.toLocal8Bit().constData());
+        return 1;
+    }
+    return runGui(argc, argv, model);
+}
+
+int main(int argc, char** argv)
+{
+    QStringList args;
+    for (int i = 1; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    const QString self = QFileInfo(QString::fromLocal8Bit(argv[0])).fileName();
+
+    if (self == "wq")
+        return runHeadless(argc, argv, [](const QStringList& a) { return runWqCommand(a, "wq"); }, args);
+
+    if (args.isEmpty()) return runGuiOrExplain(argc, argv, QString());
+    const QString first = args.first();
+    if (first == "--help" || first == "-h") {
+        printHelp();
+        return 0;
+    }
+    if (first == "--version" || first == "-v") {
+        printOut("quantscope " QS_VERSION "\n");
+        return 0;
+    }
+    if (first == "help") {
+        if (args.size() == 1) {
+            printHelp();
+            return 0;
+        }
+        for (const auto& c : commands())
+            if (args[1] == c.name) return runHeadless(argc, argv, c.run, {"--help"});
+        std::fprintf(stderr, "error: unknown command \"%s\"\n", args[1].toLocal8Bit().constData());
+        return 1;
+    }
+    for (const auto& c : commands())
+        if (first == c.name) return runHeadless(argc, argv, c.run, args.mid(1));
+    if (first == "gui") return runGuiOrExplain(argc, argv, args.size() > 1 ? args[1] : QString());
+    if (first.startsWith('-') && first != "--screenshot") {
+        std::fprintf(stderr, "error: unknown option \"%s\"\nRun 'quantscope --help' for usage.\n",
+                     first.toLocal8Bit().constData());
+        return 1;
+    }
+    // `quantscope MODEL [--screenshot PATH]` opens the explorer at MODEL.
+    return runGuiOrExplain(argc, argv, first.startsWith('-') ? QString() : first);
+}

@@ -1,0 +1,186 @@
+#include "cli_support.h"
+
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void onSigint(int)
+{
+    if (g_interrupted) std::_Exit(130);  // second Ctrl+C: leave at once
+    g_interrupted = 1;
+}
+
+std::string humanCount(double v, const std::string& unit)
+{
+    char buf[64];
+    if (unit == "B") {
+        const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+        int u = 0;
+        while (v >= 1000 && u < 4) { v /= 1000; ++u; }
+        std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    } else {
+        const char* units[] = {"", "k", "M", "G"};
+        int u = 0;
+        while (v >= 1000 && u < 3) { v /= 1000; ++u; }
+        std::snprintf(buf, sizeof buf, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+    }
+    return buf;
+}
+
+} // namespace
+
+CliProgress::CliProgress()
+    : m_tty(isatty(STDERR_FILENO)), m_start(std::chrono::steady_clock::now()), m_lastDraw(m_start), m_phaseStart(m_start)
+{
+    std::signal(SIGINT, onSigint);
+}
+
+CliProgress::~CliProgress()
+{
+    finish();
+    std::signal(SIGINT, SIG_DFL);
+}
+
+void CliProgress::phase(const std::string& text)
+{
+    std::lock_guard lock(m_mutex);
+    // Sub-phases of a tensor ("statistics", "quantizing") refine the tensor line.
+    if (!text.empty() && text[0] == '[') m_phase = text;
+    else if (m_phase.find(" · ") != std::string::npos) m_phase = m_phase.substr(0, m_phase.find(" · ")) + " · " + text;
+    else m_phase = m_phase.empty() ? text : m_phase + " · " + text;
+    m_done = m_total = 0;
+    m_phaseStart = std::chrono::steady_clock::now();
+    draw(true);
+}
+
+void CliProgress::report(uint64_t done, uint64_t total, const char* unit)
+{
+    std::lock_guard lock(m_mutex);
+    m_done = done;
+    m_total = total;
+    m_unit = unit ? unit : "";
+    draw(false);
+}
+
+bool CliProgress::cancelled() const { return g_interrupted != 0; }
+
+void CliProgress::draw(bool force)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const double sinceDraw = std::chrono::duration<double>(now - m_lastDraw).count();
+    if (!force && sinceDraw < (m_tty ? 0.1 : 2.0)) return;
+    if (!m_tty && force && m_phase.find(" · ") != std::string::npos) return;  // plain mode: tensors only
+    m_lastDraw = now;
+    std::string line = m_phase;
+    if (m_total > 0) {
+        const double frac = double(m_done) / double(m_total);
+        const double secs = std::chrono::duration<double>(now - m_phaseStart).count();
+        char buf[160];
+        if (m_tty) {
+            const int width = 24, fill = int(frac * width + 0.5);
+            std::snprintf(buf, sizeof buf, " [%s%s] %3.0f%%", std::string(size_t(fill), '#').c_str(),
+                          std::string(size_t(width - fill), '.').c_str(), frac * 100);
+        } else {
+            std::snprintf(buf, sizeof buf, " %3.0f%%", frac * 100);
+        }
+        line += buf;
+        line += " " + humanCount(double(m_done), m_unit) + "/" + humanCount(double(m_total), m_unit);
+        if (secs > 0.2) line += " " + humanCount(double(m_done) / secs, m_unit) + "/s";
+    }
+    if (m_tty) {
+        if (line.size() > 150) line = line.substr(0, 147) + "...";
+        std::fprintf(stderr, "\r\033[K%s", line.c_str());
+        m_barShown = true;
+    } else {
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+}
+
+void CliProgress::finish()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_tty && m_barShown) {
+        std::fprintf(stderr, "\r\033[K");
+        std::fflush(stderr);
+        m_barShown = false;
+    }
+}
+
+bool stdoutWantsColour()
+{
+    const char* term = std::getenv("TERM");
+    return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR") && !(term && std::string(term) == "dumb");
+}
+
+void addFormatOptionFlags(QCommandLineParser& p)
+{
+    p.addOption({"mx-scale", "MX shared-scale rule: floor (OCP, default), rceil (NVIDIA), even, ceil.", "rule", "floor"});
+    p.addOption({"elem-rounding", "MX/NVFP4 element rounding: rne (default) or away (microxcaling).", "mode", "rne"});
+    p.addOption({"nvfp4-clamp", "NVFP4 block-scale lower clamp: none (TE/vLLM, default), modelopt, torchao.", "mode", "none"});
+    p.addOption({"nvfp4-2d", "NVFP4 with 16x16 weight blocks (TransformerEngine recipe)."});
+    p.addOption({"bf16-nan", "bf16 NaN handling: reference (bit trick, default) or canonical (0x7FC0).", "mode", "reference"});
+    p.addOption({"bfp-optimize", "tt-metal optimize_bfp: also try shared exponent E-1 (bfp8/bfp4)."});
+    p.addOption({"fp8-scaling", "fp8_e4m3/fp8_e5m2 scaling: cast (default), per-tensor, block128.", "mode", "cast"});
+    p.addOption({"fp8-nonsaturating", "FP8 overflow to NaN/Inf instead of saturating."});
+}
+
+qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
+{
+    qs::FormatOptions o;
+    const QString mx = p.value("mx-scale").toLower();
+    if (mx == "floor") o.mxScale = qs::MxScaleRule::Floor;
+    else if (mx == "rceil") o.mxScale = qs::MxScaleRule::Rceil;
+    else if (mx == "even") o.mxScale = qs::MxScaleRule::Even;
+    else if (mx == "ceil") o.mxScale = qs::MxScaleRule::Ceil;
+    else return qs::Error::usage("--mx-scale: expected floor, rceil, even or ceil, got \"" + mx.toStdString() + "\"");
+    const QString er = p.value("elem-rounding").toLower();
+    if (er == "rne") o.elemRounding = qs::ElemRounding::Rne;
+    else if (er == "away") o.elemRounding = qs::ElemRounding::Away;
+    else return qs::Error::usage("--elem-rounding: expected rne or away, got \"" + er.toStdString() + "\"");
+    const QString nc = p.value("nvfp4-clamp").toLower();
+    if (nc == "none") o.nvClamp = qs::NvScaleClamp::None;
+    else if (nc == "modelopt") o.nvClamp = qs::NvScaleClamp::ModelOpt;
+    else if (nc == "torchao") o.nvClamp = qs::NvScaleClamp::TorchAo;
+    else return qs::Error::usage("--nvfp4-clamp: expected none, modelopt or torchao, got \"" + nc.toStdString() + "\"");
+    o.nv2dBlocks = p.isSet("nvfp4-2d");
+    const QString bn = p.value("bf16-nan").toLower();
+    if (bn == "reference") o.bf16CanonicalNan = false;
+    else if (bn == "canonical") o.bf16CanonicalNan = true;
+    else return qs::Error::usage("--bf16-nan: expected reference or canonical, got \"" + bn.toStdString() + "\"");
+    o.bfpOptimizeExponent = p.isSet("bfp-optimize");
+    const QString fs = p.value("fp8-scaling").toLower();
+    if (fs == "cast") o.fp8Scaling = qs::Fp8Scaling::Cast;
+    else if (fs == "per-tensor") o.fp8Scaling = qs::Fp8Scaling::PerTensor;
+    else if (fs == "block128") o.fp8Scaling = qs::Fp8Scaling::Block128;
+    else return qs::Error::usage("--fp8-scaling: expected cast, per-tensor or block128, got \"" + fs.toStdString() + "\"");
+    o.fp8Saturate = !p.isSet("fp8-nonsaturating");
+    return o;
+}
+
+int reportError(const qs::Error& error)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", error.message.c_str());
+    return error.exitCode ? error.exitCode : 1;
+}
+
+int usageError(const QString& command, const QString& message)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\nRun 'quantscope %s --help' for usage.\n", message.toLocal8Bit().constData(),
+                 command.toLocal8Bit().constData());
+    return 1;
+}
+
+void printOut(const std::string& text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}

@@ -1,0 +1,48 @@
+#pragma once
+// Shared pieces of the headless commands: the stderr progress reporter (a bar on a
+// terminal, plain periodic lines otherwise; Ctrl+C cancels), colour detection, the
+// format-option flags every command accepts, and error printing.
+#include "common/progress.h"
+#include "common/result.h"
+#include "formats/format.h"
+
+#include <QCommandLineParser>
+#include <QString>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+
+class CliProgress : public qs::Progress {
+public:
+    CliProgress();
+    ~CliProgress() override;
+    void phase(const std::string& text) override;
+    void report(uint64_t done, uint64_t total, const char* unit) override;
+    bool cancelled() const override;
+    void finish();  // clears the bar line
+
+private:
+    void draw(bool force);
+    std::mutex m_mutex;
+    bool m_tty;
+    std::string m_phase;
+    uint64_t m_done = 0, m_total = 0;
+    std::string m_unit;
+    std::chrono::steady_clock::time_point m_start, m_lastDraw, m_phaseStart;
+    bool m_barShown = false;
+};
+
+// Colour on stdout: a terminal, NO_COLOR unset, TERM not "dumb".
+bool stdoutWantsColour();
+
+// Format-option flags shared by wq, export, plot and sweep.
+void addFormatOptionFlags(QCommandLineParser& parser);
+qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);
+
+// Prints "error: <message>" to stderr and returns the error's exit code.
+int reportError(const qs::Error& error);
+// Prints "error: <message>" plus a hint to run --help, returns 1.
+int usageError(const QString& command, const QString& message);
+
+void printOut(const std::string& text);  // stdout, flushed

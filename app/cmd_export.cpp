@@ -1,0 +1,95 @@
+// `quantscope export`: a fake-quantized checkpoint. Every selected tensor is
+// quantized and dequantized in one format and written with its name and shape, so a
+// user can load it in their framework and measure model accuracy.
+#include "cli_support.h"
+#include "commands.h"
+
+#include "analysis/model_open.h"
+#include "analysis/wq_run.h"
+#include "io/safetensors_writer.h"
+#include "io/selection.h"
+
+#include <QCommandLineParser>
+
+int runExportCommand(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Write the selected tensors after quantize-dequantize in one format (same names and shapes) to a\n"
+        ".safetensors file: a fake-quantized checkpoint.\n\n"
+        "Example:\n  quantscope export ./my-model mlp -c bfp4 --out my-model-bfp4.safetensors --dtype bf16");
+    p.addHelpOption();
+    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
+    p.addPositionalArgument("FILTER", "Optional filter words (as in wq).", "[FILTER...]");
+    p.addOption({"revision", "Hub revision (default: main).", "rev"});
+    p.addOption({"cache-dir", "Cache for fetched byte ranges.", "dir"});
+    p.addOption({"regex", "Select tensors matching this regular expression.", "PATTERN"});
+    p.addOption({"limit", "Keep the first N matched tensors.", "N"});
+    p.addOption({{"c", "format"}, "The format to apply (exactly one).", "FORMAT"});
+    p.addOption({"out", "Output .safetensors file.", "FILE"});
+    p.addOption({"dtype", "Stored dtype of the output: f32 (default, exact) or bf16.", "f32|bf16", "f32"});
+    addFormatOptionFlags(p);
+    if (!p.parse(QStringList{"quantscope export"} + args)) return usageError("export", p.errorText());
+    if (p.isSet("help")) {
+        printOut(p.helpText().toStdString());
+        return 0;
+    }
+    const QStringList pos = p.positionalArguments();
+    if (pos.isEmpty()) return usageError("export", "missing MODEL");
+    if (!p.isSet("out")) return usageError("export", "missing --out FILE.safetensors");
+    if (!p.value("out").endsWith(".safetensors"))
+        return usageError("export", "--out: expected a file name ending in .safetensors, got \"" + p.value("out") + "\"");
+    if (p.values("c").size() != 1) return usageError("export", "give exactly one format with -c FORMAT");
+    auto fmts = qs::resolveFormats(p.values("c"), {});
+    if (!fmts) return reportError(fmts.error());
+    if (fmts->size() != 1) return usageError("export", "-c must name one format, not a set");
+    const qs::Format* format = fmts->front();
+    const QString dtypeName = p.value("dtype").toLower();
+    if (dtypeName != "f32" && dtypeName != "bf16")
+        return usageError("export", "--dtype: expected f32 or bf16, got \"" + p.value("dtype") + "\"");
+    const qs::DType dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
+    auto opts = formatOptionsFrom(p);
+    if (!opts) return reportError(opts.error());
+    int limit = 0;
+    if (p.isSet("limit")) {
+        bool ok = false;
+        limit = p.value("limit").toInt(&ok);
+        if (!ok || limit <= 0) return usageError("export", "--limit: expected a whole number >= 1");
+    }
+
+    CliProgress progress;
+    auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
+    if (!model) return reportError(model.error());
+    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit);
+    if (!names) return reportError(names.error());
+
+    std::vector<qs::TensorSpec> specs;
+    for (const auto& n : *names) {
+        const qs::TensorInfo* t = (*model)->find(n);
+        specs.push_back({n, dtype, t ? t->shape : std::vector<int64_t>{}});
+    }
+    qs::SafetensorsMetadata meta = {{"format", "pt"},
+                                    {"quantscope_format", std::string(format->name)},
+                                    {"quantscope_source", (*model)->provider().describe().toStdString()},
+                                    {"quantscope_version", QS_VERSION}};
+    auto writer = qs::SafetensorsWriter::create(p.value("out"), specs, meta);
+    if (!writer) return reportError(writer.error());
+    for (size_t i = 0; i < names->size(); ++i) {
+        const std::string& n = (*names)[i];
+        progress.phase("[" + std::to_string(i + 1) + "/" + std::to_string(names->size()) + "] " + n);
+        if (progress.cancelled()) return reportError(qs::Error{"cancelled", 1});
+        auto reader = (*model)->reader(n, &progress);
+        if (!reader) return reportError(reader.error());
+        std::vector<float> x = (*reader)->readAll();
+        qs::quantizeDequantize(*format, x.data(), x.data(), (*reader)->rows(), (*reader)->cols(), *opts);
+        const std::vector<uint8_t> bytes = qs::encodeFloats(dtype, x);
+        auto w = (*writer)->write(bytes.data(), bytes.size());
+        if (!w) return reportError(w.error());
+    }
+    auto c = (*writer)->commit();
+    progress.finish();
+    if (!c) return reportError(c.error());
+    std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s\n", names->size(), std::string(format->name).c_str(),
+                 dtypeName.toLocal8Bit().constData(), p.value("out").toLocal8Bit().constData());
+    return 0;
+}

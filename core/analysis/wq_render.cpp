@@ -1,0 +1,386 @@
+// Text and JSON rendering of a wq report. The layout follows the original tool's
+// `wq` so that its users read it the same way: title, formats/compression/backend
+// lines, the hierarchy, then per tensor a stats line and one table per compression.
+#include "analysis/wq_run.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace qs {
+
+namespace {
+
+const char* colourCode(const std::string& name)
+{
+    if (name == "title") return "\033[1;37m";
+    if (name == "muted") return "\033[90m";
+    if (name == "good") return "\033[92m";
+    if (name == "mid") return "\033[93m";
+    if (name == "bad") return "\033[91m";
+    if (name == "cyan") return "\033[96m";
+    return "";
+}
+
+std::string paint(const std::string& text, const std::string& colour, bool on)
+{
+    if (!on || text.empty()) return text;
+    return colourCode(colour) + text + "\033[0m";
+}
+
+std::string fmt(const char* f, double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+std::string pccText(double v) { return fmt("% .5f", v); }
+std::string sciText(double v) { return fmt("%.3e", v); }
+
+std::string pccColour(double v) { return v >= 0.999 ? "good" : v >= 0.99 ? "mid" : "bad"; }
+std::string errColour(double v) { return v <= 1e-4 ? "good" : v <= 1e-3 ? "mid" : "bad"; }
+
+std::string rjust(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
+std::string ljust(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+
+// 1234567.4 -> "1,234,567"
+std::string thousands(double v)
+{
+    const long long n = std::llround(v);
+    std::string digits = std::to_string(n < 0 ? -n : n);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+std::string sqnrText(double v)
+{
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    return fmt("%.2f", v);
+}
+
+size_t compWidth(const WqReport& r)
+{
+    size_t w = 4;
+    for (const auto& c : r.compressions) w = std::max(w, c.size());
+    return w;
+}
+
+// Python's repr of a shape tuple: (), (5,), (180, 136)
+std::string shapeTuple(const std::vector<int64_t>& shape)
+{
+    std::string s = "(";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(shape[i]);
+    }
+    if (shape.size() == 1) s += ",";
+    return s + ")";
+}
+
+struct TreeNode {
+    std::map<std::string, TreeNode, bool (*)(const std::string&, const std::string&)> children;
+    TreeNode();
+};
+
+bool naturalKeyLess(const std::string& a, const std::string& b)
+{
+    // Numeric components compare by value ("2" < "10"), others byte-wise.
+    const bool an = !a.empty() && std::all_of(a.begin(), a.end(), ::isdigit);
+    const bool bn = !b.empty() && std::all_of(b.begin(), b.end(), ::isdigit);
+    if (an && bn) {
+        if (a.size() != b.size()) return a.size() < b.size();
+        return a < b;
+    }
+    if (an != bn) return an;
+    return a < b;
+}
+
+TreeNode::TreeNode() : children(naturalKeyLess) {}
+
+int leafCount(const TreeNode& n)
+{
+    if (n.children.empty()) return 1;
+    int c = 0;
+    for (const auto& [k, child] : n.children) c += leafCount(child);
+    return c;
+}
+
+void renderTree(const TreeNode& node, const std::string& prefix, bool colour, std::string& out)
+{
+    size_t i = 0;
+    for (const auto& [name, child] : node.children) {
+        const bool last = ++i == node.children.size();
+        const int count = leafCount(child);
+        std::string line = prefix + (last ? "└── " : "├── ") + name;
+        if (count > 1) line += " (" + std::to_string(count) + ")";
+        out += "  " + paint(line, "muted", colour) + "\n";
+        if (!child.children.empty()) renderTree(child, prefix + (last ? "    " : "│   "), colour, out);
+    }
+}
+
+} // namespace
+
+std::string slugify(const std::string& name)
+{
+    std::string out;
+    bool inRun = false;
+    for (char c : name) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        if (ok) {
+            out += c;
+            inRun = false;
+        } else if (!inRun) {
+            out += '_';
+            inRun = true;
+        }
+    }
+    // Like the original: strip leading/trailing underscores, never empty.
+    const size_t b = out.find_first_not_of('_');
+    if (b == std::string::npos) return "tensor";
+    const size_t e = out.find_last_not_of('_');
+    return out.substr(b, e - b + 1);
+}
+
+std::string renderHeader(const WqReport& r, bool colour)
+{
+    std::string out;
+    out += paint(r.repo.toStdString(), "title", colour) + " " + paint("@", "muted", colour) +
+           paint(r.revision.toStdString(), "cyan", colour) + " " + paint("-", "muted", colour) + " " +
+           paint(std::to_string(r.tensorNames.size()), "title", colour) + " " + paint("tensors", "muted", colour) + "\n";
+    auto join = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+        return s;
+    };
+    out += paint("formats:", "muted", colour) + " " + join(r.formats) + "\n";
+    out += paint("compression:", "muted", colour) + " " + join(r.compressions) + "\n";
+    out += paint("backend:", "muted", colour) + " " + r.backend.toStdString() + "\n";
+    if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
+    out += "\n" + paint("Hierarchy", "title", colour) + "\n";
+    TreeNode root;
+    for (const auto& name : r.tensorNames) {
+        TreeNode* node = &root;
+        size_t start = 0;
+        while (true) {
+            const size_t dot = name.find('.', start);
+            node = &node->children[name.substr(start, dot - start)];
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+    }
+    renderTree(root, "", colour, out);
+    out += "\n";
+    return out;
+}
+
+std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
+{
+    std::string out;
+    out += paint(t.info.name, "title", colour) + "\n";
+    const Stats& s = t.stats;
+    std::string meta = "shape=" + shapeTuple(t.info.shape) + " min=" + sciText(s.min) +
+                       " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
+    out += "  " + paint(meta, "muted", colour) + "\n";
+    if (s.nonFinite() > 0) {
+        out += "  " + paint("note: " + std::to_string(s.nan) + " NaN, " + std::to_string(s.posInf) + " +Inf, " +
+                            std::to_string(s.negInf) + " -Inf input values; metrics cover the finite pairs only",
+                            "mid", colour) + "\n";
+    }
+    const size_t compW = compWidth(r);
+    for (const auto& comp : r.compressions) {
+        std::vector<const WqRow*> rows;
+        for (const auto& row : t.rows)
+            if (row.compression == comp) rows.push_back(&row);
+        if (rows.empty()) continue;
+        const bool mixed = rows.front()->mixed;
+        size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 2, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
+        std::vector<size_t> countW;
+        const std::vector<std::string>& tileFormats = rows.front()->tileFormats;
+        for (const auto& f : tileFormats) {
+            std::string up = f;
+            std::transform(up.begin(), up.end(), up.begin(), ::toupper);
+            countW.push_back(up.size());
+        }
+        for (const WqRow* row : rows) {
+            fmtW = std::max(fmtW, row->label.size());
+            pccW = std::max(pccW, pccText(row->metrics.pcc).size());
+            maeW = std::max(maeW, sciText(row->metrics.mae).size());
+            atolW = std::max(atolW, sciText(row->metrics.atol).size());
+            timeW = std::max(timeW, fmt("%.3f", row->seconds).size());
+            gbW = std::max(gbW, fmt("%.3f", row->bytes / 1e9).size());
+            rmseW = std::max(rmseW, sciText(row->metrics.rmse).size());
+            sqnrW = std::max(sqnrW, sqnrText(row->metrics.sqnrDb).size());
+            bitsW = std::max(bitsW, fmt("%.3f", row->bitsPerElement).size());
+            bytesW = std::max(bytesW, thousands(row->bytes).size());
+            for (size_t i = 0; i < row->tileCounts.size() && i < countW.size(); ++i)
+                countW[i] = std::max(countW[i], std::to_string(row->tileCounts[i]).size());
+        }
+        std::string header = "  " + ljust("COMP", compW) + "  " + ljust("FORMAT", fmtW) + "  " + rjust("PCC", pccW) +
+                             "  " + rjust("MAE", maeW) + "  " + rjust("ATOL", atolW) + "  " + rjust("TIME(s)", timeW) +
+                             "  " + rjust("GB", gbW);
+        if (mixed) {
+            for (size_t i = 0; i < tileFormats.size(); ++i) {
+                std::string up = tileFormats[i];
+                std::transform(up.begin(), up.end(), up.begin(), ::toupper);
+                header += "  " + rjust(up, countW[i]);
+            }
+            header += "  " + rjust("BYTES", bytesW);
+        }
+        header += "  " + rjust("RMSE", rmseW) + "  " + rjust("SQNR(dB)", sqnrW) + "  " + rjust("BITS", bitsW);
+        // The header is painted as one span (the original painted each cell).
+        out += paint(header, "muted", colour) + "\n";
+        for (const WqRow* row : rows) {
+            const Metrics& m = row->metrics;
+            std::string line = "  " + ljust(row->compression, compW) + "  " + ljust(row->label, fmtW) + "  " +
+                               paint(rjust(pccText(m.pcc), pccW), pccColour(m.pcc), colour) + "  " +
+                               paint(rjust(sciText(m.mae), maeW), errColour(m.mae), colour) + "  " +
+                               paint(rjust(sciText(m.atol), atolW), errColour(m.atol), colour) + "  " +
+                               rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(fmt("%.3f", row->bytes / 1e9), gbW);
+            if (mixed) {
+                for (size_t i = 0; i < countW.size(); ++i)
+                    line += "  " + rjust(i < row->tileCounts.size() ? std::to_string(row->tileCounts[i]) : "0", countW[i]);
+                line += "  " + rjust(thousands(row->bytes), bytesW);
+            }
+            line += "  " + rjust(sciText(m.rmse), rmseW) + "  " + rjust(sqnrText(m.sqnrDb), sqnrW) + "  " +
+                    rjust(fmt("%.3f", row->bitsPerElement), bitsW);
+            out += line + "\n";
+            if (m.nonFiniteY > 0)
+                out += "  " + paint("note: " + row->label + " turned " + std::to_string(m.nonFiniteY) +
+                                        " finite values into NaN/Inf; they are excluded from its metrics",
+                                    "mid", colour) + "\n";
+            if (row->mixed && !row->metThreshold)
+                out += "  " + paint("note: " + row->compression +
+                                        " could not meet the threshold even with the most precise tile format everywhere",
+                                    "bad", colour) + "\n";
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string renderSummary(const WqReport& r, bool colour)
+{
+    std::string out = paint("Summary (mean across matched tensors)", "title", colour) + "\n";
+    const size_t compW = compWidth(r);
+    for (const auto& comp : r.compressions) {
+        // Labels in first-seen order.
+        std::vector<std::string> labels;
+        for (const auto& t : r.tensors)
+            for (const auto& row : t.rows)
+                if (row.compression == comp && std::find(labels.begin(), labels.end(), row.label) == labels.end())
+                    labels.push_back(row.label);
+        for (const auto& label : labels) {
+            double pcc = 0, mae = 0, atol = 0, bytes = 0;
+            int n = 0;
+            bool mixed = false;
+            for (const auto& t : r.tensors)
+                for (const auto& row : t.rows)
+                    if (row.compression == comp && row.label == label) {
+                        pcc += row.metrics.pcc; mae += row.metrics.mae; atol += row.metrics.atol;
+                        bytes += row.bytes; mixed = row.mixed; ++n;
+                    }
+            if (!n) continue;
+            pcc /= n; mae /= n; atol /= n; bytes /= n;
+            std::string line = "  " + ljust(comp, compW) + " " + rjust(label, 5) + "  pcc=" +
+                               paint(pccText(pcc), pccColour(pcc), colour) + "  mae=" +
+                               paint(sciText(mae), errColour(mae), colour) + "  atol=" +
+                               paint(sciText(atol), errColour(atol), colour);
+            if (mixed) line += "  bytes=" + thousands(bytes);
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
+std::string renderTableTxt(const WqReport& r)
+{
+    std::string out;
+    for (const auto& t : r.tensors) out += renderTensor(r, t, false);
+    if (r.summary) out += renderSummary(r, false);
+    return out;
+}
+
+namespace {
+
+nlohmann::json number(double v)
+{
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    return v;
+}
+
+nlohmann::json metricsJson(const Metrics& m)
+{
+    return {{"pcc", number(m.pcc)},       {"mae", number(m.mae)},     {"atol", number(m.atol)},
+            {"rmse", number(m.rmse)},     {"sqnr_db", number(m.sqnrDb)}, {"count", m.count},
+            {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY}};
+}
+
+} // namespace
+
+std::string renderJson(const WqReport& r)
+{
+    nlohmann::json doc;
+    doc["tool"] = "quantscope";
+    doc["version"] = QS_VERSION;
+    doc["repo"] = r.repo.toStdString();
+    doc["revision"] = r.revision.toStdString();
+    doc["source"] = r.describe.toStdString();
+    doc["backend"] = r.backend.toStdString();
+    doc["algorithm"] = r.algorithm;
+    doc["formats"] = r.formats;
+    doc["compressions"] = r.compressions;
+    if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
+    nlohmann::json tensors = nlohmann::json::array();
+    for (const auto& t : r.tensors) {
+        nlohmann::json jt;
+        jt["name"] = t.info.name;
+        jt["dtype"] = t.info.dtypeName;
+        jt["shape"] = t.info.shape;
+        jt["file"] = t.info.file.toStdString();
+        jt["numel"] = t.info.numel();
+        jt["stored_bytes"] = t.info.byteLength;
+        if (!t.info.scaleInvName.empty()) jt["scale_inv"] = t.info.scaleInvName;
+        jt["stats"] = {{"min", number(t.stats.min)},       {"max", number(t.stats.max)},
+                       {"mean", number(t.stats.mean())},   {"std", number(t.stats.stddev())},
+                       {"count", t.stats.count},           {"zeros", t.stats.zeros},
+                       {"nan", t.stats.nan},               {"pos_inf", t.stats.posInf},
+                       {"neg_inf", t.stats.negInf}};
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& row : t.rows) {
+            nlohmann::json jr = metricsJson(row.metrics);
+            jr["compression"] = row.compression;
+            jr["format"] = row.format;
+            jr["label"] = row.label;
+            jr["seconds"] = row.seconds;
+            jr["bytes"] = row.bytes;
+            jr["bits_per_element"] = row.bitsPerElement;
+            if (row.mixed) {
+                nlohmann::json counts, bytes;
+                for (size_t i = 0; i < row.tileFormats.size(); ++i) {
+                    counts[row.tileFormats[i]] = i < row.tileCounts.size() ? row.tileCounts[i] : 0;
+                    bytes[row.tileFormats[i]] = i < row.tileBytes.size() ? row.tileBytes[i] : 0.0;
+                }
+                jr["tile_counts"] = counts;
+                jr["tile_bytes"] = bytes;
+                jr["met_threshold"] = row.metThreshold;
+            }
+            rows.push_back(jr);
+        }
+        jt["rows"] = rows;
+        tensors.push_back(jt);
+    }
+    doc["tensors"] = tensors;
+    return doc.dump(2) + "\n";
+}
+
+} // namespace qs

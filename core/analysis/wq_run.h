@@ -1,0 +1,120 @@
+#pragma once
+// The `wq` run (WQ.md §2-3): resolve the model, select tensors, compute the "none"
+// baseline for every chosen format plus the configured algorithm, and produce the
+// report that the CLI prints, the GUI shows, and the results folder stores.
+// The CLI and the GUI call the same entry point with the same WqParams, so their
+// outputs match. Errors: Error.exitCode 1 = bad arguments/config/nothing matched,
+// 2 = model or network failure; "cancelled" when the Progress was cancelled.
+#include "analysis/analysis.h"
+#include "common/progress.h"
+#include "common/result.h"
+#include "formats/format.h"
+#include "io/model.h"
+#include "metrics/metrics.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct WqParams {
+    QString model;                 // Hub id / URL, local folder or .safetensors file
+    QString revision;              // --revision; empty: the URL's revision, else main
+    QString cacheDir;              // empty: the default cache
+    QStringList filter;            // positional filter words (joined by one space)
+    QString regex;                 // --regex
+    int limit = -1;                // --limit (negative: no limit)
+    QStringList formats;           // -c values; may contain "all" / "every"
+    QString configPath;            // --compression-config
+    QString backend = "emulation"; // emulation | ttnn
+    bool recompute = false;
+    bool summary = false;
+    bool writeResults = true;      // create results/<name>/<algorithm>/<timestamp>/
+    QString resultsDir = ".";      // --results-dir (parent of results/)
+    FormatOptions options;
+};
+
+struct WqRow {
+    std::string compression;       // "none", "transpose", "mixed-tile-greedy", ...
+    std::string format;            // registry name, or "mixed"
+    std::string label;             // "BF16", "MIXED"
+    Metrics metrics;
+    double seconds = 0;
+    double bytes = 0;              // storage bytes of the tensor in this row's format(s)
+    double bitsPerElement = 0;
+    // Mixed-tile rows only:
+    bool mixed = false;
+    std::vector<std::string> tileFormats;   // candidate names, in table column order
+    std::vector<int64_t> tileCounts;        // per candidate
+    std::vector<double> tileBytes;          // per candidate
+    bool metThreshold = true;               // false: even the most precise assignment misses
+};
+
+struct WqTensor {
+    TensorInfo info;
+    Stats stats;
+    std::vector<WqRow> rows;
+};
+
+struct WqReport {
+    QString repo;                      // "org/name" or the folder's base name
+    QString revision;                  // as requested ("main", "local")
+    QString describe;                  // provider description (path or id@commit)
+    QString backend = "emulation";
+    QString configPath;
+    std::string algorithm = "none";    // the configured algorithm (canonical name)
+    std::vector<std::string> formats;  // registry names, in the order evaluated
+    std::vector<std::string> compressions;  // "none" then the algorithm if not none
+    std::vector<std::string> tensorNames;
+    std::vector<WqTensor> tensors;
+    QString resultsPath;               // the results folder written (empty if none)
+    std::string usedConfigJson;        // compression_config.used.json content
+    bool summary = false;
+};
+
+// Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
+// builders live in ui/; core stays free of widgets).
+struct MixedArtefacts {
+    std::string tensor;
+    std::string algorithm;
+    std::string metric;                // pcc | mae | atol
+    double threshold = 0;
+    int64_t tilesH = 0, tilesW = 0;
+    std::vector<int8_t> assignment;    // tilesH * tilesW, index into candidates
+    std::vector<std::string> candidates;
+    WqRow mixedRow;
+    std::vector<WqRow> baselineRows;   // the "none" rows of the same tensor
+    struct Sample { std::vector<int64_t> counts; double bytes; Metrics metrics; };
+    std::vector<Sample> samples;       // mixed-tile-random only
+};
+using PngRenderer = std::function<Result<void>(const MixedArtefacts&, const QString& dir, const QString& slug)>;
+
+// Streaming observer: the CLI prints as results arrive; the GUI fills its table.
+struct WqObserver {
+    std::function<void(const WqReport&)> started;            // header known, tensors selected
+    std::function<void(const WqReport&, const WqTensor&)> tensorDone;
+};
+
+// Resolves formats (-c list, config, default "all") to registry rows.
+Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
+                                                  const std::vector<std::string>& fromConfig);
+
+Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const PngRenderer& renderer,
+                       Progress* progress);
+
+// Text rendering, identical for stdout (colour optional), table.txt and the GUI.
+std::string renderHeader(const WqReport& report, bool colour);
+std::string renderTensor(const WqReport& report, const WqTensor& tensor, bool colour);
+std::string renderSummary(const WqReport& report, bool colour);
+std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour
+std::string renderJson(const WqReport& report);       // results.json (keys sorted)
+
+// <slug>: runs of characters outside [A-Za-z0-9._-] replaced by '_' (WQ.md §5).
+std::string slugify(const std::string& name);
+
+} // namespace qs

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# QuantScope set-up: installs what is missing (Debian 12 packages only), builds, and
+#   run   - opens the explorer on the bundled demo model (or, without a display, runs
+#           `quantscope wq` on it and prints the table)
+#   test  - runs the whole test suite, then again under AddressSanitizer + UBSan
+#   build - only builds
+# Idempotent and non-interactive. Build folders: build/ and build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+jobs="${QS_JOBS:-$(nproc)}"
+
+packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
+          nlohmann-json3-dev libgl-dev fonts-dejavu-core xvfb xauth)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build() {  # build DIR [cmake args...]
+  local dir="$1"; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > "$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; exit 1; }
+  cmake --build "$dir" -j "$jobs"
+}
+
+case "$mode" in
+  build)
+    build build
+    ;;
+  run)
+    build build -DQS_BUILD_TESTS=OFF -DQS_BUILD_BENCH=OFF
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      exec build/quantscope build/demo-model
+    else
+      exec build/quantscope wq build/demo-model --no-results
+    fi
+    ;;
+  test)
+    build build -DQS_BUILD_BENCH=OFF
+    ctest --test-dir build -j "$jobs" --output-on-failure
+    # The core, the CLI and their tests once more with ASan + UBSan (GUI tests left out).
+    build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQS_SANITIZE=ON -DQS_BUILD_BENCH=OFF
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --test-dir build-asan -j "$jobs" --output-on-failure
+    ;;
+  *)
+    echo "usage: packaging/setup.sh [run|test|build]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,183 @@
+// The headless commands as a user runs them: output layout, results folder, exit
+// codes and error messages, `wq` as argv[0], list and export.
+#include "cli_runner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+QString goldenRepo() { return QStringLiteral(QS_GOLDEN_DIR "/model/repo"); }
+
+QString onlySubdir(const QString& path)
+{
+    const QStringList e = QDir(path).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden);
+    return e.size() == 1 ? QDir(path).filePath(e.first()) : QString();
+}
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestWqCli : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void reportLayoutAndResultsFolder()
+    {
+        QTemporaryDir tmp;
+        const CliRun r = runCli({"wq", goldenRepo(), "model.layers.1", "-c", "bf16", "-c", "bfp8", "--summary",
+                                 "--results-dir", tmp.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString out = QString::fromUtf8(r.out);
+        const QStringList lines = out.split('\n');
+        QCOMPARE(lines[0], QString("repo @local - 5 tensors"));
+        QCOMPARE(lines[1], QString("formats: bf16, bfp8"));
+        QCOMPARE(lines[2], QString("compression: none"));
+        QCOMPARE(lines[3], QString("backend: emulation"));
+        QVERIFY(out.contains("Hierarchy\n  └── model (5)\n      └── layers (5)\n          └── 1 (5)\n"));
+        QVERIFY(out.contains("model.layers.1.mlp.gate.weight\n  shape=(2, 136) min="));
+        QVERIFY(out.contains("  COMP  FORMAT      PCC        MAE       ATOL  TIME(s)     GB"));
+        QVERIFY(out.contains("Summary (mean across matched tensors)\n  none  BF16  pcc="));
+        QVERIFY(!out.contains("\033["));  // NO_COLOR
+
+        // results/<model>/<algorithm>/<stamp>/ with table.txt == the printed tables.
+        const QString run = onlySubdir(tmp.path() + "/results/repo/none");
+        QVERIFY2(!run.isEmpty() && !QFileInfo(run).fileName().startsWith('.'), qPrintable(run));
+        const QByteArray table = readAll(run + "/table.txt");
+        QVERIFY(!table.isEmpty());
+        QVERIFY(r.out.endsWith(table));
+        QVERIFY(table.startsWith("model.layers.1.input_layernorm.weight\n"));
+        const QJsonObject used = QJsonDocument::fromJson(readAll(run + "/compression_config.used.json")).object();
+        QCOMPARE(used["algorithm"].toString(), QString("none"));
+        QCOMPARE(used["quantization_formats"].toArray(), QJsonArray({"bf16", "bfp8"}));
+        QVERIFY(!used.contains("seed"));
+        const QJsonObject results = QJsonDocument::fromJson(readAll(run + "/results.json")).object();
+        QCOMPARE(results["tensors"].toArray().size(), 5);
+        QCOMPARE(results["tensors"].toArray()[0].toObject()["rows"].toArray().size(), 2);
+    }
+
+    void jsonOnStdoutAndNoResults()
+    {
+        QTemporaryDir tmp;
+        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "bfp4", "--json", "--no-results"}, tmp.path());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const int brace = r.out.indexOf("\n{");
+        QVERIFY(brace > 0);
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.mid(brace + 1)).object();
+        QCOMPARE(doc["tensors"].toArray().size(), 1);
+        QCOMPARE(doc["tensors"].toArray()[0].toObject()["name"].toString(), QString("model.layers.1.mlp.gate.weight"));
+        QVERIFY(!QDir(tmp.path() + "/results").exists());
+    }
+
+    void errorsHaveMessagesAndExitCodes()
+    {
+        QTemporaryDir tmp;
+        CliRun r = runCli({"wq", goldenRepo(), "no_such_tensor", "--results-dir", tmp.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("No tensors matched \"no_such_tensor\""), r.err.constData());
+        QVERIFY(!QDir(tmp.path() + "/results").exists());
+
+        r = runCli({"wq", goldenRepo(), "-c", "bfp9"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains("unknown format \"bfp9\""));
+        QVERIFY(r.err.contains("bfp8"));
+
+        r = runCli({"wq", tmp.path() + "/missing-model"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("missing-model"), r.err.constData());
+
+        r = runCli({"wq", goldenRepo(), "--backend", "ttnn"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains("tt-metal"));
+
+        const QString bad = tmp.filePath("bad.json");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"algorithm": "mixed-tile-sideways"})");
+        f.close();
+        r = runCli({"wq", goldenRepo(), "--compression-config", bad, "--results-dir", tmp.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("algorithm"), r.err.constData());
+        QVERIFY(!QDir(tmp.path() + "/results").exists());
+
+        r = runCli({"wq", goldenRepo(), "--limit", "x"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains("--limit"));
+    }
+
+    void invokedAsWq()
+    {
+        QTemporaryDir tmp;
+        const QString link = tmp.filePath("wq");
+        QVERIFY(QFile::link(QStringLiteral(QS_BINARY), link));
+        const CliRun r = runCli({goldenRepo(), "inv_freq", "-c", "bf16", "--no-results"}, tmp.path(),
+                                QProcessEnvironment::systemEnvironment(), link);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("model.layers.0.self_attn.rotary_emb.inv_freq"));
+    }
+
+    void helpAndVersion()
+    {
+        CliRun r = runCli({"--version"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith("quantscope "));
+        r = runCli({"--help"});
+        QCOMPARE(r.exitCode, 0);
+        for (const char* cmd : {"wq", "list", "export", "plot", "reconstruct", "sweep"}) QVERIFY(r.out.contains(cmd));
+        r = runCli({"help", "wq"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("--compression-config"));
+        r = runCli({"wq", "--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("--summary"));
+        r = runCli({"frobnicate-this"});
+        QVERIFY(r.exitCode != 0);
+    }
+
+    void listShowsEveryTensorAndTotals()
+    {
+        const CliRun r = runCli({"list", goldenRepo()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString out = QString::fromUtf8(r.out);
+        QVERIFY(out.contains("model.layers.0.self_attn.q_a_proj.weight "));
+        QVERIFY(out.contains("F8_E4M3"));
+        QVERIFY(out.contains("(64, 136)"));
+        QVERIFY(out.contains("model-00001-of-00002.safetensors"));
+        QVERIFY(!out.contains("kv_a_layernorm"));  // not in the index: invisible
+        QVERIFY(out.contains("16 tensors"));
+        QVERIFY(out.contains("stored:"));
+        QVERIFY(out.contains("logical:"));
+    }
+
+    void exportWritesAFakeQuantizedCheckpoint()
+    {
+        QTemporaryDir tmp;
+        const QString out = tmp.filePath("x.safetensors");
+        CliRun r = runCli({"export", goldenRepo(), "model.layers.1", "-c", "bfp4", "--out", out});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(QFileInfo(out).size() > 0);
+        // Exporting again in bfp4 and analysing the export: bfp4 of bfp4 is exact.
+        r = runCli({"wq", out, "-c", "bfp4", "--no-results", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.mid(r.out.indexOf("\n{") + 1)).object();
+        QCOMPARE(doc["tensors"].toArray().size(), 5);
+        for (const auto& t : doc["tensors"].toArray())
+            QCOMPARE(t.toObject()["rows"].toArray()[0].toObject()["atol"].toDouble(), 0.0);
+        r = runCli({"export", goldenRepo(), "-c", "bfp4", "--out", tmp.filePath("x.bin")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains(".safetensors"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWqCli)
+#include "test_wq_cli.moc"
