@@ -1,0 +1,219 @@
+// OCP MX block formats (FORMATS.md §6): 32 consecutive elements along K share one E8M0
+// scale; elements E2M1 (mxfp4), E2M3 / E3M2 (mxfp6), E4M3 / E5M2 (mxfp8). A tail block
+// shorter than 32 behaves as if zero-padded (zeros never raise the block maximum).
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "formats/kernels.h"
+#include "formats/minifloat.h"
+
+namespace qs::kernels {
+
+namespace {
+
+constexpr int kBlock = 32;
+constexpr uint32_t kNanBits = 0x7FC00000u;
+
+struct Elem {
+    int mbits;            // explicit mantissa bits
+    uint32_t eminBiased;  // fp32-biased exponent field of the element's min normal
+    int emax;             // emax_elem (§5)
+    float maxElem;        // largest finite magnitude
+    uint8_t (*encode)(float, ElemRounding);
+    float (*decode)(uint8_t);
+};
+
+uint8_t encE4M3(float x, ElemRounding r) { return encodeE4M3(x, true, r); }
+uint8_t encE5M2(float x, ElemRounding r) { return encodeE5M2(x, true, r); }
+
+constexpr Elem kE2M1{1, 127, 2, 6.0f, encodeE2M1, decodeE2M1};
+constexpr Elem kE2M3{3, 127, 2, 7.5f, encodeE2M3, decodeE2M3};
+constexpr Elem kE3M2{2, 125, 4, 28.0f, encodeE3M2, decodeE3M2};
+constexpr Elem kE4M3{3, 121, 8, 448.0f, encE4M3, decodeE4M3};
+constexpr Elem kE5M2{2, 113, 15, 57344.0f, encE5M2, decodeE5M2};
+
+bool isPow2(float d)
+{
+    int e;
+    return std::frexp(d, &e) == 0.5f;
+}
+
+// Shared scale exponent s of a block with finite maximum magnitude amax (§6.2 step 2-3).
+// fl(x) = floor(log2 x) = ilogb (exact, also for subnormals).
+//   FLOOR: fl(amax) - emax_elem.
+//   RCEIL: d = fp32(amax / max_elem); s = fl(d) + (d not a power of two).
+//   EVEN:  fl of (bits(amax) + 2^(22 - mbits)) with the mantissa dropped, - emax_elem.
+//   CEIL:  ceil(log2 amax) - emax_elem.
+// amax == 0 (or a rule's argument reaching 0) -> -127 (scale byte 0). Returned value is
+// clamped below at -127; a value above 127 means "NaN scale" (caller).
+int scaleExponent(float amax, const Elem& el, MxScaleRule rule)
+{
+    if (amax == 0.0f)
+        return -127;
+    int s = 0;
+    switch (rule) {
+    case MxScaleRule::Floor:
+        s = std::ilogb(amax) - el.emax;
+        break;
+    case MxScaleRule::Rceil: {
+        const float d = amax / el.maxElem;
+        if (d == 0.0f)
+            return -127;
+        s = std::ilogb(d) + (isPow2(d) ? 0 : 1);
+        break;
+    }
+    case MxScaleRule::Even: {
+        const uint32_t u = std::bit_cast<uint32_t>(amax) + (1u << (22 - el.mbits));
+        const int ef = int(u >> 23);
+        if (ef == 0)
+            return -127;
+        s = ef - 127 - el.emax;
+        break;
+    }
+    case MxScaleRule::Ceil:
+        s = std::ilogb(amax) + (isPow2(amax) ? 0 : 1) - el.emax;
+        break;
+    }
+    return s < -127 ? -127 : s;
+}
+
+// Reference block: NaN/Inf anywhere -> the whole block NaN (scale 0xFF); otherwise
+// P_i = encode(ldexp(V_i, -s)) with the element's RNE (ties to even code) or
+// round-half-away rule and saturation (§5, §6.3), V̂_i = decode(P_i) * 2^s.
+void blockRef(const float* v, float* out, int n, const Elem& el, const FormatOptions& opt)
+{
+    float amax = 0.0f;
+    bool nonFinite = false;
+    for (int i = 0; i < n; ++i) {
+        if (!std::isfinite(v[i]))
+            nonFinite = true;
+        else
+            amax = std::max(amax, std::fabs(v[i]));
+    }
+    const int s = nonFinite ? 128 : scaleExponent(amax, el, opt.mxScale);
+    if (s > 127) {
+        for (int i = 0; i < n; ++i)
+            out[i] = std::bit_cast<float>(kNanBits);
+        return;
+    }
+    const float X = decodeE8M0(e8m0FromExponent(s));
+    for (int i = 0; i < n; ++i)
+        out[i] = el.decode(el.encode(std::ldexp(v[i], -s), opt.elemRounding)) * X;
+}
+
+void mxRef(const float* in, float* out, int64_t rows, int64_t cols, const Elem& el, const FormatOptions& opt)
+{
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
+            blockRef(in + r * cols + c0, out + r * cols + c0, int(std::min<int64_t>(kBlock, cols - c0)), el, opt);
+}
+
+// ---- fast path ---------------------------------------------------------------------
+// Per block: amax and the NaN/Inf test from the integer maximum of |bits| (vectorised);
+// s as in the reference (scalar, once per 32 elements). Per element, branch-free:
+// a = |x| * 2^-s (exact, = ldexp), clamp to max_elem (saturation: rounding a value
+// <= max_elem never exceeds it), round onto the element grid with the magic-number
+// add (roundGridRne / roundGridAway, exact RNE / half-away), multiply by 2^s (exact
+// or overflow to Inf, as decode * X) and restore the sign bit (so -0 stays -0).
+
+template <int MB, uint32_t EMIN, bool AWAY>
+[[gnu::always_inline]] inline void blockFast(const float* v, float* out, int n, const Elem& el,
+                                             MxScaleRule rule)
+{
+    uint32_t maxBits = 0;
+    for (int i = 0; i < n; ++i) {
+        const uint32_t a = std::bit_cast<uint32_t>(v[i]) & 0x7FFFFFFFu;
+        maxBits = a > maxBits ? a : maxBits;
+    }
+    const int s = maxBits >= 0x7F800000u ? 128 : scaleExponent(std::bit_cast<float>(maxBits), el, rule);
+    if (s > 127) {
+        for (int i = 0; i < n; ++i)
+            out[i] = std::bit_cast<float>(kNanBits);
+        return;
+    }
+    const float inv = pow2f(-s), X = pow2f(s), maxElem = el.maxElem;
+    for (int i = 0; i < n; ++i) {
+        const uint32_t u = std::bit_cast<uint32_t>(v[i]);
+        float a = std::bit_cast<float>(u & 0x7FFFFFFFu) * inv;
+        a = a < maxElem ? a : maxElem;
+        const float r = AWAY ? roundGridAway(a, EMIN, MB) : roundGridRne(a, EMIN, MB);
+        out[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(r * X) | (u & 0x80000000u));
+    }
+}
+
+template <int MB, uint32_t EMIN, bool AWAY>
+[[gnu::always_inline]] inline void mxFastT(const float* in, float* out, int64_t rows, int64_t cols,
+                                           const Elem& el, MxScaleRule rule)
+{
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* x = in + r * cols;
+        float* o = out + r * cols;
+        int64_t c0 = 0;
+        for (; c0 + kBlock <= cols; c0 += kBlock)
+            blockFast<MB, EMIN, AWAY>(x + c0, o + c0, kBlock, el, rule);
+        if (c0 < cols)
+            blockFast<MB, EMIN, AWAY>(x + c0, o + c0, int(cols - c0), el, rule);
+    }
+}
+
+template <int MB, uint32_t EMIN>
+[[gnu::always_inline]] inline void mxFast(const float* in, float* out, int64_t rows, int64_t cols,
+                                          const Elem& el, const FormatOptions& opt)
+{
+    if (opt.elemRounding == ElemRounding::Away)
+        mxFastT<MB, EMIN, true>(in, out, rows, cols, el, opt.mxScale);
+    else
+        mxFastT<MB, EMIN, false>(in, out, rows, cols, el, opt.mxScale);
+}
+
+} // namespace
+
+void mxfp4Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions& opt)
+{
+    mxRef(in, out, rows, cols, kE2M1, opt);
+}
+void mxfp6Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions& opt)
+{
+    mxRef(in, out, rows, cols, kE2M3, opt);
+}
+void mxfp6E3m2Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions& opt)
+{
+    mxRef(in, out, rows, cols, kE3M2, opt);
+}
+void mxfp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions& opt)
+{
+    mxRef(in, out, rows, cols, kE4M3, opt);
+}
+void mxfp8E5m2Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions& opt)
+{
+    mxRef(in, out, rows, cols, kE5M2, opt);
+}
+
+QS_CLONES void mxfp4Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&,
+                         const FormatOptions& opt)
+{
+    mxFast<1, 127>(in, out, rows, cols, kE2M1, opt);
+}
+QS_CLONES void mxfp6Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&,
+                         const FormatOptions& opt)
+{
+    mxFast<3, 127>(in, out, rows, cols, kE2M3, opt);
+}
+QS_CLONES void mxfp6E3m2Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&,
+                             const FormatOptions& opt)
+{
+    mxFast<2, 125>(in, out, rows, cols, kE3M2, opt);
+}
+QS_CLONES void mxfp8Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&,
+                         const FormatOptions& opt)
+{
+    mxFast<3, 121>(in, out, rows, cols, kE4M3, opt);
+}
+QS_CLONES void mxfp8E5m2Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext&,
+                             const FormatOptions& opt)
+{
+    mxFast<2, 113>(in, out, rows, cols, kE5M2, opt);
+}
+
+} // namespace qs::kernels

@@ -1,0 +1,151 @@
+// The format registry (format.h): one row per format, in display order, and the
+// chunked OpenMP driver quantizeDequantize().
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+
+#include <omp.h>
+
+#include "formats/format.h"
+#include "formats/kernels.h"
+
+namespace qs {
+
+namespace kernels {
+
+// fp0 (FORMATS.md §4): every element becomes +0.0, including -0, NaN and Inf.
+void fp0(const float*, float* out, int64_t rows, int64_t cols, const QuantContext&, const FormatOptions&)
+{
+    std::memset(out, 0, size_t(rows * cols) * sizeof(float));
+}
+
+} // namespace kernels
+
+namespace {
+
+using namespace kernels;
+
+// name, label, description, bits/element, bytes/tensor, blockK, rowAlign, needsAbsMax,
+// tileFormat, original, reference, fast
+const Format kFormats[] = {
+    {"bf16", "BF16", "bfloat16 (E8M7), round to nearest even; reference NaN bit trick", 16.0, 0, 1, 1, false,
+     true, true, bf16Ref, bf16Fast},
+    {"bfp8", "BFP8", "Tenstorrent bfloat8_b: 16-element groups along K, shared 8-bit exponent, 7-bit magnitude",
+     8.5, 0, 16, 1, false, true, true, bfp8Ref, bfp8Fast},
+    {"bfp4", "BFP4", "Tenstorrent bfloat4_b: 16-element groups along K, shared 8-bit exponent, 3-bit magnitude",
+     4.5, 0, 16, 1, false, true, true, bfp4Ref, bfp4Fast},
+    {"bfp2", "BFP2", "Tenstorrent bfloat2_b: 16-element groups along K, shared 8-bit exponent, 1-bit magnitude",
+     2.5, 0, 16, 1, false, true, true, bfp2Ref, bfp2Fast},
+    {"fp0", "FP0", "every weight becomes zero (0 bits)", 0.0, 0, 1, 1, false, true, true, fp0, fp0},
+    {"mxfp4", "MXFP4", "OCP MXFP4: E2M1 elements, 32-element blocks along K, E8M0 scale", 4.25, 0, 32, 1, false,
+     true, true, mxfp4Ref, mxfp4Fast},
+    {"nvfp4", "NVFP4",
+     "NVIDIA NVFP4: E2M1 elements, 16-element blocks along K, E4M3 block scale, FP32 tensor scale", 4.5, 4, 16,
+     16, true, true, true, nvfp4Ref, nvfp4Fast},
+    {"mxfp4_proxy", "MXFP4 (ref)",
+     "the original tool's per-element MXFP4 stand-in (scale 2^ceil(log2(|x|/6)), no block sharing)", 4.25, 0, 1,
+     1, false, false, false, mxfp4ProxyRef, mxfp4ProxyFast},
+    {"nvfp4_proxy", "NVFP4 (ref)",
+     "the original tool's per-element NVFP4 stand-in (240-max E4M3 scale of |x|/6, no tensor scale)", 4.5, 0, 1,
+     1, false, false, false, nvfp4ProxyRef, nvfp4ProxyFast},
+    {"bfp8_ideal", "BFP8 (ideal exp)", "bfp8 with a per-element exponent (the original's ideal curve)", 8.5, 0, 1,
+     1, false, false, false, bfp8IdealRef, bfp8IdealFast},
+    {"bfp4_ideal", "BFP4 (ideal exp)", "bfp4 with a per-element exponent (the original's ideal curve)", 4.5, 0, 1,
+     1, false, false, false, bfp4IdealRef, bfp4IdealFast},
+    {"bfp2_ideal", "BFP2 (ideal exp)", "bfp2 with a per-element exponent (the original's ideal curve)", 2.5, 0, 1,
+     1, false, false, false, bfp2IdealRef, bfp2IdealFast},
+    {"fp8_e4m3", "FP8_E4M3", "OCP FP8 E4M3FN (max 448), saturating cast; per-tensor or 128x128 scaling options",
+     8.0, 0, 1, 128, true, false, false, fp8E4m3Ref, fp8E4m3Fast},
+    {"fp8_e5m2", "FP8_E5M2", "OCP FP8 E5M2 (max 57344), saturating cast; per-tensor or 128x128 scaling options",
+     8.0, 0, 1, 128, true, false, false, fp8E5m2Ref, fp8E5m2Fast},
+    {"mxfp8", "MXFP8", "OCP MXFP8: E4M3 elements, 32-element blocks along K, E8M0 scale", 8.25, 0, 32, 1, false,
+     false, false, mxfp8Ref, mxfp8Fast},
+    {"mxfp8_e5m2", "MXFP8_E5M2", "OCP MXFP8 with E5M2 elements, 32-element blocks along K, E8M0 scale", 8.25, 0,
+     32, 1, false, false, false, mxfp8E5m2Ref, mxfp8E5m2Fast},
+    {"mxfp6", "MXFP6", "OCP MXFP6: E2M3 elements, 32-element blocks along K, E8M0 scale", 6.25, 0, 32, 1, false,
+     false, false, mxfp6Ref, mxfp6Fast},
+    {"mxfp6_e3m2", "MXFP6_E3M2", "OCP MXFP6 with E3M2 elements, 32-element blocks along K, E8M0 scale", 6.25, 0,
+     32, 1, false, false, false, mxfp6E3m2Ref, mxfp6E3m2Fast},
+};
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+// Max |x| over the finite elements, in fixed chunks (max is order-independent anyway).
+float finiteAbsMax(const float* in, int64_t n)
+{
+    float result = 0.0f;
+#pragma omp parallel for reduction(max : result) schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+        const float a = std::fabs(in[i]);
+        if (a <= 3.4028235e38f && a > result)  // NaN and Inf excluded
+            result = a;
+    }
+    return result;
+}
+
+} // namespace
+
+std::span<const Format> formats()
+{
+    return kFormats;
+}
+
+const Format* findFormat(std::string_view name)
+{
+    for (const Format& f : kFormats)
+        if (equalsIgnoreCase(f.name, name))
+            return &f;
+    return nullptr;
+}
+
+std::string formatNameList()
+{
+    std::string s;
+    for (const Format& f : kFormats) {
+        if (!s.empty())
+            s += ", ";
+        s += f.name;
+    }
+    return s;
+}
+
+std::vector<const Format*> originalFormats()
+{
+    std::vector<const Format*> out;
+    for (const char* n : {"mxfp4", "nvfp4", "bf16", "bfp8", "bfp4", "bfp2", "fp0"})
+        out.push_back(findFormat(n));
+    return out;
+}
+
+void quantizeDequantize(const Format& f, const float* in, float* out, int64_t rows, int64_t cols,
+                        const FormatOptions& opt)
+{
+    if (rows <= 0 || cols <= 0)
+        return;
+    QuantContext ctx;
+    if (f.needsAbsMax)
+        ctx.absMax = finiteAbsMax(in, rows * cols);
+    // Fixed chunks of about 64K elements, a multiple of rowAlign rows; kernels are
+    // row-local (beyond rowAlign bands), so the result never depends on the threads.
+    const int64_t align = std::max(1, f.rowAlign);
+    int64_t chunkRows = std::max<int64_t>(1, 65536 / cols);
+    chunkRows = (chunkRows + align - 1) / align * align;
+    const int64_t chunks = (rows + chunkRows - 1) / chunkRows;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+        const int64_t r0 = c * chunkRows;
+        const int64_t n = std::min(chunkRows, rows - r0);
+        f.fast(in + r0 * cols, out + r0 * cols, n, cols, ctx, opt);
+    }
+}
+
+} // namespace qs
