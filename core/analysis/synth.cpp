@@ -70,7 +70,7 @@ Result<SynthCurve> randCurve(const FormatChoice& fc, const std::vector<float>& x
     c.format = std::string(f.name);
     c.y.assign(xs.size(), 0.0f);
     SplitMix64 rng(seed);
-    std::vector<float> row(size_t(k)), out(size_t(k));
+    std::vector<float> row(static_cast<size_t>(k)), out(static_cast<size_t>(k));
     for (size_t i = 0; i < xs.size(); ++i) {
         if (progress && progress->cancelled()) return Error::usage("cancelled");
         const float x = xs[i];

@@ -1,0 +1,369 @@
+#include "plots/plot_compute.h"
+
+#include "io/model.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+namespace qs {
+
+namespace {
+
+constexpr int64_t kChunkElems = 1 << 20;
+
+struct RowChunk {
+    int64_t r0, r1;
+};
+
+std::vector<RowChunk> rowChunks(int64_t rows, int64_t cols)
+{
+    std::vector<RowChunk> out;
+    if (rows <= 0 || cols <= 0) return out;
+    const int64_t step = std::max<int64_t>(1, kChunkElems / cols);
+    for (int64_t r = 0; r < rows; r += step) out.push_back({r, std::min(rows, r + step)});
+    return out;
+}
+
+// Rows [r0, r1) of the fp32 view: a pointer into the mapping, or decoded into buf.
+const float* rowsOf(const TensorReader& reader, int64_t r0, int64_t r1, std::vector<float>& buf)
+{
+    if (const float* direct = reader.directRows()) return direct + r0 * reader.cols();
+    buf.resize(size_t((r1 - r0) * reader.cols()));
+    reader.readRows(r0, r1, buf.data());
+    return buf.data();
+}
+
+// Max-abs merge with a total order on (|v|, v): order independent, hence deterministic.
+inline float pickMaxAbs(float a, float b)
+{
+    const float fa = std::fabs(a), fb = std::fabs(b);
+    return (fb > fa || (fb == fa && b > a)) ? b : a;
+}
+
+// Runs body(chunkIndex, buffer) over chunks in parallel; stops early on cancel.
+template <class Body>
+bool forChunks(const std::vector<RowChunk>& chunks, int64_t cols, Progress* progress, Body body)
+{
+    std::atomic<bool> cancelled{false};
+    std::atomic<int64_t> done{0};
+    const int64_t total = int64_t(chunks.size());
+#pragma omp parallel
+    {
+        std::vector<float> buf;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t i = 0; i < total; ++i) {
+            if (cancelled.load(std::memory_order_relaxed)) continue;
+            if (progress && progress->cancelled()) {
+                cancelled.store(true);
+                continue;
+            }
+            body(size_t(i), buf);
+            const int64_t d = done.fetch_add(1) + 1;
+            if (progress && omp_get_thread_num() == 0)
+                progress->report(uint64_t(d), uint64_t(total), "chunks");
+        }
+    }
+    (void)cols;
+    return !cancelled.load();
+}
+
+double niceDelta(double v) { return std::max(std::fabs(v) * 1e-6, 1e-6); }
+
+} // namespace
+
+std::string sci3(double v)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.3e", v);
+    return buf;
+}
+
+HeatmapGeometry heatmapGeometry(const std::vector<int64_t>& shape)
+{
+    HeatmapGeometry g;
+    if (shape.size() <= 1) {
+        const int64_t n = shape.empty() ? 1 : shape[0];
+        g.oneD = true;
+        g.cols = n < 32 ? std::max<int64_t>(n, 1) : 32;
+        g.rows = std::max<int64_t>(1, (n + g.cols - 1) / g.cols);
+        return g;
+    }
+    g.rows = shape[shape.size() - 2];
+    g.cols = shape.back();
+    g.sliceCount = 1;
+    for (size_t i = 0; i + 2 < shape.size(); ++i) g.sliceCount *= shape[i];
+    return g;
+}
+
+Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int maxCells, Progress* progress)
+{
+    TensorScan out;
+    const HeatmapGeometry g = heatmapGeometry(reader.shape());
+    HeatmapData& h = out.heatmap;
+    h.sliceCount = std::max<int64_t>(1, g.sliceCount);
+    h.slice = std::clamp<int64_t>(slice, 0, h.sliceCount - 1);
+    h.rows = g.rows;
+    h.cols = g.cols;
+    maxCells = std::max(1, maxCells);
+    h.blockRows = (g.rows + maxCells - 1) / maxCells;
+    h.blockCols = (g.cols + maxCells - 1) / maxCells;
+    h.ny = int((g.rows + h.blockRows - 1) / h.blockRows);
+    h.nx = int((g.cols + h.blockCols - 1) / h.blockCols);
+    h.cells.assign(size_t(h.nx) * size_t(h.ny), 0.0f);
+    if (g.oneD && reader.numel() > 32) h.note = "1-D tensor shown as (ceil(n/32), 32) rows of 32";
+    if (h.sliceCount > 1) h.note = "slice " + std::to_string(h.slice) + " of " + std::to_string(h.sliceCount);
+
+    const int64_t cols = reader.cols();
+    const auto chunks = rowChunks(reader.rows(), cols);
+    // Per chunk: its stats and the band of heat-map cell rows it touches.
+    struct Partial {
+        Stats stats;
+        int64_t cy0 = 0;
+        std::vector<float> cells;  // (cy1 - cy0 + 1) * nx
+    };
+    std::vector<Partial> parts(chunks.size());
+    const int64_t sliceR0 = g.oneD ? 0 : h.slice * g.rows, sliceR1 = g.oneD ? 1 : sliceR0 + g.rows;
+
+    const bool ok = forChunks(chunks, cols, progress, [&](size_t ci, std::vector<float>& buf) {
+        const RowChunk c = chunks[ci];
+        const float* data = rowsOf(reader, c.r0, c.r1, buf);
+        Partial& p = parts[ci];
+        p.stats.addRange(data, (c.r1 - c.r0) * cols);
+        const int64_t a = std::max(c.r0, sliceR0), b = std::min(c.r1, sliceR1);
+        if (a >= b) return;
+        if (g.oneD) {  // one view row of n elements -> (ceil(n/32), 32)
+            p.cy0 = 0;
+            p.cells.assign(h.cells.size(), 0.0f);
+            for (int64_t i = 0; i < cols; ++i) {
+                const float v = data[i];
+                if (!std::isfinite(v)) continue;
+                const size_t idx = size_t((i / g.cols) / h.blockRows) * size_t(h.nx) + size_t((i % g.cols) / h.blockCols);
+                p.cells[idx] = pickMaxAbs(p.cells[idx], v);
+            }
+            return;
+        }
+        p.cy0 = (a - sliceR0) / h.blockRows;
+        const int64_t cy1 = (b - 1 - sliceR0) / h.blockRows;
+        p.cells.assign(size_t(cy1 - p.cy0 + 1) * size_t(h.nx), 0.0f);
+        for (int64_t r = a; r < b; ++r) {
+            const float* row = data + (r - c.r0) * cols;
+            float* cellRow = p.cells.data() + size_t((r - sliceR0) / h.blockRows - p.cy0) * size_t(h.nx);
+            for (int64_t col = 0; col < cols; ++col) {
+                const float v = row[col];
+                if (!std::isfinite(v)) continue;
+                float& cell = cellRow[col / h.blockCols];
+                cell = pickMaxAbs(cell, v);
+            }
+        }
+    });
+    if (!ok) return Error::usage("cancelled");
+    for (const Partial& p : parts) {
+        out.stats.merge(p.stats);
+        for (size_t i = 0; i < p.cells.size(); ++i) {
+            float& cell = h.cells[size_t(p.cy0) * size_t(h.nx) + i];
+            cell = pickMaxAbs(cell, p.cells[i]);
+        }
+    }
+    for (float v : h.cells) h.absMax = std::max(h.absMax, std::fabs(v));
+    return out;
+}
+
+Result<HistogramData> valueHistogram(const TensorReader& reader, const Stats& stats, int binsOverride,
+                                     Progress* progress)
+{
+    HistogramData h;
+    h.total = stats.count;
+    if (stats.count == 0) {
+        h.lo = -1;
+        h.hi = 1;
+        h.counts.assign(10, 0.0);
+        h.binRule = "no finite values";
+        return h;
+    }
+    h.lo = stats.min;
+    h.hi = stats.max;
+    int bins = binsOverride;
+    if (h.hi <= h.lo) {
+        const double d = niceDelta(h.lo);
+        h.lo -= d;
+        h.hi += d;
+        if (bins <= 0) bins = 10;
+        h.binRule = "constant tensor";
+    } else if (bins <= 0) {
+        const double sigma = stats.stddev();
+        const double width = 3.49 * sigma * std::cbrt(1.0 / double(stats.count));
+        const double raw = width > 0 ? std::ceil((h.hi - h.lo) / width) : 10.0;
+        bins = int(std::clamp(raw, 10.0, 400.0));
+        h.binRule = "Scott's rule";
+    } else {
+        h.binRule = "fixed";
+    }
+    h.binRule += ", " + std::to_string(bins) + " bins";
+    const double lo = h.lo, scale = double(bins) / (h.hi - h.lo);
+    const int64_t cols = reader.cols();
+    const auto chunks = rowChunks(reader.rows(), cols);
+    std::vector<std::vector<int64_t>> parts(chunks.size());
+    const bool ok = forChunks(chunks, cols, progress, [&](size_t ci, std::vector<float>& buf) {
+        const RowChunk c = chunks[ci];
+        const float* data = rowsOf(reader, c.r0, c.r1, buf);
+        auto& counts = parts[ci];
+        counts.assign(size_t(bins), 0);
+        const int64_t n = (c.r1 - c.r0) * cols;
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = data[i];
+            if (!std::isfinite(v)) continue;
+            const int b = std::clamp(int((double(v) - lo) * scale), 0, bins - 1);
+            ++counts[size_t(b)];
+        }
+    });
+    if (!ok) return Error::usage("cancelled");
+    std::vector<int64_t> counts(size_t(bins), 0);
+    for (const auto& p : parts)
+        for (size_t i = 0; i < p.size(); ++i) counts[i] += p[i];
+    h.counts.assign(counts.begin(), counts.end());
+    return h;
+}
+
+Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Stats& stats,
+                                           const std::vector<FormatChoice>& formats, int64_t maxSample,
+                                           Progress* progress)
+{
+    ErrorHistogramData out;
+    out.total = reader.numel();
+    const int64_t rows = reader.rows(), cols = reader.cols();
+    if (formats.empty() || rows <= 0 || cols <= 0) return out;
+
+    // Patch plan: whole tensor if small, else evenly spaced (stripe, segment) patches.
+    int align = 32;
+    for (const auto& f : formats) align = std::lcm(align, std::max(1, f.format->rowAlign));
+    const int64_t pc = cols <= 65536 ? cols : 65536;
+    const int64_t pr = rows * cols <= maxSample ? rows : std::min<int64_t>(rows, align);
+    const int64_t stripes = (rows + pr - 1) / pr, segs = (cols + pc - 1) / pc;
+    const int64_t totalPatches = stripes * segs;
+    const int64_t want = rows * cols <= maxSample ? totalPatches
+                                                  : std::clamp<int64_t>(maxSample / (pr * pc), 1, totalPatches);
+    struct Patch {
+        int64_t stripe, seg;
+    };
+    std::vector<Patch> patches;
+    for (int64_t k = 0; k < want; ++k) {
+        const int64_t idx = want == totalPatches ? k : (k * totalPatches) / want;
+        patches.push_back({idx / segs, idx % segs});
+    }
+
+    QuantContext ctx;
+    ctx.absMax = stats.absMax;
+    const size_t nf = formats.size();
+    // errors[patch][format]
+    std::vector<std::vector<std::vector<float>>> errs(patches.size(), std::vector<std::vector<float>>(nf));
+    std::vector<RowChunk> patchRows;
+    for (const Patch& p : patches) patchRows.push_back({p.stripe * pr, std::min(rows, (p.stripe + 1) * pr)});
+    const bool ok = forChunks(patchRows, cols, progress, [&](size_t pi, std::vector<float>& buf) {
+        const RowChunk rc = patchRows[pi];
+        const float* data = rowsOf(reader, rc.r0, rc.r1, buf);
+        const int64_t c0 = patches[pi].seg * pc, c1 = std::min(cols, c0 + pc);
+        const int64_t prow = rc.r1 - rc.r0, pcol = c1 - c0;
+        std::vector<float> in(size_t(prow * pcol)), outv(in.size());
+        for (int64_t r = 0; r < prow; ++r)
+            std::copy(data + r * cols + c0, data + r * cols + c1, in.begin() + r * pcol);
+        for (size_t fi = 0; fi < nf; ++fi) {
+            formats[fi].format->fast(in.data(), outv.data(), prow, pcol, ctx, formats[fi].options);
+            auto& e = errs[pi][fi];
+            e.reserve(in.size());
+            for (size_t i = 0; i < in.size(); ++i) {
+                const float d = outv[i] - in[i];
+                if (std::isfinite(in[i]) && std::isfinite(d)) e.push_back(d);
+            }
+        }
+    });
+    if (!ok) return Error::usage("cancelled");
+
+    double emax = 0;
+    int64_t sampled = 0;
+    for (const auto& p : errs) {
+        if (!p.empty()) sampled += int64_t(p[0].size());
+        for (const auto& e : p)
+            for (float d : e) emax = std::max(emax, double(std::fabs(d)));
+    }
+    if (emax == 0) emax = std::max(double(stats.absMax) * 1e-6, 1e-12);
+    out.sampled = sampled;
+    out.bins = 201;
+    out.lo = -emax;
+    out.hi = emax;
+    const double scale = double(out.bins) / (2 * emax);
+    for (size_t fi = 0; fi < nf; ++fi) {
+        ErrorHistogramData::Series s;
+        s.key = std::string(formats[fi].format->name);
+        s.label = std::string(formats[fi].format->label);
+        s.counts.assign(size_t(out.bins), 0.0);
+        for (const auto& p : errs)
+            for (float d : p[fi]) {
+                const int b = std::clamp(int((double(d) + emax) * scale), 0, out.bins - 1);
+                s.counts[size_t(b)] += 1.0;
+            }
+        out.series.push_back(std::move(s));
+    }
+    return out;
+}
+
+CurvePlotData transferCurves(const std::string& tensorName, const Stats& stats,
+                             const std::vector<FormatChoice>& formats, int points,
+                             const std::vector<double>* maes)
+{
+    CurvePlotData d;
+    d.title = tensorName;
+    d.xLabel = "Original value";
+    d.yLabel = "Reconstructed value";
+    points = std::max(points, 2);
+    double lo = stats.count ? stats.min : 0.0, hi = stats.count ? stats.max : 0.0;
+    if (hi <= lo) {
+        const double delta = niceDelta(lo);
+        lo -= delta;
+        hi += delta;
+    }
+    const std::vector<float> xs = linspaceF32(lo, hi, points);
+    float amax = 0;
+    for (float v : xs) amax = std::max(amax, std::fabs(v));
+    d.x.assign(xs.begin(), xs.end());
+    d.curves.push_back({"ideal", "Ideal", d.x, true});
+    QuantContext ctx;
+    ctx.absMax = amax;
+    std::vector<float> ys(xs.size());
+    for (size_t fi = 0; fi < formats.size(); ++fi) {
+        const Format& f = *formats[fi].format;
+        f.fast(xs.data(), ys.data(), 1, int64_t(xs.size()), ctx, formats[fi].options);
+        PlotCurve c;
+        c.key = std::string(f.name);
+        c.label = std::string(f.label);
+        if (maes && fi < maes->size()) c.label += " (MAE=" + sci3((*maes)[fi]) + ")";
+        c.y.assign(ys.begin(), ys.end());
+        d.curves.push_back(std::move(c));
+    }
+    return d;
+}
+
+CurvePlotData synthPlotData(const SynthCurves& curves)
+{
+    CurvePlotData d;
+    d.title = "Reconstruction of a block's largest value (rand samples: " + std::to_string(curves.randSamples) + ")";
+    d.xLabel = "FP amax value";
+    d.yLabel = "Reconstructed FP value";
+    d.x.assign(curves.x.begin(), curves.x.end());
+    for (const auto& c : curves.curves) {
+        PlotCurve pc;
+        pc.key = c.key;
+        pc.label = c.label;
+        pc.y.assign(c.y.begin(), c.y.end());
+        pc.reference = c.key == "ideal";
+        d.curves.push_back(std::move(pc));
+    }
+    return d;
+}
+
+} // namespace qs

@@ -1,0 +1,46 @@
+#include "plots/plot_render.h"
+
+#include "plots/qcp.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSaveFile>
+
+namespace qs {
+
+QImage renderPlotImage(const PlotBuild& build, int width, int height)
+{
+    QCustomPlot plot;
+    plot.resize(width, height);
+    build(&plot);
+    // toPixmap lays the plot out at exactly width x height with scale 1, independent
+    // of the screen the window may be on.
+    return plot.toPixmap(width, height, 1.0).toImage().convertToFormat(QImage::Format_RGB32);
+}
+
+Result<void> writePng(const QImage& image, const QString& path)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return Error::usage("cannot create the folder " + info.absolutePath().toStdString());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    if (!image.save(&file, "PNG")) {
+        file.cancelWriting();
+        return Error::usage("cannot encode the PNG " + path.toStdString());
+    }
+    if (!file.commit())
+        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    return {};
+}
+
+Result<void> savePlotPng(const PlotBuild& build, const QString& path, int width, int height)
+{
+    if (width < 16 || height < 16 || width > 16384 || height > 16384)
+        return Error::usage("plot size " + std::to_string(width) + "x" + std::to_string(height) +
+                            " is out of range (16..16384 pixels per side)");
+    return writePng(renderPlotImage(build, width, height), path);
+}
+
+} // namespace qs
