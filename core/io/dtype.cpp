@@ -100,9 +100,37 @@ void bf16Run(const uint8_t* src, int64_t n, float* out)
     }
 }
 
+// IEEE binary16 -> binary32 (after ryg's half_to_float), branch-free so the run loop
+// vectorises: shift exponent+mantissa into place (o = em << 13) and rebias by +112;
+// exponent 31 (Inf/NaN) is rebiased by +224 to the fp32 all-ones exponent, mantissa
+// (payload) kept; exponent 0 (zero/subnormal) is built as the normal fp32
+// (1 + m/1024)·2^-14 minus 2^-14 = m·2^-24, an exact subtraction. Sign copied.
+inline float halfToFloat(uint16_t h)
+{
+    const uint32_t em = h & 0x7FFFu;
+    const uint32_t o = em << 13;
+    const uint32_t normal = o + (112u << 23);
+    const uint32_t infNan = o + (224u << 23);
+    float sub;
+    const uint32_t subBits = o + (113u << 23);
+    std::memcpy(&sub, &subBits, 4);
+    sub -= 0x1p-14f;
+    uint32_t subU;
+    std::memcpy(&subU, &sub, 4);
+    // Selections as bit masks (no branches: the subtraction is always done).
+    const uint32_t isInfNan = 0u - uint32_t(em >= 0x7C00u);
+    const uint32_t isSub = 0u - uint32_t(em < 0x0400u);
+    uint32_t r = (infNan & isInfNan) | (normal & ~isInfNan);
+    r = (subU & isSub) | (r & ~isSub);
+    r |= uint32_t(h & 0x8000u) << 16;
+    float f;
+    std::memcpy(&f, &r, 4);
+    return f;
+}
+
 void f16Run(const uint8_t* src, int64_t n, float* out)
 {
-    for (int64_t i = 0; i < n; ++i) out[i] = f16ToFloat(load<uint16_t>(src + 2 * i));
+    for (int64_t i = 0; i < n; ++i) out[i] = halfToFloat(load<uint16_t>(src + 2 * i));
 }
 
 } // namespace
@@ -121,29 +149,9 @@ int dtypeBits(DType t) { return row(t).bits; }
 int dtypeBytes(DType t) { return row(t).bits % 8 == 0 ? row(t).bits / 8 : 0; }
 bool dtypeDecodable(DType t) { return row(t).decodable; }
 
-// IEEE binary16 -> binary32 (after ryg's half_to_float): move exponent and mantissa
-// into place and rebias; exponent 31 (Inf/NaN) gets the fp32 all-ones exponent with
-// the mantissa (payload) kept; exponent 0 (zero/subnormal) is built as
-// (1 + m/1024)·2^-14 - 2^-14 = m·2^-24, an exact fp32 subtraction. Sign copied.
 float f16ToFloat(uint16_t h)
 {
-    const uint32_t sign = uint32_t(h & 0x8000u) << 16;
-    uint32_t o = uint32_t(h & 0x7FFFu) << 13;
-    const uint32_t exp = o & 0x0F800000u;
-    o += uint32_t(127 - 15) << 23;
-    if (exp == 0x0F800000u) {
-        o += uint32_t(128 - 16) << 23;
-    } else if (exp == 0) {
-        o += 1u << 23;
-        float f;
-        std::memcpy(&f, &o, 4);
-        f -= 0x1p-14f;
-        std::memcpy(&o, &f, 4);
-    }
-    o |= sign;
-    float r;
-    std::memcpy(&r, &o, 4);
-    return r;
+    return halfToFloat(h);
 }
 
 const float* decodeTable8(DType t)
