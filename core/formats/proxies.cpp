@@ -26,6 +26,15 @@ float npSign(float x)
     return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
 }
 
+// NaN results of the proxies: x86 NumPy gives the input's NaN for a NaN input and
+// +NaN (0x7FC00000, through np.abs) for ±Inf; fix the bits so both paths agree.
+float canonicalNan(float x, float r)
+{
+    if (!std::isnan(r))
+        return r;
+    return std::isnan(x) ? x * 0.0f : std::bit_cast<float>(0x7FC00000u);
+}
+
 // ---- references ----------------------------------------------------------------------
 
 // argmin over float32 distances, first minimum wins (ties toward the smaller level).
@@ -89,7 +98,7 @@ float mxfp4ProxyRef(float x)
         const float xhat = fp4Ref(a / sq) * sq;
         q = std::fabs(xhat);
     }
-    return npSign(x) * q;
+    return canonicalNan(x, npSign(x) * q);
 }
 
 float nvfp4ProxyRef(float x)
@@ -102,7 +111,7 @@ float nvfp4ProxyRef(float x)
     float q = 0.0f;
     if (sq != 0.0f)
         q = std::fabs(fp4Ref(a / sq) * sq);
-    return npSign(x) * q;
+    return canonicalNan(x, npSign(x) * q);
 }
 
 // ---- fast paths ----------------------------------------------------------------------
@@ -164,7 +173,7 @@ inline float mxfp4ProxyFast(float x)
         sq = s;
     else
         sq = kernels::pow2f(log2model::ceilLog2(s));
-    return npSign(x) * std::fabs(fp4Fast(a / sq) * sq);
+    return canonicalNan(x, npSign(x) * std::fabs(fp4Fast(a / sq) * sq));
 }
 
 inline float nvfp4ProxyFast(float x)
@@ -176,7 +185,7 @@ inline float nvfp4ProxyFast(float x)
     const float sq = e4m3Fast(s);
     if (sq == 0.0f)
         return npSign(x) * 0.0f;
-    return npSign(x) * std::fabs(fp4Fast(a / sq) * sq);
+    return canonicalNan(x, npSign(x) * std::fabs(fp4Fast(a / sq) * sq));
 }
 
 } // namespace
