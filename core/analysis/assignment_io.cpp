@@ -11,6 +11,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cstring>
 
 namespace qs {
@@ -52,6 +53,8 @@ Result<void> writeFileAtomic(const QString& path, const QByteArray& bytes)
 QByteArray npyPreamble(const std::string& descr, const std::vector<int64_t>& shape)
 {
     std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeTuple(shape) + ", }";
+    // NumPy >= 1.23 reserves room for the first axis to grow to 21 digits.
+    if (!shape.empty()) dict.append(size_t(std::max<int64_t>(0, 21 - int64_t(std::to_string(shape[0]).size()))), ' ');
     // magic(6) + version(2) + length(2) + dict + padding + '\n' = multiple of 64
     const size_t unpadded = 10 + dict.size() + 1;
     dict.append((64 - unpadded % 64) % 64, ' ');

@@ -22,8 +22,9 @@ namespace qs {
 // Writes bytes to path through a temporary file + rename; creates parent folders.
 Result<void> writeFileAtomic(const QString& path, const QByteArray& bytes);
 
-// The .npy v1.0 preamble: magic, version, header length and the header dict padded
-// with spaces so the data starts at a multiple of 64, ending in '\n'.
+// The .npy v1.0 preamble exactly as NumPy 1.24's np.save writes it: magic, version,
+// header length, the header dict, 21 - digits(shape[0]) spaces of growth room, then
+// spaces so the data starts at a multiple of 64, ending in '\n'.
 QByteArray npyPreamble(const std::string& descr, const std::vector<int64_t>& shape);
 
 Result<void> writeAssignmentNpy(const QString& path, const std::vector<int8_t>& assignment, int64_t tilesH,

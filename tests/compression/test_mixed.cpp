@@ -307,6 +307,31 @@ private Q_SLOTS:
         }
     }
 
+    // Extra tile formats, including NVFP4 whose per-tensor scale must come from the whole
+    // tensor in both the sums and the reconstruction.
+    void reconstructWithExtraTileFormats()
+    {
+        const auto c = fmts({"bf16", "bfp8", "nvfp4", "mxfp4", "bfp4", "bfp2", "fp0"});
+        for (const auto& shape : std::vector<std::vector<int64_t>>{{96, 160}, {700}}) {
+            const auto x = weightLike(shape, 12);
+            auto sums = computeTileSums(x.data(), shape, c, {});
+            QVERIFY(sums.ok());
+            auto p = params(MixedAlgorithm::Random, MetricKind::Pcc, 0.99, c);
+            p.iters = 3;
+            auto r = runMixedOnSums(*sums, p);
+            QVERIFY(r.ok());
+            auto y = reconstructMixed(x.data(), shape, r->assignment, c, {});
+            QVERIFY(y.ok());
+            const auto got = pairTileSums(x.data(), y->data(), sums->grid, sums->shift);
+            for (int64_t t = 0; t < sums->grid.tileCount(); ++t) {
+                QCOMPARE(got[size_t(t)].sdd, sums->at(size_t(r->assignment[size_t(t)]), t).sdd);
+                QCOMPARE(got[size_t(t)].maxAbs, sums->at(size_t(r->assignment[size_t(t)]), t).maxAbs);
+            }
+            auto g = runMixedOnSums(*sums, params(MixedAlgorithm::Greedy, MetricKind::Pcc, 0.999, c));
+            QVERIFY(g.ok() && g->metThreshold);
+        }
+    }
+
     void reconstructKeepsUnassignedAndRejectsBadInput()
     {
         const std::vector<int64_t> shape{40, 40};
