@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "formats/kernels.h"
+#include "formats/simd.h"
 
 namespace qs::kernels {
 
@@ -163,30 +164,67 @@ template <int M>
     return e1 < e0;
 }
 
+// Lane-array path for optimize_bfp groups (E and E-1 candidates).
 template <int M>
-[[gnu::always_inline]] inline void groupFast(const uint32_t* u, float* y, bool optimize)
+[[gnu::always_inline]] inline void groupOptimize(const uint32_t* u, float* y, uint32_t E)
 {
-    uint32_t E = 0;
-    for (int i = 0; i < kGroup; ++i) {
-        const uint32_t ef = (u[i] >> 23) & 0xFF;
-        E = ef > E ? ef : E;
-    }
-    if (E == 255) {
-        uint32_t w[kGroup];
-        groupRef(u, w, M, optimize);
-        std::memcpy(y, w, sizeof w);
-        return;
-    }
     uint32_t q[kGroup];
     encodeLanes<M>(u, E, q, false);
-    if (M != 1 && optimize && E > uint32_t(M)) {
-        uint32_t q1[kGroup];
-        if (preferLowerFast<M>(u, E, q, q1)) {
-            decodeLanes<M>(u, q1, E - 1, y);
-            return;
+    uint32_t q1[kGroup];
+    if (preferLowerFast<M>(u, E, q, q1))
+        decodeLanes<M>(u, q1, E - 1, y);
+    else
+        decodeLanes<M>(u, q, E, y);
+}
+
+// Vector path for groups with 25 <= E <= 254, 8 lanes at a time. Every element with
+// ef == 0 then has d = E >= 25, so its significand is shifted out (no explicit flush);
+// RNE of the truncated A on its low K bits is (A + H - 1 + lsb(A >> K)) >> K (exact,
+// A < 2^24); the clamp is a min; the sign is applied by negating q before the int->float
+// conversion, so q == 0 gives +0.0 (the reference's sign clearing) and the decoded value
+// is the exact fp32 product q * 2^(E-127-(m-1)).
+template <int M>
+[[gnu::always_inline]] inline simd::u32x8 groupVec(simd::u32x8 u, simd::u32x8 ef, uint32_t E)
+{
+    using namespace simd;
+    constexpr int K = 24 - M;
+    constexpr uint32_t H = 1u << (K - 1), MASK = (1u << M) - 1;
+    const u32x8 sh = umin(splat(E) - ef, splat(31));  // E >= ef
+    const u32x8 A = ((u & 0x7FFFFFu) | 0x800000u) >> sh;
+    const u32x8 q = umin((A + (H - 1) + ((A >> K) & 1u)) >> K, splat(MASK));
+    const i32x8 neg = (i32x8)u >> 31;  // -1 for negative inputs, else 0
+    const i32x8 qs = ((i32x8)q ^ neg) - neg;
+    const f32x8 scale = asFloat(splat((E - (M - 1)) << 23));  // 2^(E-127-(m-1)), normal here
+    return asBits(__builtin_convertvector(qs, f32x8) * scale);
+}
+
+// One group of 16 readable/writable floats.
+template <int M>
+[[gnu::always_inline]] inline void groupFast(const float* x, float* o, bool optimize)
+{
+    using namespace simd;
+    const u32x8 u0 = load(x), u1 = load(x + 8);
+    const u32x8 ef0 = (u0 >> 23) & 0xFFu, ef1 = (u1 >> 23) & 0xFFu;
+    const uint32_t E = hmax(umax(ef0, ef1));
+    const bool lowerCandidate = M != 1 && optimize && E > uint32_t(M) && E != 255;
+    if (E == 255 || E < 25 || lowerCandidate) {
+        // Specials (Inf/NaN: bit-assembled decode), groups below 2^-102 (need the explicit
+        // ef == 0 flush) and optimize_bfp groups take the lane-array code.
+        uint32_t w[kGroup];
+        std::memcpy(w, x, sizeof w);
+        float y[kGroup];
+        if (lowerCandidate) {
+            groupOptimize<M>(w, y, E);
+        } else {
+            uint32_t yb[kGroup];
+            groupRef(w, yb, M, optimize);
+            std::memcpy(y, yb, sizeof y);
         }
+        std::memcpy(o, y, sizeof y);
+        return;
     }
-    decodeLanes<M>(u, q, E, y);
+    store(o, groupVec<M>(u0, ef0, E));
+    store(o + 8, groupVec<M>(u1, ef1, E));
 }
 
 template <int M>
@@ -196,20 +234,14 @@ template <int M>
         const float* x = in + r * cols;
         float* o = out + r * cols;
         int64_t c0 = 0;
-        for (; c0 + kGroup <= cols; c0 += kGroup) {
-            uint32_t u[kGroup];
-            float y[kGroup];
-            std::memcpy(u, x + c0, sizeof u);
-            groupFast<M>(u, y, optimize);
-            std::memcpy(o + c0, y, sizeof y);
-        }
-        if (c0 < cols) {
+        for (; c0 + kGroup <= cols; c0 += kGroup)
+            groupFast<M>(x + c0, o + c0, optimize);
+        if (c0 < cols) {  // zero-padded tail group
             const int64_t n = cols - c0;
-            uint32_t u[kGroup] = {};
-            float y[kGroup];
-            std::memcpy(u, x + c0, size_t(n) * 4);
-            groupFast<M>(u, y, optimize);
-            std::memcpy(o + c0, y, size_t(n) * 4);
+            float t[kGroup] = {};
+            std::memcpy(t, x + c0, size_t(n) * 4);
+            groupFast<M>(t, t, optimize);
+            std::memcpy(o + c0, t, size_t(n) * 4);
         }
     }
 }

@@ -7,6 +7,7 @@
 
 #include "formats/kernels.h"
 #include "formats/minifloat.h"
+#include "formats/simd.h"
 
 namespace qs::kernels {
 
@@ -110,23 +111,29 @@ void mxRef(const float* in, float* out, int64_t rows, int64_t cols, const Elem& 
 }
 
 // ---- fast path ---------------------------------------------------------------------
-// Per block: amax and the NaN/Inf test from the integer maximum of |bits| (vectorised);
+// Per block: amax and the NaN/Inf test from the integer maximum of |bits| (8-lane vectors);
 // s as in the reference (scalar, once per 32 elements). Per element, branch-free:
 // a = |x| * 2^-s (exact, = ldexp), clamp to max_elem (saturation: rounding a value
 // <= max_elem never exceeds it), round onto the element grid with the magic-number
 // add (roundGridRne / roundGridAway, exact RNE / half-away), multiply by 2^s (exact
 // or overflow to Inf, as decode * X) and restore the sign bit (so -0 stays -0).
 
+// Scale exponent of a block from its largest |bits| (128 = NaN scale).
+[[gnu::always_inline]] inline int blockScale(uint32_t maxBits, const Elem& el, MxScaleRule rule)
+{
+    return maxBits >= 0x7F800000u ? 128 : scaleExponent(std::bit_cast<float>(maxBits), el, rule);
+}
+
+// Tail block (n < 32), scalar.
 template <int MB, uint32_t EMIN, bool AWAY>
-[[gnu::always_inline]] inline void blockFast(const float* v, float* out, int n, const Elem& el,
-                                             MxScaleRule rule)
+[[gnu::always_inline]] inline void blockTail(const float* v, float* out, int n, const Elem& el, MxScaleRule rule)
 {
     uint32_t maxBits = 0;
     for (int i = 0; i < n; ++i) {
         const uint32_t a = std::bit_cast<uint32_t>(v[i]) & 0x7FFFFFFFu;
         maxBits = a > maxBits ? a : maxBits;
     }
-    const int s = maxBits >= 0x7F800000u ? 128 : scaleExponent(std::bit_cast<float>(maxBits), el, rule);
+    const int s = blockScale(maxBits, el, rule);
     if (s > 127) {
         for (int i = 0; i < n; ++i)
             out[i] = std::bit_cast<float>(kNanBits);
@@ -142,6 +149,29 @@ template <int MB, uint32_t EMIN, bool AWAY>
     }
 }
 
+// Full block of 32: four 8-lane vectors.
+template <int MB, uint32_t EMIN, bool AWAY>
+[[gnu::always_inline]] inline void blockVec(const float* v, float* out, const Elem& el, MxScaleRule rule)
+{
+    using namespace simd;
+    u32x8 u[4];
+    for (int k = 0; k < 4; ++k)
+        u[k] = load(v + 8 * k);
+    const u32x8 m = umax(umax(u[0] & 0x7FFFFFFFu, u[1] & 0x7FFFFFFFu), umax(u[2] & 0x7FFFFFFFu, u[3] & 0x7FFFFFFFu));
+    const int s = blockScale(hmax(m), el, rule);
+    if (s > 127) {
+        for (int k = 0; k < 4; ++k)
+            store(out + 8 * k, splat(kNanBits));
+        return;
+    }
+    const f32x8 inv = splatf(pow2f(-s)), X = splatf(pow2f(s)), maxElem = splatf(el.maxElem);
+    for (int k = 0; k < 4; ++k) {
+        const f32x8 a = simd::fmin(asFloat(u[k] & 0x7FFFFFFFu) * inv, maxElem);
+        const f32x8 r = AWAY ? simd::roundGridAway(a, EMIN, MB) : simd::roundGridRne(a, EMIN, MB);
+        store(out + 8 * k, asBits(r * X) | (u[k] & 0x80000000u));
+    }
+}
+
 template <int MB, uint32_t EMIN, bool AWAY>
 [[gnu::always_inline]] inline void mxFastT(const float* in, float* out, int64_t rows, int64_t cols,
                                            const Elem& el, MxScaleRule rule)
@@ -151,9 +181,9 @@ template <int MB, uint32_t EMIN, bool AWAY>
         float* o = out + r * cols;
         int64_t c0 = 0;
         for (; c0 + kBlock <= cols; c0 += kBlock)
-            blockFast<MB, EMIN, AWAY>(x + c0, o + c0, kBlock, el, rule);
+            blockVec<MB, EMIN, AWAY>(x + c0, o + c0, el, rule);
         if (c0 < cols)
-            blockFast<MB, EMIN, AWAY>(x + c0, o + c0, int(cols - c0), el, rule);
+            blockTail<MB, EMIN, AWAY>(x + c0, o + c0, int(cols - c0), el, rule);
     }
 }
 

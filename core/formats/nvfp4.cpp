@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "formats/kernels.h"
 #include "formats/minifloat.h"
+#include "formats/simd.h"
 
 namespace qs::kernels {
 
@@ -95,52 +97,120 @@ void nvRef(const float* in, float* out, const Geometry& geo, float A, const Form
     }
 }
 
-// Fast path: integer block maximum (and NaN/Inf test), one scalar scale per block, then
+// Fast path: integer block maximum (and NaN/Inf test), the block scales of 8 blocks at a
+// time in vector lanes (the same fp32 operations as blockScaleFast, lane by lane), then
 // branch-free elements: a = min(|W| / t, 6) rounded on the E2M1 grid by the magic add,
 // (a * σ) * g, sign bit restored.
+
+// max |bits| over rows [r0, r1) x columns [c0, c0 + n).
+[[gnu::always_inline]] inline uint32_t bandMax(const float* in, int64_t cols, int64_t r0, int64_t r1, int64_t c0, int n)
+{
+    uint32_t maxBits = 0;
+    for (int64_t r = r0; r < r1; ++r) {
+        const float* x = in + r * cols + c0;
+        if (n == kBlock) {
+            const uint32_t mb = simd::hmax(simd::umax(simd::load(x) & 0x7FFFFFFFu, simd::load(x + 8) & 0x7FFFFFFFu));
+            maxBits = mb > maxBits ? mb : maxBits;
+            continue;
+        }
+        for (int i = 0; i < n; ++i) {
+            const uint32_t a = std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu;
+            maxBits = a > maxBits ? a : maxBits;
+        }
+    }
+    return maxBits;
+}
+
+// σ_b and t_b = σ_b * g of 8 blocks from their maxima (finite lanes; g > 0).
+[[gnu::always_inline]] inline void scales8(const uint32_t* mb, float g, NvScaleClamp clamp, float* sigma, float* t)
+{
+    using namespace simd;
+    u32x8 m;
+    std::memcpy(&m, mb, sizeof m);
+    const f32x8 amax = asFloat(m);
+    f32x8 s = (amax / splatf(6.0f)) / splatf(g);
+    if (clamp == NvScaleClamp::ModelOpt)
+        s = s > splatf(0x1p-9f) ? s : splatf(0x1p-9f);
+    else if (clamp == NvScaleClamp::TorchAo)
+        s = s > splatf(0x1p-6f) ? (s < splatf(448.0f) ? s : splatf(448.0f)) : splatf(0x1p-6f);
+    s = s < splatf(448.0f) ? s : splatf(448.0f);
+    f32x8 sg = simd::roundGridRne(s, 121, 3);
+    if (clamp == NvScaleClamp::ModelOpt)
+        sg = amax == splatf(0.0f) ? splatf(1.0f) : sg;
+    const f32x8 tv = sg * splatf(g);
+    std::memcpy(sigma, &sg, sizeof sg);
+    std::memcpy(t, &tv, sizeof tv);
+}
+
+template <bool AWAY>
+[[gnu::always_inline]] inline void quantBlock(const float* in, float* out, int64_t cols, int64_t r0, int64_t r1,
+                                              int64_t c0, int n, bool nonFinite, float sigma, float t, float g)
+{
+    for (int64_t r = r0; r < r1; ++r) {
+        const float* x = in + r * cols + c0;
+        float* o = out + r * cols + c0;
+        if (nonFinite) {
+            for (int i = 0; i < n; ++i)
+                o[i] = std::bit_cast<float>(kNanBits);
+        } else if (t == 0.0f) {
+            for (int i = 0; i < n; ++i)
+                o[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(x[i]) & 0x80000000u);
+        } else if (n == kBlock) {
+            using namespace simd;
+            const f32x8 tv = splatf(t), sv = splatf(sigma), gv = splatf(g);
+            for (int k = 0; k < 2; ++k) {
+                const u32x8 u = load(x + 8 * k);
+                const f32x8 a = simd::fmin(asFloat(u & 0x7FFFFFFFu) / tv, splatf(6.0f));
+                const f32x8 q = AWAY ? simd::roundGridAway(a, 127, 1) : simd::roundGridRne(a, 127, 1);
+                store(o + 8 * k, asBits((q * sv) * gv) | (u & 0x80000000u));
+            }
+        } else {
+            for (int i = 0; i < n; ++i) {
+                const uint32_t u = std::bit_cast<uint32_t>(x[i]);
+                float a = std::bit_cast<float>(u & 0x7FFFFFFFu) / t;
+                a = a < 6.0f ? a : 6.0f;
+                const float q = AWAY ? roundGridAway(a, 127, 1) : roundGridRne(a, 127, 1);
+                const float y = (q * sigma) * g;
+                o[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(y) | (u & 0x80000000u));
+            }
+        }
+    }
+}
+
 template <bool AWAY>
 [[gnu::always_inline]] inline void nvFastT(const float* in, float* out, const Geometry& geo, float A,
                                            const FormatOptions& opt)
 {
     const float g = A / 2688.0f;
+    const int64_t cols = geo.cols;
     for (int64_t r0 = 0; r0 < geo.rows; r0 += geo.band) {
         const int64_t r1 = std::min(geo.rows, r0 + geo.band);
-        for (int64_t c0 = 0; c0 < geo.cols; c0 += kBlock) {
-            const int n = int(std::min<int64_t>(kBlock, geo.cols - c0));
-            uint32_t maxBits = 0;
-            for (int64_t r = r0; r < r1; ++r) {
-                const float* x = in + r * geo.cols + c0;
-                for (int i = 0; i < n; ++i) {
-                    const uint32_t a = std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu;
-                    maxBits = a > maxBits ? a : maxBits;
+        int64_t c0 = 0;
+        if (g != 0.0f) {
+            for (; c0 + 8 * kBlock <= cols; c0 += 8 * kBlock) {
+                uint32_t mb[8];
+                bool anyNonFinite = false;
+                for (int b = 0; b < 8; ++b) {
+                    mb[b] = bandMax(in, cols, r0, r1, c0 + b * kBlock, kBlock);
+                    anyNonFinite |= mb[b] >= 0x7F800000u;
                 }
+                float sigma[8], t[8];
+                scales8(mb, g, opt.nvClamp, sigma, t);
+                for (int b = 0; b < 8; ++b)
+                    quantBlock<AWAY>(in, out, cols, r0, r1, c0 + b * kBlock, kBlock,
+                                     anyNonFinite && mb[b] >= 0x7F800000u, sigma[b], t[b], g);
             }
+        }
+        for (; c0 < cols; c0 += kBlock) {
+            const int n = int(std::min<int64_t>(kBlock, cols - c0));
+            const uint32_t maxBits = bandMax(in, cols, r0, r1, c0, n);
             float sigma = 0.0f, t = 0.0f;
             const bool nonFinite = maxBits >= 0x7F800000u;
             if (!nonFinite && g != 0.0f) {
                 sigma = blockScaleFast(std::bit_cast<float>(maxBits), g, opt.nvClamp);
                 t = sigma * g;
             }
-            for (int64_t r = r0; r < r1; ++r) {
-                const float* x = in + r * geo.cols + c0;
-                float* o = out + r * geo.cols + c0;
-                if (nonFinite) {
-                    for (int i = 0; i < n; ++i)
-                        o[i] = std::bit_cast<float>(kNanBits);
-                } else if (t == 0.0f) {
-                    for (int i = 0; i < n; ++i)
-                        o[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(x[i]) & 0x80000000u);
-                } else {
-                    for (int i = 0; i < n; ++i) {
-                        const uint32_t u = std::bit_cast<uint32_t>(x[i]);
-                        float a = std::bit_cast<float>(u & 0x7FFFFFFFu) / t;
-                        a = a < 6.0f ? a : 6.0f;
-                        const float q = AWAY ? roundGridAway(a, 127, 1) : roundGridRne(a, 127, 1);
-                        const float y = (q * sigma) * g;
-                        o[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(y) | (u & 0x80000000u));
-                    }
-                }
-            }
+            quantBlock<AWAY>(in, out, cols, r0, r1, c0, n, nonFinite, sigma, t, g);
         }
     }
 }
