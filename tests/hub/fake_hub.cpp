@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
 #include <QHostAddress>
@@ -104,6 +105,7 @@ struct FakeHub::State {
     int commitCounter = 0;
     QVector<FakeLogEntry> log;
     int logEpoch = 0;
+    QElapsedTimer clock;
     quint16 hubPort = 0, cdnPort = 0;
 };
 
@@ -233,6 +235,7 @@ private:
         e.target = rq.target;
         e.headers = rq.headers;
         e.status = rs.status;
+        e.startMs = e.endMs = m_st->clock.elapsed();
         c->sock->write(out);
         {
             QMutexLocker lk(&m_st->mutex);
@@ -270,6 +273,7 @@ private:
         QMutexLocker lk(&m_st->mutex);
         if (c->logEpoch == m_st->logEpoch && c->logIndex >= 0 && c->logIndex < m_st->log.size()) {
             m_st->log[c->logIndex].bodyBytes = c->written;
+            m_st->log[c->logIndex].endMs = m_st->clock.elapsed();
             m_st->log[c->logIndex].cut = m_st->log[c->logIndex].cut || cut;
         }
     }
@@ -675,6 +679,7 @@ private:
 
 FakeHub::FakeHub() : m_state(std::make_shared<State>())
 {
+    m_state->clock.start();
     m_thread = new QThread;
     m_thread->setObjectName(QStringLiteral("fake-hub"));
     m_server = new Server(m_state);
@@ -783,6 +788,20 @@ qint64 FakeHub::bodyBytes(const QVector<FakeLogEntry>& log)
     qint64 n = 0;
     for (const auto& e : log) n += e.bodyBytes;
     return n;
+}
+
+int FakeHub::maxConcurrency(const QVector<FakeLogEntry>& log, const QString& server)
+{
+    QVector<QPair<qint64, int>> events;  // (time, +1 start / -1 end); ends sort first at equal times
+    for (const auto& e : log) {
+        if (!server.isEmpty() && e.server != server) continue;
+        events.append({e.startMs * 2 + 1, +1});
+        events.append({std::max(e.endMs * 2, e.startMs * 2 + 2), -1});
+    }
+    std::sort(events.begin(), events.end());
+    int cur = 0, best = 0;
+    for (const auto& ev : events) best = std::max(best, cur += ev.second);
+    return best;
 }
 
 } // namespace qs::test

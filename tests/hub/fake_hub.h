@@ -51,6 +51,8 @@ struct FakeLogEntry {
     int status = 0;
     qint64 bodyBytes = 0;    // body bytes written to the socket
     bool cut = false;        // the body was cut by a fault switch
+    qint64 startMs = 0;      // server clock: request handled
+    qint64 endMs = 0;        // server clock: last body byte written (or cut)
 
     bool hasAuthorization() const { return headers.contains("authorization"); }
     QByteArray header(const char* lowerName) const { return headers.value(lowerName); }
@@ -102,6 +104,8 @@ public:
     void clearLog();
     // Sum of body bytes written for the log entries (all servers).
     static qint64 bodyBytes(const QVector<FakeLogEntry>& log);
+    // Most entries of log (matching server, "" = any) whose [startMs, endMs] overlap.
+    static int maxConcurrency(const QVector<FakeLogEntry>& log, const QString& server);
 
     struct State;
 
