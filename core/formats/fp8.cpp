@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <vector>
 
 #include "formats/kernels.h"
 #include "formats/minifloat.h"
+#include "formats/simd.h"
 
 namespace qs::kernels {
 
@@ -33,34 +35,38 @@ float scaleFor(float amax, const Fp8& f)
     return (s == 0.0f || !std::isfinite(s)) ? 1.0f : s;
 }
 
-// Iterate over the scale regions of the view: the whole view (Cast / PerTensor) or
-// 128x128 tiles (Block128), calling fn(r0, r1, c0, c1, s).
-template <class Fn>
-void forEachRegion(const float* in, int64_t rows, int64_t cols, const QuantContext& ctx, const FormatOptions& opt,
-                   const Fp8& f, Fn&& fn)
+// The scale regions of the view: the whole view (Cast / PerTensor) or 128x128 tiles
+// (Block128, amax over the tile's finite elements).
+struct Region {
+    int64_t r0, r1, c0, c1;
+    float s;
+};
+
+std::vector<Region> regions(const float* in, int64_t rows, int64_t cols, const QuantContext& ctx,
+                            const FormatOptions& opt, const Fp8& f)
 {
     switch (opt.fp8Scaling) {
     case Fp8Scaling::Cast:
-        fn(0, rows, 0, cols, 1.0f);
-        return;
+        return {Region{0, rows, 0, cols, 1.0f}};
     case Fp8Scaling::PerTensor:
-        fn(0, rows, 0, cols, scaleFor(ctx.absMax, f));
-        return;
+        return {Region{0, rows, 0, cols, scaleFor(ctx.absMax, f)}};
     case Fp8Scaling::Block128:
-        for (int64_t r0 = 0; r0 < rows; r0 += 128)
-            for (int64_t c0 = 0; c0 < cols; c0 += 128) {
-                const int64_t r1 = std::min(rows, r0 + 128), c1 = std::min(cols, c0 + 128);
-                float amax = 0.0f;
-                for (int64_t r = r0; r < r1; ++r)
-                    for (int64_t c = c0; c < c1; ++c) {
-                        const float a = std::fabs(in[r * cols + c]);
-                        if (a <= 3.4028235e38f)  // finite (NaN compares false)
-                            amax = std::max(amax, a);
-                    }
-                fn(r0, r1, c0, c1, scaleFor(amax, f));
-            }
-        return;
+        break;
     }
+    std::vector<Region> out;
+    for (int64_t r0 = 0; r0 < rows; r0 += 128)
+        for (int64_t c0 = 0; c0 < cols; c0 += 128) {
+            const int64_t r1 = std::min(rows, r0 + 128), c1 = std::min(cols, c0 + 128);
+            float amax = 0.0f;
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t c = c0; c < c1; ++c) {
+                    const float a = std::fabs(in[r * cols + c]);
+                    if (a <= 3.4028235e38f)  // finite (NaN compares false)
+                        amax = std::max(amax, a);
+                }
+            out.push_back(Region{r0, r1, c0, c1, scaleFor(amax, f)});
+        }
+    return out;
 }
 
 // Reference element: §5 encoders (minifloat.cpp) and decoders.
@@ -72,13 +78,13 @@ float elemRef(float x, const Fp8& f, bool saturate)
 void fp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
             const FormatOptions& opt, const Fp8& f)
 {
-    forEachRegion(in, rows, cols, ctx, opt, f, [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1, float s) {
-        for (int64_t r = r0; r < r1; ++r)
-            for (int64_t c = c0; c < c1; ++c) {
+    for (const Region& g : regions(in, rows, cols, ctx, opt, f))
+        for (int64_t r = g.r0; r < g.r1; ++r)
+            for (int64_t c = g.c0; c < g.c1; ++c) {
                 const float x = in[r * cols + c];
-                out[r * cols + c] = s == 1.0f ? elemRef(x, f, opt.fp8Saturate) : elemRef(x / s, f, opt.fp8Saturate) * s;
+                out[r * cols + c] =
+                    g.s == 1.0f ? elemRef(x, f, opt.fp8Saturate) : elemRef(x / g.s, f, opt.fp8Saturate) * g.s;
             }
-    });
 }
 
 // Fast element: |v| clamped (to max_elem when saturating, else to a bound above the
@@ -103,23 +109,50 @@ template <bool E4M3, bool SAT>
     return std::bit_cast<float>(bits | sign);
 }
 
+// The same element, 8 lanes.
+template <bool E4M3, bool SAT>
+[[gnu::always_inline]] inline simd::u32x8 elemVec(simd::u32x8 u)
+{
+    using namespace simd;
+    constexpr float maxElem = E4M3 ? 448.0f : 57344.0f;
+    constexpr float bound = SAT ? maxElem : (E4M3 ? 1024.0f : 131072.0f);
+    constexpr uint32_t emin = E4M3 ? 121 : 113, mb = E4M3 ? 3 : 2;
+    const f32x8 a = asFloat(u & 0x7FFFFFFFu);
+    const auto nan = a != a;
+    const f32x8 r = simd::roundGridRne(simd::fmin(a, splatf(bound)), emin, mb);  // NaN -> bound
+    u32x8 bits = asBits(r);
+    if (!SAT)
+        bits = r > splatf(maxElem) ? splat(E4M3 ? 0x7FC00000u : 0x7F800000u) : bits;
+    bits = nan ? splat(0x7FC00000u) : bits;
+    return bits | (u & 0x80000000u);
+}
+
 template <bool E4M3, bool SAT>
 [[gnu::always_inline]] inline void fp8FastT(const float* in, float* out, int64_t rows, int64_t cols,
                                             const QuantContext& ctx, const FormatOptions& opt, const Fp8& f)
 {
-    forEachRegion(in, rows, cols, ctx, opt, f, [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1, float s) {
-        for (int64_t r = r0; r < r1; ++r) {
+    using namespace simd;
+    for (const Region& g : regions(in, rows, cols, ctx, opt, f)) {
+        const float s = g.s;
+        const f32x8 sv = splatf(s);
+        for (int64_t r = g.r0; r < g.r1; ++r) {
             const float* x = in + r * cols;
             float* o = out + r * cols;
+            const int64_t c1 = g.c1;
+            int64_t c = g.c0;
             if (s == 1.0f) {
-                for (int64_t c = c0; c < c1; ++c)
+                for (; c + 8 <= c1; c += 8)
+                    store(o + c, elemVec<E4M3, SAT>(load(x + c)));
+                for (; c < c1; ++c)
                     o[c] = elemFast<E4M3, SAT>(x[c]);
             } else {
-                for (int64_t c = c0; c < c1; ++c)
+                for (; c + 8 <= c1; c += 8)
+                    store(o + c, asBits(asFloat(elemVec<E4M3, SAT>(asBits(asFloat(load(x + c)) / sv))) * sv));
+                for (; c < c1; ++c)
                     o[c] = elemFast<E4M3, SAT>(x[c] / s) * s;
             }
         }
-    });
+    }
 }
 
 } // namespace

@@ -114,7 +114,7 @@ void TestFastVsRef::randomBits()
     const FormatOptions opt = variantsFor(f)[size_t(variant)].opt;
     // Several shapes: ragged widths (tails of 16/32 blocks), rows not multiple of 16/128.
     struct Shape { int64_t rows, cols; size_t rebase; };
-    const Shape shapes[] = {{2048, 512, 16}, {300, 200, 37}, {37, 1000, 7}, {1, 4099, 100000}, {129, 33, 64}};
+    const Shape shapes[] = {{1024, 512, 16}, {300, 200, 37}, {37, 1000, 7}, {1, 4099, 100000}, {129, 33, 64}};
     uint64_t seed = 0x5EED0000 + uint64_t(variant);
     for (const Shape& s : shapes) {
         BitSource src(seed++);
