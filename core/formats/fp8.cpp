@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <vector>
 
 #include "formats/kernels.h"
 #include "formats/minifloat.h"
@@ -35,38 +34,39 @@ float scaleFor(float amax, const Fp8& f)
     return (s == 0.0f || !std::isfinite(s)) ? 1.0f : s;
 }
 
-// The scale regions of the view: the whole view (Cast / PerTensor) or 128x128 tiles
-// (Block128, amax over the tile's finite elements).
-struct Region {
-    int64_t r0, r1, c0, c1;
-    float s;
+// Scale regions of the view: the whole view (Cast / PerTensor) or 128x128 tiles
+// (Block128). regionScale() gives a region's s (Block128: amax over the tile's finite
+// elements). Kernels loop over regions without allocating.
+struct Tiling {
+    int64_t tileRows, tileCols;
 };
 
-std::vector<Region> regions(const float* in, int64_t rows, int64_t cols, const QuantContext& ctx,
-                            const FormatOptions& opt, const Fp8& f)
+Tiling tiling(int64_t rows, int64_t cols, const FormatOptions& opt)
+{
+    if (opt.fp8Scaling == Fp8Scaling::Block128)
+        return {128, 128};
+    return {std::max<int64_t>(rows, 1), std::max<int64_t>(cols, 1)};
+}
+
+float regionScale(const float* in, int64_t cols, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                  const QuantContext& ctx, const FormatOptions& opt, const Fp8& f)
 {
     switch (opt.fp8Scaling) {
     case Fp8Scaling::Cast:
-        return {Region{0, rows, 0, cols, 1.0f}};
+        return 1.0f;
     case Fp8Scaling::PerTensor:
-        return {Region{0, rows, 0, cols, scaleFor(ctx.absMax, f)}};
+        return scaleFor(ctx.absMax, f);
     case Fp8Scaling::Block128:
         break;
     }
-    std::vector<Region> out;
-    for (int64_t r0 = 0; r0 < rows; r0 += 128)
-        for (int64_t c0 = 0; c0 < cols; c0 += 128) {
-            const int64_t r1 = std::min(rows, r0 + 128), c1 = std::min(cols, c0 + 128);
-            float amax = 0.0f;
-            for (int64_t r = r0; r < r1; ++r)
-                for (int64_t c = c0; c < c1; ++c) {
-                    const float a = std::fabs(in[r * cols + c]);
-                    if (a <= 3.4028235e38f)  // finite (NaN compares false)
-                        amax = std::max(amax, a);
-                }
-            out.push_back(Region{r0, r1, c0, c1, scaleFor(amax, f)});
+    float amax = 0.0f;
+    for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c) {
+            const float a = std::fabs(in[r * cols + c]);
+            if (a <= 3.4028235e38f)  // finite (NaN compares false)
+                amax = std::max(amax, a);
         }
-    return out;
+    return scaleFor(amax, f);
 }
 
 // Reference element: §5 encoders (minifloat.cpp) and decoders.
@@ -78,13 +78,17 @@ float elemRef(float x, const Fp8& f, bool saturate)
 void fp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
             const FormatOptions& opt, const Fp8& f)
 {
-    for (const Region& g : regions(in, rows, cols, ctx, opt, f))
-        for (int64_t r = g.r0; r < g.r1; ++r)
-            for (int64_t c = g.c0; c < g.c1; ++c) {
-                const float x = in[r * cols + c];
-                out[r * cols + c] =
-                    g.s == 1.0f ? elemRef(x, f, opt.fp8Saturate) : elemRef(x / g.s, f, opt.fp8Saturate) * g.s;
-            }
+    const Tiling t = tiling(rows, cols, opt);
+    for (int64_t r0 = 0; r0 < rows; r0 += t.tileRows)
+        for (int64_t c0 = 0; c0 < cols; c0 += t.tileCols) {
+            const int64_t r1 = std::min(rows, r0 + t.tileRows), c1 = std::min(cols, c0 + t.tileCols);
+            const float s = regionScale(in, cols, r0, r1, c0, c1, ctx, opt, f);
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t c = c0; c < c1; ++c) {
+                    const float x = in[r * cols + c];
+                    out[r * cols + c] = s == 1.0f ? elemRef(x, f, opt.fp8Saturate) : elemRef(x / s, f, opt.fp8Saturate) * s;
+                }
+        }
 }
 
 // Fast element: |v| clamped (to max_elem when saturating, else to a bound above the
@@ -132,24 +136,27 @@ template <bool E4M3, bool SAT>
                                             const QuantContext& ctx, const FormatOptions& opt, const Fp8& f)
 {
     using namespace simd;
-    for (const Region& g : regions(in, rows, cols, ctx, opt, f)) {
-        const float s = g.s;
-        const f32x8 sv = splatf(s);
-        for (int64_t r = g.r0; r < g.r1; ++r) {
-            const float* x = in + r * cols;
-            float* o = out + r * cols;
-            const int64_t c1 = g.c1;
-            int64_t c = g.c0;
-            if (s == 1.0f) {
-                for (; c + 8 <= c1; c += 8)
-                    store(o + c, elemVec<E4M3, SAT>(load(x + c)));
-                for (; c < c1; ++c)
-                    o[c] = elemFast<E4M3, SAT>(x[c]);
-            } else {
-                for (; c + 8 <= c1; c += 8)
-                    store(o + c, asBits(asFloat(elemVec<E4M3, SAT>(asBits(asFloat(load(x + c)) / sv))) * sv));
-                for (; c < c1; ++c)
-                    o[c] = elemFast<E4M3, SAT>(x[c] / s) * s;
+    const Tiling tl = tiling(rows, cols, opt);
+    for (int64_t r0 = 0; r0 < rows; r0 += tl.tileRows) {
+        for (int64_t c0 = 0; c0 < cols; c0 += tl.tileCols) {
+            const int64_t r1 = std::min(rows, r0 + tl.tileRows), c1 = std::min(cols, c0 + tl.tileCols);
+            const float s = regionScale(in, cols, r0, r1, c0, c1, ctx, opt, f);
+            const f32x8 sv = splatf(s);
+            for (int64_t r = r0; r < r1; ++r) {
+                const float* x = in + r * cols;
+                float* o = out + r * cols;
+                int64_t c = c0;
+                if (s == 1.0f) {
+                    for (; c + 8 <= c1; c += 8)
+                        store(o + c, elemVec<E4M3, SAT>(load(x + c)));
+                    for (; c < c1; ++c)
+                        o[c] = elemFast<E4M3, SAT>(x[c]);
+                } else {
+                    for (; c + 8 <= c1; c += 8)
+                        store(o + c, asBits(asFloat(elemVec<E4M3, SAT>(asBits(asFloat(load(x + c)) / sv))) * sv));
+                    for (; c < c1; ++c)
+                        o[c] = elemFast<E4M3, SAT>(x[c] / s) * s;
+                }
             }
         }
     }
