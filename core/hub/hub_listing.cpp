@@ -114,11 +114,7 @@ Result<void> addTreePage(const QByteArray& json, RepoListing& listing, const QSt
         const QJsonObject e = v.toObject();
         const QString type = e.value(QStringLiteral("type")).toString();
         const QString path = e.value(QStringLiteral("path")).toString();
-        if (type == QLatin1String("directory")) {
-            QS_TRY(checkRepoPath(path, what));
-            continue;
-        }
-        if (type != QLatin1String("file")) continue;
+        if (type != QLatin1String("file")) continue;  // folders are implied by the file paths
         const int64_t size = sizeOf(e.value(QStringLiteral("size")));
         if (size < 0) return bad(what, QStringLiteral("entry '%1' has no valid size").arg(path));
         const QJsonObject lfs = e.value(QStringLiteral("lfs")).toObject();
