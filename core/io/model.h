@@ -8,9 +8,15 @@
 // violation is an Error naming the file (and tensor/field) and what was expected.
 //
 // The index is authoritative: with model.safetensors.index.json only names in its
-// weight_map exist. A tensor W with a sibling W_scale_inv is an FP8 checkpoint tensor:
-// its fp32 view is dequantized with the block size from config.json
-// quantization_config.weight_block_size (default 128x128), FORMATS.md §9.
+// weight_map exist (other shard tensors are listed in unlistedTensors() only; a
+// weight_map name missing from its shard is an error). Without an index every
+// *.safetensors file is read and a name in two files is an error. A tensor W of dtype
+// F8_E4M3/F8_E5M2 and rank >= 2 with a sibling W_scale_inv (F32, BF16, F16 or F8_E8M0,
+// shape [leading..., ceil(M/bm), ceil(N/bn)], else an error naming both) is an FP8
+// checkpoint tensor: its fp32 view is dequantized with the block size from config.json
+// quantization_config.weight_block_size (default 128x128), FORMATS.md §9. An F8 tensor
+// without a sibling just decodes its codes. Unknown/undecodable dtypes open (listing
+// works); reader() then fails naming tensor, dtype and file.
 #include "common/progress.h"
 #include "common/result.h"
 #include "io/dtype.h"
