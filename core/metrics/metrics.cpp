@@ -2,19 +2,28 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace qs {
 
 namespace {
 
-// Partial sums of one block, accumulated in LANES independent double lanes that are
-// combined in a fixed order at the end: deterministic, and vectorisable without
-// -ffast-math. Returns false when the block holds a NaN/Inf (caller redoes it slowly).
-constexpr int LANES = 4;
+// Partial sums of one block, accumulated in 8 independent double lanes (two 4-wide
+// vectors) that are combined in a fixed order at the end: deterministic, identical for
+// the AVX2 and the baseline clone (the same IEEE operations per lane), and fast without
+// -ffast-math. Returns false when the block holds a NaN/Inf (the caller redoes it).
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef long long v4l __attribute__((vector_size(32)));
 
 struct BlockSums {
     double su = 0, suu = 0, sd = 0, sdd = 0, sud = 0, sabs = 0, maxAbs = 0;
     float minX, maxX, minY, maxY;
+};
+
+struct Lanes {
+    v4d su{}, suu{}, sd{}, sdd{}, sud{}, sabs{}, mx{};
+    v4f mnx, mxx, mny, mxy;
 };
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -22,60 +31,64 @@ __attribute__((target_clones("avx2", "default")))
 #endif
 bool accumulateFinite(const float* x, const float* y, int64_t count, double shift, BlockSums& out)
 {
-    double su[LANES] = {}, suu[LANES] = {}, sd[LANES] = {}, sdd[LANES] = {}, sud[LANES] = {},
-           sabs[LANES] = {}, mx[LANES] = {};
-    float mnx[LANES], mxx[LANES], mny[LANES], mxy[LANES];
-    for (int l = 0; l < LANES; ++l) {
-        mnx[l] = mny[l] = std::numeric_limits<float>::infinity();
-        mxx[l] = mxy[l] = -std::numeric_limits<float>::infinity();
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    const v4d vshift = {shift, shift, shift, shift};
+    const v4l absMask = {0x7FFFFFFFFFFFFFFFLL, 0x7FFFFFFFFFFFFFFFLL, 0x7FFFFFFFFFFFFFFFLL, 0x7FFFFFFFFFFFFFFFLL};
+    Lanes L[2];
+    for (auto& l : L) {
+        l.mnx = l.mny = v4f{inf, inf, inf, inf};
+        l.mxx = l.mxy = v4f{-inf, -inf, -inf, -inf};
     }
     int64_t i = 0;
-    for (; i + LANES <= count; i += LANES) {
-        for (int l = 0; l < LANES; ++l) {
-            const double xv = x[i + l], yv = y[i + l];
-            const double u = xv - shift, d = xv - yv;
-            su[l] += u;
-            suu[l] += u * u;
-            sd[l] += d;
-            sdd[l] += d * d;
-            sud[l] += u * d;
-            const double a = std::fabs(d);
-            sabs[l] += a;
-            mx[l] = a > mx[l] ? a : mx[l];
-            mnx[l] = x[i + l] < mnx[l] ? x[i + l] : mnx[l];
-            mxx[l] = x[i + l] > mxx[l] ? x[i + l] : mxx[l];
-            mny[l] = y[i + l] < mny[l] ? y[i + l] : mny[l];
-            mxy[l] = y[i + l] > mxy[l] ? y[i + l] : mxy[l];
+    for (; i + 8 <= count; i += 8) {
+        for (int h = 0; h < 2; ++h) {
+            Lanes& l = L[h];
+            v4f xf, yf;
+            std::memcpy(&xf, x + i + 4 * h, sizeof xf);
+            std::memcpy(&yf, y + i + 4 * h, sizeof yf);
+            const v4d xd = __builtin_convertvector(xf, v4d);
+            const v4d yd = __builtin_convertvector(yf, v4d);
+            const v4d u = xd - vshift, d = xd - yd;
+            l.su += u;
+            l.suu += u * u;
+            l.sd += d;
+            l.sdd += d * d;
+            l.sud += u * d;
+            const v4d a = (v4d)((v4l)d & absMask);
+            l.sabs += a;
+            l.mx = a > l.mx ? a : l.mx;
+            l.mnx = xf < l.mnx ? xf : l.mnx;
+            l.mxx = xf > l.mxx ? xf : l.mxx;
+            l.mny = yf < l.mny ? yf : l.mny;
+            l.mxy = yf > l.mxy ? yf : l.mxy;
         }
     }
-    for (int l = 0; i < count; ++i, ++l) {  // tail: lanes 0.. in order
+    out = BlockSums{};
+    out.minX = out.minY = inf;
+    out.maxX = out.maxY = -inf;
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k) {
+            const Lanes& l = L[h];
+            out.su += l.su[k]; out.suu += l.suu[k]; out.sd += l.sd[k]; out.sdd += l.sdd[k];
+            out.sud += l.sud[k]; out.sabs += l.sabs[k];
+            out.maxAbs = std::max(out.maxAbs, l.mx[k]);
+            out.minX = std::min(out.minX, l.mnx[k]); out.maxX = std::max(out.maxX, l.mxx[k]);
+            out.minY = std::min(out.minY, l.mny[k]); out.maxY = std::max(out.maxY, l.mxy[k]);
+        }
+    for (; i < count; ++i) {  // tail, in order
         const double xv = x[i], yv = y[i];
         const double u = xv - shift, d = xv - yv;
-        su[l] += u;
-        suu[l] += u * u;
-        sd[l] += d;
-        sdd[l] += d * d;
-        sud[l] += u * d;
+        out.su += u; out.suu += u * u; out.sd += d; out.sdd += d * d; out.sud += u * d;
         const double a = std::fabs(d);
-        sabs[l] += a;
-        mx[l] = a > mx[l] ? a : mx[l];
-        mnx[l] = x[i] < mnx[l] ? x[i] : mnx[l];
-        mxx[l] = x[i] > mxx[l] ? x[i] : mxx[l];
-        mny[l] = y[i] < mny[l] ? y[i] : mny[l];
-        mxy[l] = y[i] > mxy[l] ? y[i] : mxy[l];
+        out.sabs += a;
+        out.maxAbs = std::max(out.maxAbs, a);
+        out.minX = std::min(out.minX, x[i]); out.maxX = std::max(out.maxX, x[i]);
+        out.minY = std::min(out.minY, y[i]); out.maxY = std::max(out.maxY, y[i]);
     }
-    out = BlockSums{};
-    out.minX = mnx[0]; out.maxX = mxx[0]; out.minY = mny[0]; out.maxY = mxy[0];
-    for (int l = 0; l < LANES; ++l) {
-        out.su += su[l]; out.suu += suu[l]; out.sd += sd[l]; out.sdd += sdd[l];
-        out.sud += sud[l]; out.sabs += sabs[l];
-        out.maxAbs = std::max(out.maxAbs, mx[l]);
-        out.minX = std::min(out.minX, mnx[l]); out.maxX = std::max(out.maxX, mxx[l]);
-        out.minY = std::min(out.minY, mny[l]); out.maxY = std::max(out.maxY, mxy[l]);
-    }
-    // Any NaN/Inf in x or y makes sd (and su) non-finite; finite inputs cannot
-    // overflow a double sum of a block.
-    return std::isfinite(out.sd) && std::isfinite(out.su) && std::isfinite(out.maxAbs);
+    // Any NaN/Inf in x or y makes sd and su non-finite (or max NaN); finite inputs
+    // cannot overflow a double sum of one block.
+    return std::isfinite(out.sd) && std::isfinite(out.su) && std::isfinite(out.maxAbs) &&
+           std::isfinite(out.minY) && std::isfinite(out.maxY);
 }
 
 } // namespace
