@@ -124,7 +124,7 @@ void buildTileMapPlot(QCustomPlot* plot, const TileMapData& d)
     map->setGradient(grad);
     map->setInterpolate(false);
     map->setDataRange(QCPRange(0, levels - 1));
-    map->setTightBoundary(true);
+    map->setTightBoundary(false);  // cells extend half a cell around their centres
     map->removeFromLegend();
 
     // Legend: one square per format with its tile count and bytes.
@@ -142,7 +142,7 @@ void buildTileMapPlot(QCustomPlot* plot, const TileMapData& d)
     plot->axisRect()->insetLayout()->take(plot->legend);
     plot->plotLayout()->addElement(plot->plotLayout()->rowCount(), 0, plot->legend);
     plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    plot->legend->setWrap(3);
+    plot->legend->setWrap(2);
     plot->plotLayout()->setRowStretchFactor(plot->plotLayout()->rowCount() - 1, 0.001);
 
     plot->xAxis->setRange(-0.5, W - 0.5);
@@ -279,7 +279,7 @@ void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& d)
 TileMapData tileMapData(const MixedArtefacts& a)
 {
     TileMapData d;
-    d.title = a.tensor + " — " + a.algorithm + " (" + a.metric + ", threshold " + QString::number(a.threshold, 'g', 6).toStdString() + ")";
+    d.title = a.tensor + "\n" + a.algorithm + " (" + a.metric + ", threshold " + QString::number(a.threshold, 'g', 6).toStdString() + ")";
     d.tilesH = a.tilesH;
     d.tilesW = a.tilesW;
     d.codes = a.assignment;
@@ -294,7 +294,7 @@ SizeAccuracyData sizeAccuracyData(const MixedArtefacts& a)
     SizeAccuracyData d;
     MetricKind kind = MetricKind::Pcc;
     parseMetric(a.metric, kind);
-    d.title = a.tensor + " — size vs " + a.metric;
+    d.title = a.tensor + "\nsize vs " + a.metric;
     d.metricLabel = QString::fromStdString(a.metric).toUpper().toStdString();
     d.logMetric = kind != MetricKind::Pcc;
     d.threshold = a.threshold;
@@ -310,7 +310,7 @@ SizeAccuracyData sizeAccuracyData(const MixedArtefacts& a)
 RandomSamplesData randomSamplesData(const MixedArtefacts& a)
 {
     RandomSamplesData d;
-    d.title = a.tensor + " — " + std::to_string(a.samples.size()) + " random assignments";
+    d.title = a.tensor + "\n" + std::to_string(a.samples.size()) + " random assignments";
     for (size_t i = 0; i < a.samples.size(); ++i) {
         d.bytes.push_back(a.samples[i].bytes);
         d.pcc.push_back(a.samples[i].metrics.pcc);
