@@ -49,7 +49,7 @@ SynthCurve idealCurve(const FormatChoice& fc, const Format& twin, const std::vec
 {
     SynthCurve c;
     c.key = std::string(twin.name);
-    c.label = upperLabel(*fc.format) + " (ideal exp)";
+    c.label = std::string(twin.label);
     c.format = std::string(twin.name);
     c.y.assign(xs.size(), 0.0f);
     FormatChoice t{&twin, fc.options};

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <cstdio>
+
 namespace qs {
 
 QImage renderPlotImage(const PlotBuild& build, int width, int height)
@@ -33,6 +35,47 @@ Result<void> writePng(const QImage& image, const QString& path)
     if (!file.commit())
         return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
     return {};
+}
+
+Result<void> writeTextFile(const QString& path, const std::string& text)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return Error::usage("cannot create the folder " + info.absolutePath().toStdString());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    if (file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.commit())
+        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    return {};
+}
+
+std::string curvesCsv(const CurvePlotData& data)
+{
+    auto quote = [](const std::string& s) {
+        if (s.find_first_of(",\"\n") == std::string::npos) return s;
+        std::string q = "\"";
+        for (char ch : s) {
+            if (ch == '"') q += '"';
+            q += ch;
+        }
+        return q + "\"";
+    };
+    std::string out = "x";
+    for (const auto& c : data.curves) out += "," + quote(c.label);
+    out += "\n";
+    char buf[40];
+    for (size_t i = 0; i < data.x.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%.9g", data.x[i]);
+        out += buf;
+        for (const auto& c : data.curves) {
+            std::snprintf(buf, sizeof buf, "%.9g", i < c.y.size() ? c.y[i] : 0.0);
+            out += ',';
+            out += buf;
+        }
+        out += "\n";
+    }
+    return out;
 }
 
 Result<void> savePlotPng(const PlotBuild& build, const QString& path, int width, int height)

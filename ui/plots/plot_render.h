@@ -6,11 +6,13 @@
 // temporary name and renamed; a file that cannot be written is an Error naming it and
 // the reason (exitCode 1).
 #include "common/result.h"
+#include "plots/plot_data.h"
 
 #include <QImage>
 #include <QString>
 
 #include <functional>
+#include <string>
 
 class QCustomPlot;
 
@@ -26,5 +28,12 @@ Result<void> savePlotPng(const PlotBuild& build, const QString& path, int width,
 
 // Writes an image as PNG through a temporary file + rename.
 Result<void> writePng(const QImage& image, const QString& path);
+
+// Writes text (CSV, table.txt, JSON) through a temporary file + rename.
+Result<void> writeTextFile(const QString& path, const std::string& text);
+
+// The curves of a curve plot as CSV: a column "x" and one column per curve named by
+// its label (quoted when it holds ',' or '"'); values "%.9g" (round-trips float32).
+std::string curvesCsv(const CurvePlotData& data);
 
 } // namespace qs

@@ -1,5 +1,7 @@
 #include "plots/plot_style.h"
 
+#include "formats/format.h"
+#include "plots/palette.h"
 #include "plots/qcp.h"
 
 namespace qs {
@@ -29,24 +31,18 @@ QFont pixelFont(int px, bool bold = false)
     return f;
 }
 
-// A colour per registry format (tab10-like, chosen for white backgrounds).
-QColor fallbackColor(const std::string& name, int index)
+// The palette's colour (plots/palette.h); the original tool's per-element proxies get
+// a darker shade of the real format; other registry formats a stable colour from their
+// registry position.
+QColor registryColor(const std::string& name, int index)
 {
-    static const std::pair<const char*, QColor> fixed[] = {
-        {"bf16", QColor(31, 119, 180)},   {"bfp8", QColor(255, 127, 14)}, {"bfp4", QColor(44, 160, 44)},
-        {"bfp2", QColor(214, 39, 40)},    {"fp0", QColor(127, 127, 127)}, {"mxfp4", QColor(148, 103, 189)},
-        {"nvfp4", QColor(140, 86, 75)},   {"mxfp4_proxy", QColor(227, 119, 194)},
-        {"nvfp4_proxy", QColor(188, 189, 34)},
-    };
-    for (const auto& [n, c] : fixed)
-        if (name == n) return c;
-    static const QColor cycle[] = {QColor(23, 190, 207), QColor(174, 199, 232), QColor(255, 187, 120),
-                                   QColor(152, 223, 138), QColor(255, 152, 150), QColor(197, 176, 213),
-                                   QColor(196, 156, 148), QColor(247, 182, 210), QColor(219, 219, 141)};
-    uint32_t h = 2166136261u;  // FNV-1a: the same colour on every platform
-    for (unsigned char ch : name) h = (h ^ ch) * 16777619u;
-    h += uint32_t(index);
-    return cycle[h % (sizeof cycle / sizeof cycle[0])];
+    if (auto c = formatColor(name)) return *c;
+    if (endsWith(name, "_proxy"))
+        if (auto c = formatColor(name.substr(0, name.size() - 6))) return c->darker(150);
+    const auto all = formats();
+    for (size_t i = 0; i < all.size(); ++i)
+        if (all[i].name == name) return fallbackColor(int(i));
+    return fallbackColor(index);
 }
 
 } // namespace
@@ -55,7 +51,7 @@ QColor curveColor(const std::string& key, int index)
 {
     if (key == "ideal") return QColor(40, 40, 40);
     const std::string base = baseKey(key);
-    QColor c = fallbackColor(base, index);
+    QColor c = registryColor(base, index);
     if (endsWith(key, "_ideal")) c = c.lighter(125);
     return c;
 }

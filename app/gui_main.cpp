@@ -1,0 +1,103 @@
+// The explorer window's entry point: `quantscope [MODEL]`. Hidden options for the
+// README screenshot and the screenshot test:
+//   --screenshot PATH        save a grab of the window as PNG once the model is shown
+//                            (or at once without MODEL) and quit (exit 0, 3 on failure)
+//   --screenshot-tensor NAME select this tensor first (default: the first weight)
+//   --screenshot-tab N       plot tab to show (0 transfer .. 4 staircase)
+//   --screenshot-size WxH    window size (default 1480x940)
+// and --revision R for MODEL.
+#include "commands.h"
+
+#include "main_window.h"
+#include "widgets/tensor_view.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QPixmap>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+struct ScreenshotOptions {
+    QString path;
+    QString tensor;
+    QString revision;
+    int tab = -1;
+    QSize size{1480, 940};
+};
+
+ScreenshotOptions parseHidden(const QStringList& args)
+{
+    ScreenshotOptions o;
+    for (int i = 0; i + 1 < args.size(); ++i) {
+        const QString& a = args[i];
+        if (a == "--screenshot") o.path = args[i + 1];
+        else if (a == "--screenshot-tensor") o.tensor = args[i + 1];
+        else if (a == "--revision") o.revision = args[i + 1];
+        else if (a == "--screenshot-tab") o.tab = args[i + 1].toInt();
+        else if (a == "--screenshot-size") {
+            const QStringList wh = args[i + 1].split('x');
+            if (wh.size() == 2 && wh[0].toInt() > 100 && wh[1].toInt() > 100) o.size = QSize(wh[0].toInt(), wh[1].toInt());
+        }
+    }
+    return o;
+}
+
+// Saves the window once no job runs any more (checked every 100 ms, at most 60 s).
+void grabWhenIdle(qs::MainWindow* w, const QString& path)
+{
+    auto* timer = new QTimer(w);
+    auto* waited = new int(0);
+    QObject::connect(timer, &QTimer::timeout, w, [w, timer, waited, path] {
+        *waited += 100;
+        if (w->isBusy() && *waited < 60000) return;
+        timer->stop();
+        delete waited;
+        // Let the last replots land, then grab.
+        QTimer::singleShot(300, w, [w, path] {
+            const QPixmap shot = w->grab();
+            const bool ok = shot.save(path, "PNG");
+            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "wrote" : "error: cannot write",
+                         path.toLocal8Bit().constData());
+            QApplication::exit(ok ? 0 : 3);
+        });
+    });
+    timer->start(100);
+}
+
+} // namespace
+
+int runGui(int argc, char** argv, const QString& modelArg)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("quantscope"));
+    QApplication::setOrganizationName(QStringLiteral("QuantScope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("QuantScope"));
+    QApplication::setApplicationVersion(QStringLiteral(QS_VERSION));
+
+    const ScreenshotOptions shot = parseHidden(QApplication::arguments());
+    qs::MainWindow window;
+    if (!shot.path.isEmpty()) window.resize(shot.size);
+    window.show();
+
+    if (!shot.path.isEmpty()) {
+        if (shot.tab >= 0) window.tensorView()->tabs()->setCurrentIndex(shot.tab);
+        if (modelArg.isEmpty()) {
+            grabWhenIdle(&window, shot.path);
+        } else {
+            QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot] {
+                if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
+                grabWhenIdle(&window, shot.path);
+            });
+            QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, shot] {
+                grabWhenIdle(&window, shot.path);
+            });
+        }
+    }
+    if (!modelArg.isEmpty()) window.openModel(modelArg, shot.revision);
+    return QApplication::exec();
+}

@@ -1,0 +1,195 @@
+#include "jobs/jobs.h"
+
+#include "analysis/model_open.h"
+#include "jobs/job_progress.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <chrono>
+
+namespace qs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+bool isCancel(const Error& e) { return e.message == "cancelled"; }
+
+} // namespace
+
+QFuture<OpenModelResult> openModelJob(OpenModelParams params)
+{
+    return QtConcurrent::run([](QPromise<OpenModelResult>& promise, OpenModelParams p) {
+        const auto t0 = Clock::now();
+        PromiseProgress<OpenModelResult> progress(promise);
+        progress.setText(QObject::tr("Opening %1").arg(p.text));
+        OpenModelResult out;
+        out.params = p;
+        auto model = openModel(p.text, p.revision.isEmpty() ? QStringLiteral("main") : p.revision, p.cacheDir,
+                               &progress);
+        if (!model) {
+            out.error = model.error();
+        } else {
+            out.model = *model;
+            out.tree = buildTensorTree(*out.model);
+        }
+        out.seconds = since(t0);
+        promise.addResult(std::move(out));
+    }, std::move(params));
+}
+
+QFuture<TensorViewResult> tensorViewJob(TensorViewParams params)
+{
+    return QtConcurrent::run([](QPromise<TensorViewResult>& promise, TensorViewParams p) {
+        const auto t0 = Clock::now();
+        PromiseProgress<TensorViewResult> progress(promise);
+        TensorViewResult out;
+        out.tensor = p.tensor;
+        auto finish = [&](std::optional<Error> e) {
+            out.error = std::move(e);
+            out.seconds = since(t0);
+            if (!promise.isCanceled()) promise.addResult(std::move(out));
+        };
+        const TensorInfo* info = p.model->find(p.tensor);
+        if (!info) return finish(Error::usage("no tensor named " + p.tensor));
+        out.info = *info;
+        progress.setText(QObject::tr("Reading %1").arg(QString::fromStdString(p.tensor)));
+        progress.setSpan(0.0, 0.3);
+        auto reader = p.model->reader(p.tensor, &progress);
+        if (!reader) return finish(reader.error());
+        const TensorReader& r = **reader;
+        progress.setText(QObject::tr("Scanning %1").arg(QString::fromStdString(p.tensor)));
+        progress.setSpan(0.3, 0.55);
+        auto scan = scanTensor(r, p.slice, p.maxCells, &progress);
+        if (!scan) return finish(scan.error());
+        out.stats = scan->stats;
+        out.heatmap = std::move(scan->heatmap);
+        out.heatmap.title = p.tensor;
+        progress.setSpan(0.55, 0.7);
+        auto hist = valueHistogram(r, out.stats, 0, &progress);
+        if (!hist) return finish(hist.error());
+        out.histogram = std::move(*hist);
+        out.histogram.title = p.tensor;
+        out.histogram.logY = p.histogramLog;
+        progress.setSpan(0.7, 0.98);
+        auto errs = errorHistograms(r, out.stats, p.formats, p.maxErrorSample, &progress);
+        if (!errs) return finish(errs.error());
+        out.errors = std::move(*errs);
+        out.errors.title = p.tensor;
+        out.errors.logY = p.errorLog;
+        out.transfer = transferCurves(p.tensor, out.stats, p.formats, p.points, nullptr);
+        finish(std::nullopt);
+    }, std::move(params));
+}
+
+QFuture<MetricsResult> metricsJob(MetricsParams params)
+{
+    return QtConcurrent::run([](QPromise<MetricsResult>& promise, MetricsParams p) {
+        const auto t0 = Clock::now();
+        PromiseProgress<MetricsResult> progress(promise);
+        progress.setText(QObject::tr("Quantizing %1").arg(QString::fromStdString(p.tensor)));
+        MetricsResult out;
+        out.tensor = p.tensor;
+        auto finish = [&](std::optional<Error> e) {
+            out.error = std::move(e);
+            out.seconds = since(t0);
+            if (!promise.isCanceled()) promise.addResult(std::move(out));
+        };
+        const TensorInfo* info = p.model->find(p.tensor);
+        if (!info) return finish(Error::usage("no tensor named " + p.tensor));
+        auto reader = p.model->reader(p.tensor, &progress);
+        if (!reader) return finish(reader.error());
+        auto analysis = analyzeTensor(**reader, p.formats, Layout::AsStored, &progress);
+        if (!analysis) return finish(analysis.error());
+        out.row.info = *info;
+        out.row.stats = analysis->stats;
+        std::vector<double> maes;
+        for (const FormatResult& fr : analysis->results) {
+            WqRow row;
+            row.compression = "none";
+            row.format = std::string(fr.format->name);
+            row.label = std::string(fr.format->label);
+            row.metrics = fr.metrics;
+            row.seconds = fr.seconds;
+            row.bytes = fr.bytes;
+            row.bitsPerElement = fr.format->bitsPerElement;
+            out.row.rows.push_back(std::move(row));
+            maes.push_back(fr.metrics.mae);
+        }
+        out.transfer = transferCurves(p.tensor, analysis->stats, p.formats, p.points, &maes);
+        finish(std::nullopt);
+    }, std::move(params));
+}
+
+QFuture<HeatmapResult> heatmapJob(HeatmapParams params)
+{
+    return QtConcurrent::run([](QPromise<HeatmapResult>& promise, HeatmapParams p) {
+        PromiseProgress<HeatmapResult> progress(promise);
+        HeatmapResult out;
+        out.tensor = p.tensor;
+        auto reader = p.model->reader(p.tensor, &progress);
+        if (!reader) {
+            out.error = reader.error();
+        } else if (auto scan = scanTensor(**reader, p.slice, p.maxCells, &progress); !scan) {
+            out.error = scan.error();
+        } else {
+            out.heatmap = std::move(scan->heatmap);
+            out.heatmap.title = p.tensor;
+        }
+        if (!promise.isCanceled()) promise.addResult(std::move(out));
+    }, std::move(params));
+}
+
+QFuture<SynthJobResult> synthJob(SynthParams params)
+{
+    return QtConcurrent::run([](QPromise<SynthJobResult>& promise, SynthParams p) {
+        PromiseProgress<SynthJobResult> progress(promise);
+        progress.setText(QObject::tr("Synthetic staircase curves"));
+        SynthJobResult out;
+        auto curves = makeSynthCurves(p, &progress);
+        if (!curves) out.error = curves.error();
+        else out.plot = synthPlotData(*curves);
+        if (!promise.isCanceled()) promise.addResult(std::move(out));
+    }, std::move(params));
+}
+
+QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state)
+{
+    return QtConcurrent::run([](QPromise<WqTensor>& promise, AnalyzeParams p, std::shared_ptr<AnalyzeState> st) {
+        PromiseProgress<WqTensor> progress(promise);
+        progress.setText(QObject::tr("Analyzing selection"));
+        WqObserver observer;
+        observer.started = [&](const WqReport& header) {
+            std::lock_guard<std::mutex> lock(st->mutex);
+            st->header = header;
+            st->started = true;
+        };
+        observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
+        PngRenderer noArtefacts;  // the GUI writes no results folder
+        p.wq.writeResults = false;
+        auto report = runWq(p.wq, observer, noArtefacts, &progress);
+        std::lock_guard<std::mutex> lock(st->mutex);
+        if (!report) {
+            if (!isCancel(report.error())) st->error = report.error();
+        } else {
+            st->report = std::move(*report);
+        }
+    }, std::move(params), std::move(state));
+}
+
+WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats)
+{
+    WqReport r;
+    r.repo = model.provider().repoName();
+    r.revision = model.provider().revision();
+    r.describe = model.provider().describe();
+    for (const auto& f : formats) r.formats.push_back(std::string(f.format->name));
+    r.compressions = {"none"};
+    r.tensorNames = {tensor.info.name};
+    r.tensors = {tensor};
+    return r;
+}
+
+} // namespace qs

@@ -1,0 +1,123 @@
+#pragma once
+// The explorer's background jobs (STYLE.md §8): each is Params + Result + a function
+// returning QFuture<Result> run by QtConcurrent with QPromise progress and cancel. The
+// window attaches with .then(this, ...). Results carry errors as values (`error` set,
+// never an exception across the thread boundary); a cancelled job reports the error
+// "cancelled" or no result at all.
+#include "analysis/analysis.h"
+#include "analysis/synth.h"
+#include "analysis/wq_run.h"
+#include "common/result.h"
+#include "io/model.h"
+#include "models/tensor_tree.h"
+#include "plots/plot_compute.h"
+#include "plots/plot_data.h"
+
+#include <QFuture>
+#include <QString>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+// --- open a model ------------------------------------------------------------------
+struct OpenModelParams {
+    QString text;       // Hub id / URL / local path as typed
+    QString revision;   // "" = main
+    QString cacheDir;   // "" = default cache
+};
+struct OpenModelResult {
+    OpenModelParams params;
+    std::shared_ptr<Model> model;
+    TensorTree tree;
+    std::optional<Error> error;
+    double seconds = 0;
+};
+QFuture<OpenModelResult> openModelJob(OpenModelParams params);
+
+// --- the tensor view: statistics and the data of every tensor panel --------------------
+struct TensorViewParams {
+    std::shared_ptr<const Model> model;
+    std::string tensor;
+    std::vector<FormatChoice> formats;
+    int64_t slice = 0;            // heat-map slice of a rank >= 3 tensor
+    int maxCells = 512;           // heat-map cells per axis
+    int64_t maxErrorSample = 1 << 20;
+    int points = 1200;            // transfer-curve points
+    bool histogramLog = false;
+    bool errorLog = true;
+};
+struct TensorViewResult {
+    std::string tensor;
+    TensorInfo info;
+    Stats stats;
+    HeatmapData heatmap;
+    HistogramData histogram;
+    ErrorHistogramData errors;
+    CurvePlotData transfer;       // labels without MAE (metricsJob adds them)
+    std::optional<Error> error;
+    double seconds = 0;
+};
+QFuture<TensorViewResult> tensorViewJob(TensorViewParams params);
+
+// --- full-tensor metrics of the checked formats (results table + MAE labels) -----------
+struct MetricsParams {
+    std::shared_ptr<const Model> model;
+    std::string tensor;
+    std::vector<FormatChoice> formats;
+    int points = 1200;
+};
+struct MetricsResult {
+    std::string tensor;
+    WqTensor row;                 // info, stats, one "none" row per format
+    CurvePlotData transfer;       // with "(MAE=...)" labels
+    std::optional<Error> error;
+    double seconds = 0;
+};
+QFuture<MetricsResult> metricsJob(MetricsParams params);
+
+// --- heat map of another slice ----------------------------------------------------------
+struct HeatmapParams {
+    std::shared_ptr<const Model> model;
+    std::string tensor;
+    int64_t slice = 0;
+    int maxCells = 512;
+};
+struct HeatmapResult {
+    std::string tensor;
+    HeatmapData heatmap;
+    std::optional<Error> error;
+};
+QFuture<HeatmapResult> heatmapJob(HeatmapParams params);
+
+// --- synthetic staircase ----------------------------------------------------------------
+struct SynthJobResult {
+    CurvePlotData plot;
+    std::optional<Error> error;
+};
+QFuture<SynthJobResult> synthJob(SynthParams params);
+
+// --- "Analyze selection": a wq run over a set of tensors ------------------------------
+// Every finished tensor is added to the future as a result (resultReadyAt) so the table
+// fills while the run goes on; the final report (header, all tensors) is the last one
+// in `report` once the future finished.
+struct AnalyzeParams {
+    WqParams wq;                  // model, revision, filter/regex, formats, options
+};
+struct AnalyzeState {
+    std::mutex mutex;             // guards everything below (written by the worker)
+    bool started = false;
+    WqReport header;              // set when the run starts (before any tensor)
+    std::optional<WqReport> report;
+    std::optional<Error> error;
+};
+QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state);
+
+// The wq table layout (renderTableTxt) of a single tensor's metrics.
+WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats);
+
+} // namespace qs

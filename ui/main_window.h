@@ -1,0 +1,157 @@
+#pragma once
+// MainWindow: the explorer. Start page until a model is open; then the tensor tree with
+// its filter and the formats checklist on the left, the tensor view (header, statistics,
+// five plot tabs) and the results table on the right, jobs in the status bar.
+// Everything slow runs as a job (jobs/jobs.h); the window only starts jobs, shows their
+// results and keeps the newest (results of superseded jobs are dropped by generation
+// counters). Errors appear in the window with the action a user can take; the window
+// never closes on one. The public slots below are what the menus call and what the GUI
+// tests and the benchmark drive directly (no dialogs involved).
+#include "analysis/analysis.h"
+#include "common/result.h"
+#include "io/model.h"
+#include "jobs/jobs.h"
+
+#include <QElapsedTimer>
+#include <QFuture>
+#include <QMainWindow>
+
+#include <memory>
+#include <optional>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QSplitter;
+class QStackedWidget;
+class QTimer;
+class QTreeView;
+
+namespace qs {
+
+class FormatPanel;
+class JobStatus;
+class ResultsPanel;
+class StartPage;
+class TensorFilterProxy;
+class TensorTreeModel;
+class TensorView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // The bundled demo model's folder ("" when not found): $QS_DEMO_DIR,
+    // <bindir>/demo-model, <bindir>/../share/quantscope/demo-model, the build tree's.
+    static QString demoModelDir();
+
+    std::shared_ptr<Model> model() const { return m_model; }
+    TensorTreeModel* treeModel() const { return m_treeModel; }
+    TensorFilterProxy* treeProxy() const { return m_proxy; }
+    QTreeView* treeView() const { return m_tree; }
+    QLineEdit* filterField() const { return m_filter; }
+    FormatPanel* formatPanel() const { return m_formats; }
+    TensorView* tensorView() const { return m_view; }
+    ResultsPanel* resultsPanel() const { return m_results; }
+    JobStatus* jobStatus() const { return m_jobs; }
+    StartPage* startPage() const { return m_start; }
+    QString currentTensor() const;
+    QString lastError() const { return m_lastError; }
+    bool isBusy() const;
+
+public Q_SLOTS:
+    void openModel(const QString& text, const QString& revision = QString());
+    void openDemoModel();
+    void reloadModel();
+    void selectTensor(const QString& name);
+    void setFilterText(const QString& text);  // applies at once (no debounce)
+    void analyzeSelection();
+    void cancelJobs();
+    // Exports (no dialogs). Return false and set lastError() on failure.
+    bool exportCurrentPlot(const QString& path);
+    bool exportAllPlots(const QString& dir);
+    bool exportTable(const QString& path);  // by extension: .txt = table.txt layout, .csv, .json
+    void copyPlotToClipboard();
+    void setExportSize(int width, int height);
+    QSize exportSize() const;
+
+Q_SIGNALS:
+    void modelOpened(const QString& describe);
+    void modelFailed(const QString& message);
+    // All four tensor panels drawn for this tensor; ms since the selection.
+    void tensorShown(const QString& name, double ms);
+    // Full-tensor metrics in the table for this tensor.
+    void metricsShown(const QString& name, double ms);
+    void analysisFinished(int tensors);
+    void synthShown();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildUi();
+    void buildActions();
+    void restoreSettings();
+    void saveSettings();
+    void addRecent(const QString& text, const QString& revision);
+    void showError(const QString& context, const Error& error);
+    void clearError();
+    void onModelOpened(OpenModelResult result);
+    void onCurrentChanged(const QModelIndex& proxyIndex);
+    void refreshTensor();
+    void startSynth();
+    void startHeatmap(qint64 slice);
+    void updateFilterInfo();
+    void updateActions();
+    QString promptExportPath(const QString& title, const QString& suggested, const QString& filter);
+
+    // Data
+    std::shared_ptr<Model> m_model;
+    QString m_modelText, m_modelRevision;
+    std::string m_tensor;
+    QElapsedTimer m_selectClock;
+    uint64_t m_openGen = 0, m_viewGen = 0, m_synthGen = 0, m_heatGen = 0, m_analyzeGen = 0;
+    QFuture<OpenModelResult> m_openFuture;
+    QFuture<TensorViewResult> m_viewFuture;
+    QFuture<MetricsResult> m_metricsFuture;
+    QFuture<HeatmapResult> m_heatFuture;
+    QFuture<SynthJobResult> m_synthFuture;
+    QFuture<WqTensor> m_analyzeFuture;
+    QString m_lastError;
+
+    // Widgets
+    QStackedWidget* m_stack = nullptr;
+    StartPage* m_start = nullptr;
+    QWidget* m_explorer = nullptr;
+    QSplitter* m_mainSplitter = nullptr;
+    QSplitter* m_leftSplitter = nullptr;
+    QSplitter* m_rightSplitter = nullptr;
+    QLabel* m_banner = nullptr;
+    QLineEdit* m_modelField = nullptr;
+    QLineEdit* m_revisionField = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QLabel* m_filterInfo = nullptr;
+    QTimer* m_filterTimer = nullptr;
+    QTimer* m_formatsTimer = nullptr;
+    QTreeView* m_tree = nullptr;
+    TensorTreeModel* m_treeModel = nullptr;
+    TensorFilterProxy* m_proxy = nullptr;
+    FormatPanel* m_formats = nullptr;
+    TensorView* m_view = nullptr;
+    ResultsPanel* m_results = nullptr;
+    JobStatus* m_jobs = nullptr;
+
+    // Actions
+    QAction* m_analyzeAction = nullptr;
+    QAction* m_exportPlotAction = nullptr;
+    QAction* m_exportAllAction = nullptr;
+    QAction* m_copyPlotAction = nullptr;
+    QAction* m_exportTableAction = nullptr;
+    QAction* m_reloadAction = nullptr;
+};
+
+} // namespace qs

@@ -1,0 +1,381 @@
+// MainWindow: opening models, choosing tensors, and the jobs behind every view.
+#include "main_window.h"
+
+#include "error_text.h"
+#include "io/selection.h"
+#include "models/results_model.h"
+#include "models/tensor_filter_proxy.h"
+#include "models/tensor_tree_model.h"
+#include "settings.h"
+#include "widgets/format_panel.h"
+#include "widgets/job_status.h"
+#include "widgets/results_panel.h"
+#include "widgets/start_page.h"
+#include "widgets/tensor_view.h"
+#include "widgets/plot_panel.h"
+#include "models/format_list_model.h"
+
+#include <QFutureWatcher>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpression>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+#include <QTreeView>
+
+namespace qs {
+
+void MainWindow::openModel(const QString& text, const QString& revision)
+{
+    const QString t = text.trimmed();
+    if (t.isEmpty()) {
+        showError(tr("Nothing to open"), Error::usage("Type a Hub repo id (org/name), a Hub URL or a local path."));
+        return;
+    }
+    m_openFuture.cancel();
+    const uint64_t gen = ++m_openGen;
+    clearError();
+    m_start->setBusy(true);
+    m_modelField->setText(t);
+    m_revisionField->setText(revision);
+    statusBar()->showMessage(tr("Opening %1 …").arg(t));
+    OpenModelParams p{t, revision, settings::cacheDir.value()};
+    m_openFuture = openModelJob(p);
+    m_jobs->track(tr("Opening %1").arg(t), m_openFuture);
+    m_openFuture.then(this, [this, gen](OpenModelResult r) {
+        if (gen != m_openGen) return;
+        onModelOpened(std::move(r));
+    });
+}
+
+void MainWindow::openDemoModel()
+{
+    const QString dir = demoModelDir();
+    if (dir.isEmpty()) {
+        showError(tr("Demo model not found"),
+                  Error::usage("The bundled demo model is not next to the program. Set QS_DEMO_DIR to its folder."));
+        return;
+    }
+    openModel(dir);
+}
+
+void MainWindow::reloadModel()
+{
+    if (!m_modelText.isEmpty()) openModel(m_modelText, m_modelRevision);
+}
+
+void MainWindow::onModelOpened(OpenModelResult r)
+{
+    m_start->setBusy(false);
+    if (r.error) {
+        showError(tr("Could not open %1").arg(r.params.text), *r.error);
+        Q_EMIT modelFailed(QString::fromStdString(r.error->message));
+        return;
+    }
+    // Drop everything of the previous model.
+    for (QFuture<void> f : {QFuture<void>(m_viewFuture), QFuture<void>(m_metricsFuture), QFuture<void>(m_heatFuture),
+                            QFuture<void>(m_analyzeFuture)})
+        f.cancel();
+    ++m_viewGen;
+    ++m_analyzeGen;
+    m_tensor.clear();
+    m_model = r.model;
+    m_modelText = r.params.text;
+    m_modelRevision = r.params.revision;
+    m_treeModel->setTree(m_model, std::move(r.tree));
+    m_proxy->setFilterQuery(m_filter->text());
+    m_proxy->sort(TensorTreeModel::ColName, Qt::AscendingOrder);
+    m_results->model()->clear();
+    m_results->setCaption(tr("Results: select a tensor, or run Analyze selection (Ctrl+R)."));
+    m_view->showEmpty(tr("Select a tensor in the tree on the left (arrow keys move through it)."));
+    m_stack->setCurrentWidget(m_explorer);
+    addRecent(r.params.text, r.params.revision);
+    const QString describe = m_model->provider().describe();
+    setWindowTitle(QStringLiteral("%1 — QuantScope").arg(m_model->provider().repoName()));
+    statusBar()->showMessage(tr("%1: %2 tensors, %3 stored (opened in %4 s)")
+                                 .arg(describe)
+                                 .arg(m_model->tensors().size())
+                                 .arg(humanBytes(double(m_model->storedBytes())))
+                                 .arg(r.seconds, 0, 'f', 2));
+    updateFilterInfo();
+
+    // Open the way to the first weight: expand single-child chains, select it.
+    std::string first;
+    for (const TensorInfo& t : m_model->tensors())
+        if (isDefaultCandidate(t.name) && (first.empty() || naturalLess(t.name, first))) first = t.name;
+    if (first.empty() && !m_model->tensors().empty()) first = m_model->tensors().front().name;
+    m_tree->collapseAll();
+    m_tree->expandToDepth(0);
+    if (!first.empty()) selectTensor(QString::fromStdString(first));
+    m_tree->setFocus();
+    updateActions();
+    Q_EMIT modelOpened(describe);
+}
+
+void MainWindow::selectTensor(const QString& name)
+{
+    const QModelIndex src = m_treeModel->indexForPath(name);
+    if (!src.isValid()) return;
+    const QModelIndex idx = m_proxy->mapFromSource(src);
+    if (!idx.isValid()) {  // hidden by the filter: show it anyway
+        m_tensor.clear();
+        m_tensor = name.toStdString();
+        refreshTensor();
+        return;
+    }
+    m_tree->scrollTo(idx);
+    m_tree->setCurrentIndex(idx);  // -> onCurrentChanged
+}
+
+void MainWindow::onCurrentChanged(const QModelIndex& proxyIndex)
+{
+    if (!proxyIndex.isValid() || !m_model) return;
+    const QModelIndex src = m_proxy->mapToSource(proxyIndex);
+    if (!src.data(TensorTreeModel::IsTensorRole).toBool()) {
+        const qint64 n = src.data(TensorTreeModel::LeafCountRole).toLongLong();
+        statusBar()->showMessage(tr("%1: %2 tensors — Analyze selection (Ctrl+R) runs wq over this group")
+                                     .arg(src.data(TensorTreeModel::PathRole).toString())
+                                     .arg(n),
+                                 6000);
+        return;
+    }
+    const std::string name = src.data(TensorTreeModel::PathRole).toString().toStdString();
+    if (name == m_tensor) return;
+    m_tensor = name;
+    refreshTensor();
+}
+
+void MainWindow::refreshTensor()
+{
+    if (!m_model || m_tensor.empty()) return;
+    const TensorInfo* info = m_model->find(m_tensor);
+    if (!info) return;
+    m_viewFuture.cancel();
+    m_metricsFuture.cancel();
+    m_heatFuture.cancel();
+    const uint64_t gen = ++m_viewGen;
+    m_selectClock.start();
+    m_view->showLoading(*info, *m_model);
+    const std::vector<FormatChoice> formats = m_formats->choices();
+
+    TensorViewParams vp;
+    vp.model = m_model;
+    vp.tensor = m_tensor;
+    vp.formats = formats;
+    vp.histogramLog = m_view->histogramLog();
+    vp.errorLog = m_view->errorLog();
+    m_viewFuture = tensorViewJob(vp);
+    m_jobs->track(tr("Reading %1").arg(currentTensor()), m_viewFuture);
+    m_viewFuture.then(this, [this, gen](TensorViewResult r) {
+        if (gen != m_viewGen) return;
+        if (r.error) {
+            m_view->showError(errorHtml(tr("Could not read %1").arg(QString::fromStdString(r.tensor)), *r.error)
+                                  .remove(QRegularExpression(QStringLiteral("<[^>]*>"))));
+            showError(tr("Could not read %1").arg(QString::fromStdString(r.tensor)), *r.error);
+            return;
+        }
+        m_view->setViewResult(r);
+        Q_EMIT tensorShown(QString::fromStdString(r.tensor), double(m_selectClock.nsecsElapsed()) / 1e6);
+    });
+
+    m_results->model()->clear();
+    m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
+    if (formats.empty()) {
+        m_results->setCaption(tr("Check at least one format on the left to see its metrics."));
+        return;
+    }
+    MetricsParams mp{m_model, m_tensor, formats, 1200};
+    m_metricsFuture = metricsJob(mp);
+    m_jobs->track(tr("Quantizing %1").arg(currentTensor()), m_metricsFuture);
+    m_metricsFuture.then(this, [this, gen, formats](MetricsResult r) {
+        if (gen != m_viewGen) return;
+        if (r.error) {
+            m_results->setCaption(tr("Metrics failed: %1").arg(QString::fromStdString(r.error->message)));
+            return;
+        }
+        m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats));
+        m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4 s)")
+                                  .arg(QString::fromStdString(r.tensor))
+                                  .arg(formats.size())
+                                  .arg(withThousands(uint64_t(r.row.info.numel())))
+                                  .arg(r.seconds, 0, 'f', 2));
+        m_view->setTransfer(r.transfer);
+        updateActions();
+        Q_EMIT metricsShown(QString::fromStdString(r.tensor), double(m_selectClock.nsecsElapsed()) / 1e6);
+    });
+}
+
+void MainWindow::startHeatmap(qint64 slice)
+{
+    if (!m_model || m_tensor.empty()) return;
+    m_heatFuture.cancel();
+    const uint64_t gen = ++m_heatGen;
+    const uint64_t viewGen = m_viewGen;
+    m_heatFuture = heatmapJob(HeatmapParams{m_model, m_tensor, slice, 512});
+    m_jobs->track(tr("Heat map slice %1").arg(slice), m_heatFuture);
+    m_heatFuture.then(this, [this, gen, viewGen](HeatmapResult r) {
+        if (gen != m_heatGen || viewGen != m_viewGen) return;
+        if (r.error) showError(tr("Heat map"), *r.error);
+        else m_view->setHeatmap(r.heatmap);
+    });
+}
+
+void MainWindow::startSynth()
+{
+    m_synthFuture.cancel();
+    const uint64_t gen = ++m_synthGen;
+    SynthParams p;
+    p.formats = m_formats->choices();
+    p.randSamples = m_view->randSamples();
+    if (p.formats.empty()) {
+        m_view->panel(TensorView::TabStaircase)
+            ->showMessage(tr("Staircase"), tr("Check at least one format on the left."));
+        return;
+    }
+    m_synthFuture = synthJob(p);
+    m_jobs->track(tr("Staircase curves"), m_synthFuture);
+    m_synthFuture.then(this, [this, gen](SynthJobResult r) {
+        if (gen != m_synthGen) return;
+        if (r.error) {
+            showError(tr("Staircase curves"), *r.error);
+            return;
+        }
+        m_view->setSynth(r.plot);
+        updateActions();
+        Q_EMIT synthShown();
+    });
+}
+
+void MainWindow::setFilterText(const QString& text)
+{
+    m_filterTimer->stop();
+    if (m_filter->text() != text) {
+        const QSignalBlocker block(m_filter);
+        m_filter->setText(text);
+    }
+    m_proxy->setFilterQuery(text);
+    if (m_proxy->isFiltering()) m_tree->expandAll();
+    updateFilterInfo();
+}
+
+void MainWindow::updateFilterInfo()
+{
+    if (!m_model) {
+        m_filterInfo->clear();
+        return;
+    }
+    const qint64 total = qint64(m_model->tensors().size());
+    if (!m_proxy->filterError().isEmpty()) {
+        m_filterInfo->setText(m_proxy->filterError());
+        m_filterInfo->setStyleSheet(QStringLiteral("color:#b91c1c"));
+        return;
+    }
+    m_filterInfo->setStyleSheet(QStringLiteral("color:#64748b"));
+    if (!m_proxy->isFiltering()) {
+        m_filterInfo->setText(tr("%1 tensors").arg(total));
+        return;
+    }
+    qint64 n = 0;
+    for (const TensorInfo& t : m_model->tensors())
+        if (m_proxy->matches(QString::fromStdString(t.name))) ++n;
+    m_filterInfo->setText(n ? tr("%1 of %2 tensors match").arg(n).arg(total)
+                            : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
+}
+
+void MainWindow::analyzeSelection()
+{
+    if (!m_model) return;
+    WqParams wq;
+    wq.model = m_modelText;
+    wq.revision = m_modelRevision.isEmpty() ? QStringLiteral("main") : m_modelRevision;
+    wq.cacheDir = settings::cacheDir.value();
+    wq.formats = m_formats->model()->checkedNames();
+    wq.options = m_formats->options();
+    wq.writeResults = false;
+    if (wq.formats.isEmpty()) {
+        showError(tr("Analyze selection"), Error::usage("Check at least one format on the left."));
+        return;
+    }
+    // Scope: the current group, else the filter's matches, else the current tensor, else all.
+    QString scope;
+    const QModelIndex cur = m_proxy->mapToSource(m_tree->currentIndex());
+    const bool group = cur.isValid() && m_treeModel->rowCount(cur.siblingAtColumn(0)) > 0;
+    if (group) {
+        const QString path = cur.data(TensorTreeModel::PathRole).toString();
+        wq.regex = QStringLiteral("^") + QRegularExpression::escape(path) + QStringLiteral("(\\.|$)");
+        scope = tr("group %1").arg(path);
+    } else if (m_proxy->isFiltering()) {
+        const QString t = m_proxy->filterQuery().trimmed();
+        if (t.startsWith(QLatin1Char('/'))) wq.regex = t.mid(1, t.size() - 2);
+        else wq.filter = QStringList{t};
+        scope = tr("filter \"%1\"").arg(t);
+    } else if (!m_tensor.empty()) {
+        wq.regex = QStringLiteral("^") + QRegularExpression::escape(currentTensor()) + QStringLiteral("$");
+        scope = currentTensor();
+    } else {
+        scope = tr("default selection (weights)");
+    }
+    m_analyzeFuture.cancel();
+    const uint64_t gen = ++m_analyzeGen;
+    auto state = std::make_shared<AnalyzeState>();
+    m_results->model()->clear();
+    m_results->setCaption(tr("Analyzing %1 …").arg(scope));
+    m_analyzeFuture = analyzeSelectionJob(AnalyzeParams{wq}, state);
+    m_jobs->track(tr("Analyzing %1").arg(scope), m_analyzeFuture);
+    auto* watcher = new QFutureWatcher<WqTensor>(this);
+    connect(watcher, &QFutureWatcher<WqTensor>::resultsReadyAt, this, [this, watcher, gen, state](int a, int b) {
+        if (gen != m_analyzeGen) return;
+        if (m_results->model()->report().tensors.empty() && m_results->model()->isEmpty()) {
+            std::lock_guard<std::mutex> lock(state->mutex);
+            if (state->started) m_results->model()->beginReport(state->header);
+        }
+        for (int i = a; i < b; ++i) m_results->model()->appendTensor(watcher->resultAt(i));
+    });
+    connect(watcher, &QFutureWatcher<WqTensor>::finished, this, [this, watcher, gen, state, scope] {
+        watcher->deleteLater();
+        if (gen != m_analyzeGen) return;
+        std::lock_guard<std::mutex> lock(state->mutex);
+        if (watcher->isCanceled() && !state->report) {
+            m_results->setCaption(tr("Analysis of %1 cancelled after %2 tensors.")
+                                      .arg(scope)
+                                      .arg(m_results->model()->report().tensors.size()));
+            return;
+        }
+        if (state->error) {
+            m_results->setCaption(tr("Analysis of %1 failed.").arg(scope));
+            showError(tr("Analyze selection"), *state->error);
+            return;
+        }
+        if (state->report) {
+            m_results->model()->setReport(*state->report);
+            m_results->setCaption(tr("wq over %1: %2 tensors × %3 formats")
+                                      .arg(scope)
+                                      .arg(state->report->tensors.size())
+                                      .arg(state->report->formats.size()));
+            updateActions();
+            Q_EMIT analysisFinished(int(state->report->tensors.size()));
+        }
+    });
+    watcher->setFuture(m_analyzeFuture);
+}
+
+void MainWindow::showError(const QString& context, const Error& error)
+{
+    m_lastError = context + QStringLiteral(": ") + QString::fromStdString(error.message);
+    const QString html = errorHtml(context, error);
+    if (m_stack->currentWidget() == m_start) m_start->setError(html);
+    else {
+        m_banner->setText(html);
+        m_banner->show();
+    }
+    statusBar()->showMessage(m_lastError, 10000);
+}
+
+void MainWindow::clearError()
+{
+    m_start->setError(QString());
+    m_banner->hide();
+}
+
+} // namespace qs

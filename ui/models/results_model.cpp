@@ -1,0 +1,179 @@
+#include "models/results_model.h"
+
+#include "models/tensor_tree_model.h"
+
+#include <QFontDatabase>
+
+#include <cmath>
+
+namespace qs {
+
+namespace {
+
+QString sci(double v)
+{
+    if (std::isnan(v)) return QStringLiteral("nan");
+    if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    return QString::asprintf("%.3e", v);
+}
+
+} // namespace
+
+ResultsModel::ResultsModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void ResultsModel::setReport(WqReport report)
+{
+    beginResetModel();
+    m_report = std::move(report);
+    m_rows.clear();
+    for (size_t t = 0; t < m_report.tensors.size(); ++t)
+        for (size_t r = 0; r < m_report.tensors[t].rows.size(); ++r) m_rows.push_back({int(t), int(r)});
+    endResetModel();
+}
+
+void ResultsModel::beginReport(WqReport header)
+{
+    header.tensors.clear();
+    setReport(std::move(header));
+}
+
+void ResultsModel::appendTensor(const WqTensor& tensor)
+{
+    if (tensor.rows.empty()) {
+        m_report.tensors.push_back(tensor);
+        return;
+    }
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(tensor.rows.size()) - 1);
+    m_report.tensors.push_back(tensor);
+    const int t = int(m_report.tensors.size()) - 1;
+    for (size_t r = 0; r < tensor.rows.size(); ++r) m_rows.push_back({t, int(r)});
+    endInsertRows();
+}
+
+void ResultsModel::clear() { setReport(WqReport{}); }
+
+int ResultsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int ResultsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QColor ResultsModel::pccColour(double pcc)
+{
+    if (pcc >= 0.999) return QColor(21, 128, 61);   // green
+    if (pcc >= 0.99) return QColor(180, 83, 9);     // amber
+    return QColor(185, 28, 28);                     // red
+}
+
+QColor ResultsModel::pccTint(double pcc)
+{
+    if (pcc >= 0.999) return QColor(220, 252, 231);
+    if (pcc >= 0.99) return QColor(254, 243, 199);
+    return QColor(254, 226, 226);
+}
+
+QString ResultsModel::text(int row, int column) const
+{
+    const auto [ti, ri] = m_rows[size_t(row)];
+    const WqTensor& t = m_report.tensors[size_t(ti)];
+    const WqRow& r = t.rows[size_t(ri)];
+    const Metrics& m = r.metrics;
+    switch (column) {
+    case ColTensor: return QString::fromStdString(t.info.name);
+    case ColComp: return QString::fromStdString(r.compression);
+    case ColFormat: return QString::fromStdString(r.label);
+    case ColPcc: return std::isnan(m.pcc) ? QStringLiteral("nan") : QString::asprintf("%.5f", m.pcc);
+    case ColMae: return sci(m.mae);
+    case ColAtol: return sci(m.atol);
+    case ColRmse: return sci(m.rmse);
+    case ColSqnr: return std::isinf(m.sqnrDb) ? QStringLiteral("∞") : QString::asprintf("%.2f", m.sqnrDb);
+    case ColBits: return QString::asprintf("%.4g", r.bitsPerElement);
+    case ColBytes: return withThousands(uint64_t(std::llround(r.bytes)));
+    }
+    return {};
+}
+
+QVariant ResultsModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || size_t(index.row()) >= m_rows.size()) return {};
+    const auto [ti, ri] = m_rows[size_t(index.row())];
+    const WqRow& r = m_report.tensors[size_t(ti)].rows[size_t(ri)];
+    const int c = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::EditRole: return text(index.row(), c);
+    case RawRole:
+        switch (c) {
+        case ColTensor: return index.row();  // keeps the run's (natural) tensor order
+        case ColComp: return QString::fromStdString(r.compression);
+        case ColFormat: return QString::fromStdString(r.label);
+        case ColPcc: return r.metrics.pcc;
+        case ColMae: return r.metrics.mae;
+        case ColAtol: return r.metrics.atol;
+        case ColRmse: return r.metrics.rmse;
+        case ColSqnr: return r.metrics.sqnrDb;
+        case ColBits: return r.bitsPerElement;
+        case ColBytes: return r.bytes;
+        }
+        return {};
+    case Qt::ForegroundRole:
+        if (c == ColPcc) return pccColour(r.metrics.pcc);
+        return {};
+    case Qt::BackgroundRole:
+        if (c == ColPcc) return pccTint(r.metrics.pcc);
+        return {};
+    case Qt::FontRole:
+        if (c >= ColPcc) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (c >= ColPcc) return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        if (r.metrics.nonFiniteX + r.metrics.nonFiniteY > 0)
+            return tr("Metrics over %1 finite pairs; %2 non-finite inputs and %3 non-finite reconstructions skipped")
+                .arg(r.metrics.count)
+                .arg(r.metrics.nonFiniteX)
+                .arg(r.metrics.nonFiniteY);
+        return {};
+    }
+    return {};
+}
+
+QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal) return {};
+    static const char* names[] = {"Tensor", "Comp", "Format", "PCC", "MAE", "ATOL", "RMSE", "SQNR dB", "bits/el", "Bytes"};
+    static const char* tips[] = {"Tensor name",
+                                 "Compression (none = the format applied as stored)",
+                                 "Number format",
+                                 "Pearson correlation of original and reconstruction (green ≥ 0.999, amber ≥ 0.99)",
+                                 "Mean absolute error",
+                                 "Largest absolute error",
+                                 "Root mean square error",
+                                 "Signal-to-quantization-noise ratio, 10·log10(Σx² / Σ(x−y)²)",
+                                 "Logical storage bits per element",
+                                 "Logical storage of the tensor in this format"};
+    if (section < 0 || section >= ColumnCount) return {};
+    if (role == Qt::DisplayRole) return tr(names[section]);
+    if (role == Qt::ToolTipRole) return tr(tips[section]);
+    if (role == Qt::TextAlignmentRole && section >= ColPcc) return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QString ResultsModel::toTsv(const std::vector<int>& rows) const
+{
+    QStringList lines;
+    QStringList header;
+    for (int c = 0; c < ColumnCount; ++c) header << headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+    lines << header.join(QLatin1Char('\t'));
+    auto addRow = [&](int r) {
+        QStringList cells;
+        for (int c = 0; c < ColumnCount; ++c) cells << text(r, c);
+        lines << cells.join(QLatin1Char('\t'));
+    };
+    if (rows.empty())
+        for (int r = 0; r < rowCount(); ++r) addRow(r);
+    else
+        for (int r : rows) addRow(r);
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+} // namespace qs

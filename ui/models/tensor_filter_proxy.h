@@ -1,0 +1,40 @@
+#pragma once
+// TensorFilterProxy: natural sort and the WQ.md §1 filter over a TensorTreeModel.
+// * Filter text: "/pattern/" is a regular expression searched in the full name; text
+//   with a "." is a torch-style dotted prefix; otherwise a case-insensitive substring
+//   (the same matchesQuery() the CLI uses). Only tensors are tested; with recursive
+//   filtering a group stays visible while any descendant matches.
+// * Sorting: the name column compares components with qs::naturalLess — the CLI's own
+//   order ("layers.9" before "layers.10"), so the tree and the `wq` output agree; numeric
+//   columns compare the raw values.
+// An invalid regular expression matches nothing; filterError() says why.
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+
+namespace qs {
+
+class TensorFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit TensorFilterProxy(QObject* parent = nullptr);
+
+    void setFilterQuery(const QString& text);
+    QString filterQuery() const { return m_text; }
+    QString filterError() const { return m_error; }
+    bool isFiltering() const { return !m_text.trimmed().isEmpty(); }
+    // Does a full tensor name pass the current filter?
+    bool matches(const QString& fullName) const;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+    bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+
+private:
+    QString m_text;
+    QString m_query;             // trimmed, non-regex form
+    QRegularExpression m_regex;  // valid when the text is /.../
+    bool m_useRegex = false;
+    QString m_error;
+};
+
+} // namespace qs

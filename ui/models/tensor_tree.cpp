@@ -1,0 +1,63 @@
+#include "models/tensor_tree.h"
+
+#include "io/model.h"
+
+namespace qs {
+
+TensorTree buildTensorTree(const Model& model)
+{
+    TensorTree tree;
+    tree.nodes.emplace_back();  // root
+    const auto& tensors = model.tensors();
+    tree.byPath.reserve(int(tensors.size()) * 2);
+    for (size_t ti = 0; ti < tensors.size(); ++ti) {
+        const TensorInfo& t = tensors[ti];
+        const QString full = QString::fromStdString(t.name);
+        const QStringList parts = full.split(QLatin1Char('.'));
+        int node = 0;
+        QString path;
+        for (const QString& part : parts) {
+            path = path.isEmpty() && node == 0 ? part : path + QLatin1Char('.') + part;
+            int child = tree.find(path);
+            if (child < 0) {
+                child = int(tree.nodes.size());
+                TensorNode n;
+                n.name = part;
+                n.path = path;
+                n.parent = node;
+                n.row = int(tree.nodes[size_t(node)].children.size());
+                tree.nodes.push_back(std::move(n));
+                tree.nodes[size_t(node)].children.push_back(child);
+                tree.byPath.insert(path, child);
+            }
+            node = child;
+        }
+        tree.nodes[size_t(node)].tensor = int(ti);
+        // Totals up the chain.
+        const uint64_t stored = t.byteLength;
+        for (int n = node; n >= 0; n = tree.nodes[size_t(n)].parent) {
+            TensorNode& tn = tree.nodes[size_t(n)];
+            tn.leafCount += 1;
+            tn.elements += t.numel();
+            tn.storedBytes += stored;
+        }
+    }
+    return tree;
+}
+
+std::vector<std::string> TensorTree::tensorsUnder(int node, const Model& model) const
+{
+    std::vector<std::string> out;
+    if (node < 0 || size_t(node) >= nodes.size()) return out;
+    std::vector<int> stack{node};
+    while (!stack.empty()) {
+        const int n = stack.back();
+        stack.pop_back();
+        const TensorNode& tn = nodes[size_t(n)];
+        if (tn.tensor >= 0) out.push_back(model.tensors()[size_t(tn.tensor)].name);
+        for (auto it = tn.children.rbegin(); it != tn.children.rend(); ++it) stack.push_back(*it);
+    }
+    return out;
+}
+
+} // namespace qs

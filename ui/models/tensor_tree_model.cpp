@@ -1,0 +1,149 @@
+#include "models/tensor_tree_model.h"
+
+#include "icons.h"
+#include "io/model.h"
+
+#include <QFontDatabase>
+
+namespace qs {
+
+QString withThousands(uint64_t v)
+{
+    QString digits = QString::number(v);
+    for (int i = digits.size() - 3; i > 0; i -= 3) digits.insert(i, QLatin1Char(','));
+    return digits;
+}
+
+QString humanBytes(double bytes)
+{
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) {
+        bytes /= 1024.0;
+        ++u;
+    }
+    return u == 0 ? QStringLiteral("%1 B").arg(qint64(bytes)) : QStringLiteral("%1 %2").arg(bytes, 0, 'f', 1).arg(units[u]);
+}
+
+TensorTreeModel::TensorTreeModel(QObject* parent) : QAbstractItemModel(parent)
+{
+    m_tree.nodes.emplace_back();
+}
+
+void TensorTreeModel::setTree(std::shared_ptr<const Model> model, TensorTree tree)
+{
+    beginResetModel();
+    m_model = std::move(model);
+    m_tree = std::move(tree);
+    if (m_tree.nodes.empty()) m_tree.nodes.emplace_back();
+    endResetModel();
+}
+
+void TensorTreeModel::clear() { setTree(nullptr, TensorTree{}); }
+
+int TensorTreeModel::nodeOf(const QModelIndex& index) const
+{
+    return index.isValid() ? int(index.internalId()) : 0;
+}
+
+QModelIndex TensorTreeModel::indexForPath(const QString& path) const
+{
+    const int n = m_tree.find(path);
+    if (n <= 0) return {};
+    return createIndex(m_tree.nodes[size_t(n)].row, 0, quintptr(n));
+}
+
+QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& parent) const
+{
+    if (column < 0 || column >= ColumnCount || row < 0) return {};
+    const TensorNode& p = m_tree.nodes[size_t(nodeOf(parent))];
+    if (size_t(row) >= p.children.size()) return {};
+    return createIndex(row, column, quintptr(p.children[size_t(row)]));
+}
+
+QModelIndex TensorTreeModel::parent(const QModelIndex& child) const
+{
+    if (!child.isValid()) return {};
+    const int p = m_tree.nodes[size_t(nodeOf(child))].parent;
+    if (p <= 0) return {};
+    return createIndex(m_tree.nodes[size_t(p)].row, 0, quintptr(p));
+}
+
+int TensorTreeModel::rowCount(const QModelIndex& parent) const
+{
+    if (parent.isValid() && parent.column() != 0) return 0;
+    return int(m_tree.nodes[size_t(nodeOf(parent))].children.size());
+}
+
+int TensorTreeModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+
+QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid()) return {};
+    const TensorNode& n = m_tree.nodes[size_t(nodeOf(index))];
+    const TensorInfo* t = (n.tensor >= 0 && m_model) ? &m_model->tensors()[size_t(n.tensor)] : nullptr;
+    const bool group = !n.children.empty();
+    switch (role) {
+    case PathRole: return n.path;
+    case IsTensorRole: return t != nullptr;
+    case LeafCountRole: return qint64(n.leafCount);
+    case RawRole:
+        switch (index.column()) {
+        case ColName: return n.name;
+        case ColDType: return t ? QString::fromStdString(t->dtypeName) : QString();
+        case ColShape: return t ? QString::fromStdString(t->shapeString()) : QString();
+        case ColElements: return qint64(n.elements);
+        case ColStored: return quint64(n.storedBytes);
+        }
+        return {};
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case ColName: return group ? QStringLiteral("%1  (%2)").arg(n.name).arg(n.leafCount) : n.name;
+        case ColDType: return t ? QString::fromStdString(t->dtypeName) : QString();
+        case ColShape: return t ? QString::fromStdString(t->shapeString()) : QString();
+        case ColElements: return withThousands(uint64_t(n.elements));
+        case ColStored: return humanBytes(double(n.storedBytes));
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (t)
+            return QStringLiteral("%1\n%2 %3 · %4 elements · %5 in %6")
+                .arg(n.path, QString::fromStdString(t->dtypeName), QString::fromStdString(t->shapeString()),
+                     withThousands(uint64_t(t->numel())), humanBytes(double(t->byteLength)), t->file);
+        return QStringLiteral("%1\n%2 tensors · %3 elements · %4")
+            .arg(n.path)
+            .arg(n.leafCount)
+            .arg(withThousands(uint64_t(n.elements)), humanBytes(double(n.storedBytes)));
+    case Qt::DecorationRole:
+        if (index.column() == ColName) return icon(group ? IconId::Group : IconId::Tensor);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() >= ColElements) return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ForegroundRole:
+        if (group && index.column() != ColName) return QColor(120, 120, 120);
+        return {};
+    case Qt::FontRole:
+        if (index.column() >= ColShape) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return {};
+    }
+    return {};
+}
+
+QVariant TensorTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal) return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case ColName: return tr("Tensor");
+        case ColDType: return tr("DType");
+        case ColShape: return tr("Shape");
+        case ColElements: return tr("Elements");
+        case ColStored: return tr("Stored");
+        }
+    }
+    if (role == Qt::TextAlignmentRole && section >= ColElements) return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+} // namespace qs

@@ -1,0 +1,54 @@
+#pragma once
+// TensorTreeModel: a QAbstractItemModel over a TensorTree (STYLE.md §9). Columns:
+// name, dtype, shape, elements, stored bytes. Display text is formatted; RawRole holds
+// the value to sort on (name component, element count, bytes) and PathRole the full
+// dotted name, so the proxy never parses display text. Read-only; setTree() resets.
+#include "models/tensor_tree.h"
+
+#include <QAbstractItemModel>
+
+#include <memory>
+
+namespace qs {
+
+class Model;
+
+class TensorTreeModel : public QAbstractItemModel {
+    Q_OBJECT
+public:
+    enum Column { ColName, ColDType, ColShape, ColElements, ColStored, ColumnCount };
+    enum Role {
+        RawRole = Qt::UserRole + 1,  // sort key: QString name / qint64 elements / quint64 bytes
+        PathRole,                    // full dotted name (QString)
+        IsTensorRole,                // bool
+        LeafCountRole,               // qint64
+    };
+
+    explicit TensorTreeModel(QObject* parent = nullptr);
+
+    void setTree(std::shared_ptr<const Model> model, TensorTree tree);
+    void clear();
+    const TensorTree& tree() const { return m_tree; }
+    std::shared_ptr<const Model> model() const { return m_model; }
+
+    // Index (column 0) of the node with this full path; invalid when unknown.
+    QModelIndex indexForPath(const QString& path) const;
+    int nodeOf(const QModelIndex& index) const;
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::shared_ptr<const Model> m_model;
+    TensorTree m_tree;
+};
+
+// "1,234,567" (thousands separators), "1.2 MiB" (binary units with one decimal).
+QString withThousands(uint64_t v);
+QString humanBytes(double bytes);
+
+} // namespace qs

@@ -1,0 +1,117 @@
+#include "widgets/plot_panel.h"
+
+#include "plots/plot_builders.h"
+#include "plots/qcp.h"
+
+#include <QVBoxLayout>
+
+namespace qs {
+
+namespace {
+
+const QColor kHiddenText(170, 170, 170);
+
+QCPColorMap* colorMapOf(QCustomPlot* plot)
+{
+    for (int i = 0; i < plot->plottableCount(); ++i)
+        if (auto* m = qobject_cast<QCPColorMap*>(plot->plottable(i))) return m;
+    return nullptr;
+}
+
+} // namespace
+
+PlotPanel::PlotPanel(QWidget* parent) : QWidget(parent)
+{
+    m_layout = new QVBoxLayout(this);
+    m_layout->setContentsMargins(0, 0, 0, 0);
+    showMessage(QString(), tr("Nothing to show yet"));
+}
+
+void PlotPanel::setPlot(const PlotBuild& build)
+{
+    m_hasData = true;
+    install(new QCustomPlot(this), build);
+}
+
+void PlotPanel::showMessage(const QString& title, const QString& message)
+{
+    m_hasData = false;
+    install(new QCustomPlot(this), [title, message](QCustomPlot* p) { buildMessagePlot(p, title, message); });
+}
+
+void PlotPanel::install(QCustomPlot* plot, const PlotBuild& build)
+{
+    m_build = build;
+    build(plot);
+    applyHidden(plot);
+    plot->setNoAntialiasingOnDrag(true);
+    plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectLegend);
+    plot->setSelectionTolerance(6);
+    plot->legend->setSelectableParts(QCPLegend::spNone);  // clicks toggle; no selection look
+    connect(plot, &QCustomPlot::legendClick, this,
+            [this, plot](QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
+                auto* pli = qobject_cast<QCPPlottableLegendItem*>(item);
+                if (!pli) return;
+                QCPAbstractPlottable* p = pli->plottable();
+                const bool visible = !p->visible();
+                p->setVisible(visible);
+                pli->setTextColor(visible ? QColor(Qt::black) : kHiddenText);
+                if (visible) m_hidden.remove(p->name());
+                else m_hidden.insert(p->name());
+                plot->replot(QCustomPlot::rpQueuedReplot);
+            });
+    connect(plot, &QCustomPlot::mouseWheel, this, [this](QWheelEvent* e) { wheelZoomAxes(e->modifiers()); });
+    connect(plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
+        // Reset the view: rebuild from the same data.
+        if (m_hasData) setPlot(m_build);
+    });
+    if (colorMapOf(plot)) {
+        auto refresh = [plot] { updateHeatmapTileGrid(plot); };
+        connect(plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot, refresh);
+        connect(plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot, refresh);
+        plot->axisRect()->setRangeZoom(Qt::Horizontal | Qt::Vertical);
+    }
+    plot->replot();
+
+    if (m_plot) {
+        m_layout->removeWidget(m_plot);
+        m_plot->hide();
+        m_plot->deleteLater();
+    }
+    m_plot = plot;
+    m_layout->addWidget(plot);
+    Q_EMIT rebuilt();
+}
+
+void PlotPanel::wheelZoomAxes(Qt::KeyboardModifiers mods)
+{
+    if (!m_plot) return;
+    Qt::Orientations o = Qt::Horizontal | Qt::Vertical;
+    if (mods & Qt::ControlModifier) o = Qt::Horizontal;
+    else if (mods & Qt::ShiftModifier) o = Qt::Vertical;
+    m_plot->axisRect()->setRangeZoom(o);
+}
+
+void PlotPanel::applyHidden(QCustomPlot* plot) const
+{
+    if (m_hidden.isEmpty()) return;
+    for (int i = 0; i < plot->plottableCount(); ++i) {
+        QCPAbstractPlottable* p = plot->plottable(i);
+        if (!m_hidden.contains(p->name())) continue;
+        p->setVisible(false);
+        if (auto* item = plot->legend->itemWithPlottable(p)) item->setTextColor(kHiddenText);
+    }
+}
+
+QImage PlotPanel::render(int width, int height) const
+{
+    const PlotBuild build = m_build;
+    return renderPlotImage(
+        [this, build](QCustomPlot* p) {
+            build(p);
+            applyHidden(p);
+        },
+        width, height);
+}
+
+} // namespace qs

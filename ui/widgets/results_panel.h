@@ -1,0 +1,36 @@
+#pragma once
+// ResultsPanel: the results table (ResultsModel behind a sorting proxy), a caption
+// saying what the rows are, and copy (Ctrl+C or the button: the selected rows, or all,
+// as tab-separated text with a header).
+#include <QWidget>
+
+class QLabel;
+class QSortFilterProxyModel;
+class QTableView;
+class QToolButton;
+
+namespace qs {
+
+class ResultsModel;
+
+class ResultsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ResultsPanel(QWidget* parent = nullptr);
+
+    ResultsModel* model() const { return m_model; }
+    QTableView* view() const { return m_view; }
+    QSortFilterProxyModel* proxy() const { return m_proxy; }
+    void setCaption(const QString& text);
+    // The selected rows (source rows) as TSV, or every row when nothing is selected.
+    QString selectionAsTsv() const;
+    void copySelection() const;
+
+private:
+    ResultsModel* m_model = nullptr;
+    QSortFilterProxyModel* m_proxy = nullptr;
+    QTableView* m_view = nullptr;
+    QLabel* m_caption = nullptr;
+};
+
+} // namespace qs

@@ -1,0 +1,290 @@
+#include "widgets/tensor_view.h"
+
+#include "models/tensor_tree_model.h"
+#include "plots/plot_builders.h"
+#include "widgets/plot_panel.h"
+
+#include <QCheckBox>
+#include <QFontDatabase>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace qs {
+
+namespace {
+
+const char* kStatNames[8] = {"min", "max", "mean", "std", "max |x|", "zeros", "NaN", "±Inf"};
+
+QString num(double v)
+{
+    if (std::isnan(v)) return QStringLiteral("nan");
+    if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    return QString::asprintf("% .6g", v);
+}
+
+} // namespace
+
+TensorView::TensorView(QWidget* parent) : QWidget(parent)
+{
+    auto* lay = new QVBoxLayout(this);
+    lay->setContentsMargins(8, 6, 8, 0);
+    lay->setSpacing(4);
+    m_title = new QLabel(this);
+    m_title->setObjectName(QStringLiteral("tensorTitle"));
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont tf = m_title->font();
+    tf.setPointSizeF(tf.pointSizeF() * 1.25);
+    tf.setBold(true);
+    m_title->setFont(tf);
+    m_facts = new QLabel(this);
+    m_facts->setObjectName(QStringLiteral("tensorFacts"));
+    m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_facts->setStyleSheet(QStringLiteral("color:#475569"));
+    lay->addWidget(m_title);
+    lay->addWidget(m_facts);
+
+    m_statsBox = new QWidget(this);
+    m_statsBox->setObjectName(QStringLiteral("statsBox"));
+    auto* grid = new QGridLayout(m_statsBox);
+    grid->setContentsMargins(0, 2, 0, 4);
+    grid->setHorizontalSpacing(14);
+    grid->setVerticalSpacing(0);
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    for (int i = 0; i < 8; ++i) {
+        auto* name = new QLabel(tr(kStatNames[i]), m_statsBox);
+        name->setStyleSheet(QStringLiteral("color:#64748b"));
+        m_stats[size_t(i)] = new QLabel(QStringLiteral("–"), m_statsBox);
+        m_stats[size_t(i)]->setObjectName(QStringLiteral("stat_%1").arg(i));
+        m_stats[size_t(i)]->setFont(mono);
+        m_stats[size_t(i)]->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        grid->addWidget(name, 0, i);
+        grid->addWidget(m_stats[size_t(i)], 1, i);
+    }
+    grid->setColumnStretch(8, 1);
+    lay->addWidget(m_statsBox);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("plotTabs"));
+    m_tabs->setDocumentMode(true);
+    for (int t = 0; t < TabCount; ++t) m_panels[size_t(t)] = new PlotPanel(this);
+
+    // Per-tab controls.
+    m_histLog = new QCheckBox(tr("Log count axis"), this);
+    m_histLog->setObjectName(QStringLiteral("histogramLog"));
+    m_errLog = new QCheckBox(tr("Log count axis"), this);
+    m_errLog->setObjectName(QStringLiteral("errorLog"));
+    m_errLog->setChecked(true);
+    m_errNote = new QLabel(this);
+    m_errNote->setStyleSheet(QStringLiteral("color:#64748b"));
+    auto* errControls = new QWidget(this);
+    auto* el = new QHBoxLayout(errControls);
+    el->setContentsMargins(0, 0, 0, 0);
+    el->addWidget(m_errLog);
+    el->addWidget(m_errNote);
+    m_slice = new QSpinBox(this);
+    m_slice->setObjectName(QStringLiteral("heatmapSlice"));
+    m_slice->setRange(0, 0);
+    m_slice->setKeyboardTracking(false);
+    m_sliceLabel = new QLabel(tr("Slice"), this);
+    auto* heatControls = new QWidget(this);
+    auto* hl = new QHBoxLayout(heatControls);
+    hl->setContentsMargins(0, 0, 0, 0);
+    hl->addWidget(m_sliceLabel);
+    hl->addWidget(m_slice);
+    auto* heatHint = new QLabel(tr("Wheel to zoom, drag to pan, double-click to reset; the 32×32 tile grid appears when zoomed in"), this);
+    heatHint->setStyleSheet(QStringLiteral("color:#64748b"));
+    hl->addWidget(heatHint);
+    m_randSamples = new QSpinBox(this);
+    m_randSamples->setObjectName(QStringLiteral("randSamples"));
+    m_randSamples->setRange(1, 100000);
+    m_randSamples->setValue(100);
+    m_randSamples->setKeyboardTracking(false);
+    m_randSamples->setToolTip(tr("Random rows averaged per x for the (rand16 exp) curves"));
+    auto* synthControls = new QWidget(this);
+    auto* sl = new QHBoxLayout(synthControls);
+    sl->setContentsMargins(0, 0, 0, 0);
+    sl->addWidget(new QLabel(tr("Rand samples"), this));
+    sl->addWidget(m_randSamples);
+    auto* synthHint = new QLabel(tr("Reconstruction of a value x that is the largest magnitude of its block (synthetic, checked formats)"), this);
+    synthHint->setStyleSheet(QStringLiteral("color:#64748b"));
+    sl->addWidget(synthHint);
+    auto* transferHint = new QLabel(tr("Values evenly spaced over the tensor's [min, max] and their reconstruction; click a legend entry to hide a curve"), this);
+    transferHint->setStyleSheet(QStringLiteral("color:#64748b"));
+
+    m_tabs->addTab(wrap(TabTransfer, transferHint), tr("Transfer curve"));
+    m_tabs->addTab(wrap(TabHistogram, m_histLog), tr("Histogram"));
+    m_tabs->addTab(wrap(TabErrors, errControls), tr("Error histogram"));
+    m_tabs->addTab(wrap(TabHeatmap, heatControls), tr("Heat map"));
+    m_tabs->addTab(wrap(TabStaircase, synthControls), tr("Staircase (synthetic)"));
+    lay->addWidget(m_tabs, 1);
+
+    connect(m_histLog, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_hist) return;
+        m_hist->logY = on;
+        const HistogramData d = *m_hist;
+        panel(TabHistogram)->setPlot([d](QCustomPlot* p) { buildHistogramPlot(p, d); });
+    });
+    connect(m_errLog, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_errors) return;
+        m_errors->logY = on;
+        const ErrorHistogramData d = *m_errors;
+        panel(TabErrors)->setPlot([d](QCustomPlot* p) { buildErrorHistogramPlot(p, d); });
+    });
+    connect(m_slice, &QSpinBox::valueChanged, this, [this](int v) { Q_EMIT sliceChanged(v); });
+    connect(m_randSamples, &QSpinBox::valueChanged, this, &TensorView::randSamplesChanged);
+    showEmpty(tr("Select a tensor in the tree on the left."));
+}
+
+QWidget* TensorView::wrap(Tab tab, QWidget* controls)
+{
+    auto* w = new QWidget(this);
+    auto* l = new QVBoxLayout(w);
+    l->setContentsMargins(0, 4, 0, 0);
+    l->setSpacing(2);
+    auto* row = new QHBoxLayout;
+    row->setContentsMargins(4, 0, 4, 0);
+    row->addWidget(controls);
+    row->addStretch(1);
+    l->addLayout(row);
+    l->addWidget(m_panels[size_t(tab)], 1);
+    return w;
+}
+
+QString TensorView::tabName(int tab) const
+{
+    static const char* names[] = {"transfer", "histogram", "errors", "heatmap", "staircase"};
+    return tab >= 0 && tab < TabCount ? QString::fromLatin1(names[tab]) : QString();
+}
+
+void TensorView::setStat(int i, const QString& value, const QString& tip)
+{
+    m_stats[size_t(i)]->setText(value);
+    m_stats[size_t(i)]->setToolTip(tip);
+}
+
+void TensorView::showEmpty(const QString& message)
+{
+    m_tensor.clear();
+    m_hist.reset();
+    m_errors.reset();
+    m_title->setText(tr("No tensor selected"));
+    m_facts->setText(message);
+    for (int i = 0; i < 8; ++i) setStat(i, QStringLiteral("–"));
+    for (int t = 0; t < TabCount; ++t)
+        if (t != TabStaircase) panel(Tab(t))->showMessage(QString(), message);
+    m_sliceLabel->setVisible(false);
+    m_slice->setVisible(false);
+}
+
+void TensorView::showLoading(const TensorInfo& info, const Model& model)
+{
+    m_tensor = QString::fromStdString(info.name);
+    m_hist.reset();
+    m_errors.reset();
+    m_title->setText(m_tensor);
+    uint64_t stored = info.byteLength;
+    QString scaleNote;
+    if (!info.scaleInvName.empty())
+        if (const TensorInfo* s = model.find(info.scaleInvName)) {
+            stored += s->byteLength;
+            scaleNote = tr(" (incl. %1)").arg(QString::fromStdString(info.scaleInvName));
+        }
+    const double logical = double(info.numel()) * 4.0;
+    m_facts->setText(tr("%1 · %2 · %3 elements · %4 · stored %5%6 vs fp32 view %7")
+                         .arg(QString::fromStdString(info.dtypeName), QString::fromStdString(info.shapeString()),
+                              withThousands(uint64_t(info.numel())), info.file, humanBytes(double(stored)), scaleNote,
+                              humanBytes(logical)));
+    for (int i = 0; i < 8; ++i) setStat(i, QStringLiteral("…"));
+    const QString busy = tr("Computing…");
+    for (int t = 0; t < TabCount; ++t)
+        if (t != TabStaircase) panel(Tab(t))->showMessage(m_tensor, busy);
+}
+
+void TensorView::setViewResult(const TensorViewResult& r)
+{
+    const Stats& s = r.stats;
+    setStat(0, num(s.min));
+    setStat(1, num(s.max));
+    setStat(2, num(s.mean()));
+    setStat(3, num(s.stddev()));
+    setStat(4, num(s.absMax));
+    const int64_t n = r.info.numel();
+    setStat(5, n ? QString::asprintf("%.3f%%", 100.0 * double(s.zeros) / double(n)) : QStringLiteral("–"),
+            tr("%1 zeros of %2 elements").arg(s.zeros).arg(n));
+    setStat(6, QString::number(s.nan));
+    setStat(7, QStringLiteral("%1 / %2").arg(s.posInf).arg(s.negInf), tr("+Inf / −Inf"));
+    for (int i : {6, 7})
+        m_stats[size_t(i)]->setStyleSheet((i == 6 ? s.nan : s.posInf + s.negInf) > 0 ? QStringLiteral("color:#b91c1c")
+                                                                                     : QString());
+    setTransfer(r.transfer);
+    m_hist = r.histogram;
+    m_hist->logY = m_histLog->isChecked();
+    const HistogramData h = *m_hist;
+    panel(TabHistogram)->setPlot([h](QCustomPlot* p) { buildHistogramPlot(p, h); });
+    m_errors = r.errors;
+    m_errors->logY = m_errLog->isChecked();
+    const ErrorHistogramData e = *m_errors;
+    if (e.series.empty())
+        panel(TabErrors)->showMessage(m_tensor, tr("Check at least one format on the left."));
+    else
+        panel(TabErrors)->setPlot([e](QCustomPlot* p) { buildErrorHistogramPlot(p, e); });
+    m_errNote->setText(e.sampled < e.total ? tr("deterministic sample of %1 of %2 elements")
+                                                 .arg(withThousands(uint64_t(e.sampled)), withThousands(uint64_t(e.total)))
+                                           : QString());
+    setHeatmap(r.heatmap);
+}
+
+void TensorView::setTransfer(const CurvePlotData& data)
+{
+    panel(TabTransfer)->setPlot([data](QCustomPlot* p) { buildTransferPlot(p, data); });
+}
+
+void TensorView::setHeatmap(const HeatmapData& data)
+{
+    const bool slices = data.sliceCount > 1;
+    m_sliceLabel->setVisible(slices);
+    m_slice->setVisible(slices);
+    {
+        const QSignalBlocker block(m_slice);
+        m_slice->setRange(0, int(std::max<int64_t>(0, std::min<int64_t>(data.sliceCount - 1, INT32_MAX))));
+        m_slice->setValue(int(data.slice));
+        m_slice->setSuffix(tr(" of %1").arg(data.sliceCount));
+    }
+    panel(TabHeatmap)->setPlot([data](QCustomPlot* p) { buildHeatmapPlot(p, data); });
+}
+
+void TensorView::setSynth(const CurvePlotData& data)
+{
+    panel(TabStaircase)->setPlot([data](QCustomPlot* p) { buildSynthPlot(p, data); });
+}
+
+void TensorView::showError(const QString& message)
+{
+    for (int i = 0; i < 8; ++i) setStat(i, QStringLiteral("–"));
+    for (int t = 0; t < TabCount; ++t)
+        if (t != TabStaircase) panel(Tab(t))->showMessage(m_tensor, message);
+}
+
+int TensorView::randSamples() const { return m_randSamples->value(); }
+void TensorView::setRandSamples(int n)
+{
+    const QSignalBlocker block(m_randSamples);
+    m_randSamples->setValue(n);
+}
+bool TensorView::histogramLog() const { return m_histLog->isChecked(); }
+bool TensorView::errorLog() const { return m_errLog->isChecked(); }
+void TensorView::setLogScales(bool histogram, bool errors)
+{
+    m_histLog->setChecked(histogram);
+    m_errLog->setChecked(errors);
+}
+int64_t TensorView::slice() const { return m_slice->value(); }
+
+} // namespace qs

@@ -1,0 +1,80 @@
+#pragma once
+// TensorView: the right-hand view of one tensor — header facts (dtype, shape, file,
+// stored vs logical bytes), statistics, and five plot tabs: transfer curve, value
+// histogram (linear/log), error histograms (linear/log), heat map (slice picker for
+// rank >= 3) and the synthetic staircase (rand-samples control). It only shows data
+// handed to it (computed by jobs); its controls emit signals the window turns into jobs.
+#include "io/model.h"
+#include "jobs/jobs.h"
+#include "plots/plot_data.h"
+
+#include <QWidget>
+
+#include <array>
+#include <optional>
+
+class QCheckBox;
+class QLabel;
+class QSpinBox;
+class QStackedWidget;
+class QTabWidget;
+
+namespace qs {
+
+class PlotPanel;
+
+class TensorView : public QWidget {
+    Q_OBJECT
+public:
+    enum Tab { TabTransfer, TabHistogram, TabErrors, TabHeatmap, TabStaircase, TabCount };
+
+    explicit TensorView(QWidget* parent = nullptr);
+
+    // No tensor: a hint in the header, empty-state messages in the tensor panels.
+    void showEmpty(const QString& message);
+    // A tensor was chosen and its jobs run: header facts now, "computing…" in the panels.
+    void showLoading(const TensorInfo& info, const Model& model);
+    void setViewResult(const TensorViewResult& result);
+    void setTransfer(const CurvePlotData& data);
+    void setHeatmap(const HeatmapData& data);
+    void setSynth(const CurvePlotData& data);
+    void showError(const QString& message);
+
+    PlotPanel* panel(Tab tab) const { return m_panels[size_t(tab)]; }
+    QTabWidget* tabs() const { return m_tabs; }
+    QString currentTensor() const { return m_tensor; }
+    QString tabName(int tab) const;
+
+    int randSamples() const;
+    void setRandSamples(int n);
+    bool histogramLog() const;
+    bool errorLog() const;
+    void setLogScales(bool histogram, bool errors);
+    int64_t slice() const;
+
+Q_SIGNALS:
+    void randSamplesChanged(int samples);
+    void sliceChanged(qint64 slice);
+
+private:
+    QWidget* wrap(Tab tab, QWidget* controls);
+    void setStat(int i, const QString& value, const QString& tip = {});
+
+    QString m_tensor;
+    QLabel* m_title = nullptr;
+    QLabel* m_facts = nullptr;
+    std::array<QLabel*, 8> m_stats{};
+    QWidget* m_statsBox = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    std::array<PlotPanel*, TabCount> m_panels{};
+    QCheckBox* m_histLog = nullptr;
+    QCheckBox* m_errLog = nullptr;
+    QSpinBox* m_slice = nullptr;
+    QLabel* m_sliceLabel = nullptr;
+    QSpinBox* m_randSamples = nullptr;
+    QLabel* m_errNote = nullptr;
+    std::optional<HistogramData> m_hist;
+    std::optional<ErrorHistogramData> m_errors;
+};
+
+} // namespace qs
