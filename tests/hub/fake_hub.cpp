@@ -216,6 +216,19 @@ private:
             const qint64 bodyLen = r.headers.value("content-length").toLongLong();
             if (bodyLen > 0) c->buf.remove(0, std::min<qint64>(bodyLen, c->buf.size()));
             if (r.headers.value("connection").toLower() == "close") c->closeAfter = true;
+            int latency = 0;
+            {
+                QMutexLocker lk(&m_st->mutex);
+                latency = m_st->faults.latencyMs;
+            }
+            if (latency > 0) {
+                c->busy = true;  // nothing else on this connection until the answer is out
+                QTcpSocket* s = c->sock;
+                QTimer::singleShot(latency, this, [this, s, r] {
+                    if (Conn* x = conn(s)) respond(x, r, handle(r, x->port));
+                });
+                return;
+            }
             respond(c, r, handle(r, c->port));
         }
     }

@@ -67,6 +67,7 @@ struct FakeFaults {
     int fail503Count = 0;     // the next N requests answer 503
     double random500Rate = 0; // fraction of requests answered 500 (seeded)
     quint32 seed = 1;
+    int latencyMs = 0;        // every answer starts this late (a simulated round trip)
     int slowChunkDelayMs = 0; // pause between 16 KiB body chunks
     int stallAfterBytes = -1; // content bodies: stop sending (connection stays open)
     bool ignoreRange = false; // answer ranged GETs with 200 and the whole body
