@@ -9,6 +9,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <thread>
+
 using namespace qs;
 using namespace qs::test;
 
@@ -388,6 +390,72 @@ private Q_SLOTS:
                                    QStringLiteral("model.safetensors"));
         QVERIFY(!missingFile.ok());
         QVERIFY(msg(missingFile.error()).contains(QLatin1String("File 'model.safetensors' not found in org/diff")));
+    }
+
+    void concurrentReadsFromManyThreads()
+    {
+        auto p = openHub(QStringLiteral("org/model"), QStringLiteral("main"), m_fx.options());
+        QVERIFY(p.ok());
+        const QByteArray s1 = readFile(m_fx.modelDir + QLatin1Char('/') + kShard1);
+        const QByteArray s2 = readFile(m_fx.modelDir + QLatin1Char('/') + kShard2);
+        // 16 threads, overlapping and disjoint ranges of both shards, no event loop anywhere.
+        std::vector<std::thread> threads;
+        std::vector<int> bad(16, 0);
+        for (int i = 0; i < 16; ++i) {
+            threads.emplace_back([&, i] {
+                const QByteArray& shard = (i % 2) ? s2 : s1;
+                const QString file = (i % 2) ? kShard2 : kShard1;
+                const uint64_t off = uint64_t(i) * 20000 + 7, len = 150000 + uint64_t(i) * 1000;
+                auto v = (*p)->read(file, off, len);
+                if (!v.ok() || viewBytes(*v) != shard.mid(qsizetype(off), qsizetype(len))) bad[size_t(i)] = 1;
+            });
+        }
+        for (auto& t : threads) t.join();
+        for (int i = 0; i < 16; ++i) QCOMPARE(bad[size_t(i)], 0);
+    }
+
+    void faultyServerStillGivesExactBytes()
+    {
+        FakeFaults f;
+        f.fail503Count = 1;
+        f.random500Rate = 0.3;
+        f.seed = 3;
+        f.cutAfterBytes = 70000;
+        f.cutCount = 3;
+        m_fx.hub->setFaults(f);
+        HubOptions o = m_fx.options();
+        o.maxRetries = 10;
+        auto p = openHub(QStringLiteral("org/model"), QStringLiteral("main"), o);
+        QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+        auto files = (*p)->listFiles();
+        QVERIFY(files.ok());
+        for (const QString& file : *files) {
+            auto v = (*p)->readAll(file);
+            QVERIFY2(v.ok(), v.ok() ? "" : v.error().message.c_str());
+            QCOMPARE(viewBytes(*v), readFile(m_fx.modelDir + QLatin1Char('/') + file));
+        }
+        QVERIFY((*p)->httpStats().retries > 0);
+        QVERIFY((*p)->httpStats().resumes > 0);
+        // A server that ignores Range: the wanted bytes are picked out of the full body.
+        f = FakeFaults();
+        f.ignoreRange = true;
+        m_fx.hub->setFaults(f);
+        o.cacheDir = m_fx.tmp->filePath(QStringLiteral("cache-200"));
+        auto q = openHub(QStringLiteral("org/model"), m_fx.commit, o);
+        QVERIFY(q.ok());
+        const auto t = tensorRange(m_fx.modelDir, kShard2, "model.norm.weight");
+        auto v = (*q)->read(t.file, t.offset, t.length);
+        QVERIFY(v.ok());
+        QCOMPARE(viewBytes(*v), readFile(m_fx.modelDir + QLatin1Char('/') + kShard2).mid(qsizetype(t.offset), qsizetype(t.length)));
+        QVERIFY((*q)->httpStats().restarts > 0);
+        // Every cache entry holds exactly the bytes its name says.
+        for (const QString& bin : filesBelow(m_fx.cacheDir()) + filesBelow(o.cacheDir)) {
+            if (!bin.endsWith(QLatin1String(".bin"))) continue;
+            const QStringList parts = QFileInfo(bin).completeBaseName().split(QLatin1Char('-'));
+            const QString enc = QFileInfo(bin).absolutePath().section(QLatin1Char('/'), -1);
+            const QString file = QUrl::fromPercentEncoding(enc.toUtf8());
+            QCOMPARE(readFile(bin), readFile(m_fx.modelDir + QLatin1Char('/') + file).mid(parts[0].toLongLong(), parts[1].toLongLong()));
+        }
     }
 
     void readBoundsAndPaths()
