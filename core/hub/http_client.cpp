@@ -249,6 +249,9 @@ private:
             nr.setRawHeader("Range", "bytes=" + QByteArray::number(qulonglong(a)) + '-' + QByteArray::number(qulonglong(b)));
         }
         nr.setTransferTimeout(t->req.metadata ? m_cfg.metadataTimeoutMs : m_cfg.downloadTimeoutMs);
+        // Parallel ranges go over separate HTTP/1.1 connections (one multiplexed HTTP/2
+        // connection would share a single TCP window); API calls may use HTTP/2.
+        if (t->req.ranged) nr.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
 
         QNetworkAccessManager* nam = nullptr;
         for (auto& [m, load] : m_namLoad)

@@ -132,6 +132,11 @@ struct Resp {
 class Server : public QObject {
 public:
     explicit Server(std::shared_ptr<FakeHub::State> st) : m_st(std::move(st)) {}
+    ~Server() override
+    {
+        qDeleteAll(m_conns);  // the sockets themselves are children of the servers
+        m_conns.clear();
+    }
 
     bool listen()
     {
@@ -478,9 +483,9 @@ private:
             if (!repo) return err;
             const QString commit = segs[5];
             const QString file = segs.mid(6).join(QLatin1Char('/'));
-            if (!repo->commits.contains(commit) || !repo->commits[commit].contains(file))
+            if (!repo->commits.contains(commit) || !repo->commits.value(commit).contains(file))
                 return error(404, "EntryNotFound", "Entry not found", false);
-            const FakeFile& f = repo->commits[commit][file];
+            const FakeFile f = repo->commits.value(commit).value(file);  // const QMap::operator[] returns a copy
             Resp r = serve(rq, f);
             r.set("ETag", "\"" + f.gitOid + "\"");
             r.set("X-Repo-Commit", commit.toUtf8());
@@ -496,13 +501,13 @@ private:
             const QString commit = commitOf(*repo, rev);
             if (commit.isEmpty()) return error(404, "RevisionNotFound", "Invalid rev id: " + rev.toUtf8(), false);
             const QString file = segs.mid(3 + used).join(QLatin1Char('/'));
-            const auto& files = repo->commits[commit];
+            const QMap<QString, FakeFile> files = repo->commits.value(commit);
             if (!files.contains(file)) {
                 Resp r = error(404, "EntryNotFound", "Entry not found", false);
                 r.set("X-Repo-Commit", commit.toUtf8());
                 return r;
             }
-            const FakeFile& f = files[file];
+            const FakeFile f = files.value(file);
             Resp r;
             r.set("X-Repo-Commit", commit.toUtf8());
             r.set("Content-Type", "text/plain; charset=utf-8");
@@ -537,7 +542,7 @@ private:
         if (commit.isEmpty()) return error(404, "RevisionNotFound", "Invalid rev id: " + rev.toUtf8());
         const bool blobs = q.queryItemValue(QStringLiteral("blobs")).toLower() == QLatin1String("true");
         QJsonArray siblings;
-        const auto& files = repo.commits[commit];
+        const QMap<QString, FakeFile> files = repo.commits.value(commit);
         for (auto it = files.begin(); it != files.end(); ++it) {
             QJsonObject s{{QStringLiteral("rfilename"), it.key()}};
             if (blobs && !m_st->faults.siblingsWithoutSize) {
@@ -572,7 +577,7 @@ private:
         const QString commit = commitOf(repo, rev);
         if (commit.isEmpty()) return error(404, "RevisionNotFound", "Invalid rev id: " + rev.toUtf8());
         const bool recursive = q.queryItemValue(QStringLiteral("recursive")).toLower() == QLatin1String("true");
-        const auto& files = repo.commits[commit];
+        const QMap<QString, FakeFile> files = repo.commits.value(commit);
         // Entries: files and the directories they imply, relative to the repo root.
         QMap<QString, QJsonObject> entries;
         for (auto it = files.begin(); it != files.end(); ++it) {
@@ -638,9 +643,9 @@ private:
         const QString commit = segs[3];
         const QString file = segs.mid(4).join(QLatin1Char('/'));
         auto it = m_st->repos.find(id);
-        if (it == m_st->repos.end() || !it->commits.contains(commit) || !it->commits[commit].contains(file))
+        if (it == m_st->repos.end() || !it->commits.contains(commit) || !it->commits.value(commit).contains(file))
             return error(404, "", "NoSuchKey", false);
-        const FakeFile& f = it->commits[commit][file];
+        const FakeFile f = it->commits.value(commit).value(file);
         Resp r = serve(rq, f);
         r.set("ETag", "\"cdn-" + f.gitOid.left(16) + "\"");  // the CDN's own id, not the sha256
         return r;
