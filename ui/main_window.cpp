@@ -54,9 +54,12 @@ MainWindow::~MainWindow()
 {
     // Cancel whatever runs; the futures' continuations are bound to `this` and are
     // dropped with it, and the workers only touch their own copies of the data.
-    for (QFuture<void> f : {QFuture<void>(m_openFuture), QFuture<void>(m_viewFuture), QFuture<void>(m_metricsFuture),
-                            QFuture<void>(m_heatFuture), QFuture<void>(m_synthFuture), QFuture<void>(m_analyzeFuture)})
-        f.cancel();
+    cancelJob(m_openFuture);
+    cancelJob(m_viewFuture);
+    cancelJob(m_metricsFuture);
+    cancelJob(m_heatFuture);
+    cancelJob(m_synthFuture);
+    cancelJob(m_analyzeFuture);
 }
 
 void MainWindow::buildUi()
@@ -121,8 +124,10 @@ void MainWindow::buildUi()
     m_tree->sortByColumn(TensorTreeModel::ColName, Qt::AscendingOrder);
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setIndentation(14);
     m_tree->header()->setStretchLastSection(false);
-    m_tree->header()->setSectionResizeMode(TensorTreeModel::ColName, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(TensorTreeModel::ColName, QHeaderView::ResizeToContents);
+    m_tree->header()->setResizeContentsPrecision(2000);  // bounded cost on huge trees
     for (int c = TensorTreeModel::ColDType; c < TensorTreeModel::ColumnCount; ++c)
         m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     tl->addWidget(m_filter);
@@ -150,7 +155,7 @@ void MainWindow::buildUi()
     m_mainSplitter->addWidget(m_rightSplitter);
     m_mainSplitter->setStretchFactor(0, 0);
     m_mainSplitter->setStretchFactor(1, 1);
-    m_mainSplitter->setSizes({430, 1000});
+    m_mainSplitter->setSizes({500, 980});
     m_stack->addWidget(m_explorer);
 
     // Status bar: messages left, jobs right.

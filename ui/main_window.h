@@ -114,6 +114,7 @@ private:
     QString m_modelText, m_modelRevision;
     std::string m_tensor;
     QElapsedTimer m_selectClock;
+    bool m_metricsDrawn = false;  // the transfer curve with MAE labels is already shown
     uint64_t m_openGen = 0, m_viewGen = 0, m_synthGen = 0, m_heatGen = 0, m_analyzeGen = 0;
     QFuture<OpenModelResult> m_openFuture;
     QFuture<TensorViewResult> m_viewFuture;

@@ -33,7 +33,7 @@ void MainWindow::openModel(const QString& text, const QString& revision)
         showError(tr("Nothing to open"), Error::usage("Type a Hub repo id (org/name), a Hub URL or a local path."));
         return;
     }
-    m_openFuture.cancel();
+    cancelJob(m_openFuture);
     const uint64_t gen = ++m_openGen;
     clearError();
     m_start->setBusy(true);
@@ -74,9 +74,10 @@ void MainWindow::onModelOpened(OpenModelResult r)
         return;
     }
     // Drop everything of the previous model.
-    for (QFuture<void> f : {QFuture<void>(m_viewFuture), QFuture<void>(m_metricsFuture), QFuture<void>(m_heatFuture),
-                            QFuture<void>(m_analyzeFuture)})
-        f.cancel();
+    cancelJob(m_viewFuture);
+    cancelJob(m_metricsFuture);
+    cancelJob(m_heatFuture);
+    cancelJob(m_analyzeFuture);
     ++m_viewGen;
     ++m_analyzeGen;
     m_tensor.clear();
@@ -151,10 +152,11 @@ void MainWindow::refreshTensor()
     if (!m_model || m_tensor.empty()) return;
     const TensorInfo* info = m_model->find(m_tensor);
     if (!info) return;
-    m_viewFuture.cancel();
-    m_metricsFuture.cancel();
-    m_heatFuture.cancel();
+    cancelJob(m_viewFuture);
+    cancelJob(m_metricsFuture);
+    cancelJob(m_heatFuture);
     const uint64_t gen = ++m_viewGen;
+    m_metricsDrawn = false;
     m_selectClock.start();
     m_view->showLoading(*info, *m_model);
     const std::vector<FormatChoice> formats = m_formats->choices();
@@ -175,7 +177,7 @@ void MainWindow::refreshTensor()
             showError(tr("Could not read %1").arg(QString::fromStdString(r.tensor)), *r.error);
             return;
         }
-        m_view->setViewResult(r);
+        m_view->setViewResult(r, !m_metricsDrawn);
         Q_EMIT tensorShown(QString::fromStdString(r.tensor), double(m_selectClock.nsecsElapsed()) / 1e6);
     });
 
@@ -201,6 +203,7 @@ void MainWindow::refreshTensor()
                                   .arg(withThousands(uint64_t(r.row.info.numel())))
                                   .arg(r.seconds, 0, 'f', 2));
         m_view->setTransfer(r.transfer);
+        m_metricsDrawn = true;
         updateActions();
         Q_EMIT metricsShown(QString::fromStdString(r.tensor), double(m_selectClock.nsecsElapsed()) / 1e6);
     });
@@ -209,7 +212,7 @@ void MainWindow::refreshTensor()
 void MainWindow::startHeatmap(qint64 slice)
 {
     if (!m_model || m_tensor.empty()) return;
-    m_heatFuture.cancel();
+    cancelJob(m_heatFuture);
     const uint64_t gen = ++m_heatGen;
     const uint64_t viewGen = m_viewGen;
     m_heatFuture = heatmapJob(HeatmapParams{m_model, m_tensor, slice, 512});
@@ -223,7 +226,7 @@ void MainWindow::startHeatmap(qint64 slice)
 
 void MainWindow::startSynth()
 {
-    m_synthFuture.cancel();
+    cancelJob(m_synthFuture);
     const uint64_t gen = ++m_synthGen;
     SynthParams p;
     p.formats = m_formats->choices();
@@ -316,7 +319,7 @@ void MainWindow::analyzeSelection()
     } else {
         scope = tr("default selection (weights)");
     }
-    m_analyzeFuture.cancel();
+    cancelJob(m_analyzeFuture);
     const uint64_t gen = ++m_analyzeGen;
     auto state = std::make_shared<AnalyzeState>();
     m_results->model()->clear();

@@ -24,6 +24,16 @@
 
 namespace qs {
 
+// Cancels a job that is still running. A finished future is left alone: in Qt 6.4,
+// cancel() walks the chain of .then() continuations through raw pointers, which dangle
+// once a context continuation has run and its future is gone (crash seen in
+// QFutureInterfaceBase::cancel). Call on the UI thread (where the continuations run).
+template <class T>
+void cancelJob(QFuture<T>& future)
+{
+    if (!future.isFinished()) future.cancel();
+}
+
 // --- open a model ------------------------------------------------------------------
 struct OpenModelParams {
     QString text;       // Hub id / URL / local path as typed

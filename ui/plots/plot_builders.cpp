@@ -180,7 +180,7 @@ void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data)
     map->setInterpolate(false);
     map->setTightBoundary(true);
     map->setGradient(divergingGradient());
-    const double range = data.absMax > 0 ? double(data.absMax) : 1.0;
+    const double range = data.colorRange > 0 ? double(data.colorRange) : data.absMax > 0 ? double(data.absMax) : 1.0;
     map->setDataRange(QCPRange(-range, range));
 
     auto* scale = new QCPColorScale(plot);
@@ -191,8 +191,10 @@ void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data)
     scale->setBarWidth(14);
     scale->axis()->setTickLabelFont(plotAxisFont());
     scale->axis()->setLabelFont(plotAxisFont());
-    scale->axis()->setLabel(data.blockRows * data.blockCols > 1 ? QStringLiteral("value (block max-abs)")
-                                                                : QStringLiteral("value"));
+    QString scaleLabel = data.blockRows * data.blockCols > 1 ? QStringLiteral("value (block max-abs)") : QStringLiteral("value");
+    if (data.colorRange > 0 && data.colorRange < data.absMax)
+        scaleLabel += QStringLiteral(", saturates beyond ±%1").arg(double(data.colorRange), 0, 'g', 3);
+    scale->axis()->setLabel(scaleLabel);
     map->setColorScale(scale);
     auto* group = new QCPMarginGroup(plot);
     plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);

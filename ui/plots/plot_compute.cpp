@@ -170,7 +170,16 @@ Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int max
             cell = pickMaxAbs(cell, p.cells[i]);
         }
     }
-    for (float v : h.cells) h.absMax = std::max(h.absMax, std::fabs(v));
+    std::vector<float> mags(h.cells.size());
+    for (size_t i = 0; i < h.cells.size(); ++i) {
+        mags[i] = std::fabs(h.cells[i]);
+        h.absMax = std::max(h.absMax, mags[i]);
+    }
+    if (!mags.empty()) {
+        const size_t k = std::min(mags.size() - 1, size_t(double(mags.size() - 1) * 0.995));
+        std::nth_element(mags.begin(), mags.begin() + std::ptrdiff_t(k), mags.end());
+        h.colorRange = mags[k] > 0 ? mags[k] : h.absMax;
+    }
     return out;
 }
 

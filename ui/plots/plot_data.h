@@ -63,7 +63,9 @@ struct HeatmapData {
     int64_t blockRows = 1, blockCols = 1;
     int nx = 0, ny = 0;                  // cells
     std::vector<float> cells;            // ny * nx, row-major (cells[iy * nx + ix])
-    float absMax = 0;                    // symmetric colour range
+    float absMax = 0;                    // largest |cell|
+    float colorRange = 0;                // symmetric colour range: 99.5th percentile of |cell|
+                                         // (outliers saturate instead of washing out the map)
     int64_t slice = 0, sliceCount = 1;   // which leading-index slice (rank >= 3)
     std::string note;                    // e.g. "1-D tensor shown as (ceil(n/32), 32)"
 };

@@ -79,7 +79,9 @@ void JobStatus::remove(QFutureWatcherBase* watcher)
 
 void JobStatus::cancelAll()
 {
-    for (Job& j : m_jobs) j.future.cancel();
+    // Not finished ones only (see cancelJob in jobs/jobs.h for the Qt 6.4 reason).
+    for (Job& j : m_jobs)
+        if (!j.future.isFinished()) j.future.cancel();
 }
 
 void JobStatus::refresh()

@@ -207,7 +207,7 @@ void TensorView::showLoading(const TensorInfo& info, const Model& model)
         if (t != TabStaircase) panel(Tab(t))->showMessage(m_tensor, busy);
 }
 
-void TensorView::setViewResult(const TensorViewResult& r)
+void TensorView::setViewResult(const TensorViewResult& r, bool includeTransfer)
 {
     const Stats& s = r.stats;
     setStat(0, num(s.min));
@@ -223,7 +223,7 @@ void TensorView::setViewResult(const TensorViewResult& r)
     for (int i : {6, 7})
         m_stats[size_t(i)]->setStyleSheet((i == 6 ? s.nan : s.posInf + s.negInf) > 0 ? QStringLiteral("color:#b91c1c")
                                                                                      : QString());
-    setTransfer(r.transfer);
+    if (includeTransfer) setTransfer(r.transfer);
     m_hist = r.histogram;
     m_hist->logY = m_histLog->isChecked();
     const HistogramData h = *m_hist;

@@ -34,7 +34,8 @@ public:
     void showEmpty(const QString& message);
     // A tensor was chosen and its jobs run: header facts now, "computing…" in the panels.
     void showLoading(const TensorInfo& info, const Model& model);
-    void setViewResult(const TensorViewResult& result);
+    // includeTransfer = false keeps a transfer curve already set (with MAE labels).
+    void setViewResult(const TensorViewResult& result, bool includeTransfer = true);
     void setTransfer(const CurvePlotData& data);
     void setHeatmap(const HeatmapData& data);
     void setSynth(const CurvePlotData& data);

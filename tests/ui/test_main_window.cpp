@@ -1,0 +1,366 @@
+// The explorer window under the offscreen platform: start page, opening the demo model,
+// selecting tensors by keyboard and mouse, the filter, toggling formats, switching tabs,
+// dropping a file, error states and persisted settings. Assertions are on the widgets'
+// and models' state.
+#include "gui_test_util.h"
+#include "main_window.h"
+#include "models/format_list_model.h"
+#include "models/results_model.h"
+#include "models/tensor_filter_proxy.h"
+#include "models/tensor_tree_model.h"
+#include "plots/qcp.h"
+#include "settings.h"
+#include "widgets/format_panel.h"
+#include "widgets/job_status.h"
+#include "widgets/plot_panel.h"
+#include "widgets/results_panel.h"
+#include "widgets/start_page.h"
+#include "widgets/tensor_view.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+
+using namespace qs;
+using namespace qs::test;
+
+namespace {
+constexpr int kWait = 30000;
+}
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void startPageEmptyState();
+    void opensDemoAndShowsFirstWeight();
+    void keyboardMovesThroughTree();
+    void mouseSelectsTensor();
+    void filterShowsMatchesAndParents();
+    void toggleFormatsDrivesViews();
+    void switchTabsAndLogToggle();
+    void dropFileOpensIt();
+    void errorsStayInTheWindow();
+    void settingsPersist();
+
+private:
+    void openDemo();
+    void waitForTensor(const QString& name);
+    int visibleLeaves(const QModelIndex& parent = {}) const;
+
+    MainWindow* m_w = nullptr;
+    QTemporaryDir m_tmp;
+};
+
+void TestMainWindow::initTestCase()
+{
+    isolateSettings();
+    QVERIFY(m_tmp.isValid());
+    QVERIFY2(QFileInfo::exists(demoDir() + "/model.safetensors.index.json"), qPrintable(demoDir()));
+    qputenv("QS_DEMO_DIR", demoDir().toUtf8());
+}
+
+void TestMainWindow::init()
+{
+    m_w = new MainWindow;
+    m_w->resize(1400, 900);
+    m_w->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_w));
+}
+
+void TestMainWindow::cleanup()
+{
+    m_w->close();
+    delete m_w;
+    m_w = nullptr;
+}
+
+void TestMainWindow::openDemo()
+{
+    QSignalSpy opened(m_w, &MainWindow::modelOpened);
+    QSignalSpy failed(m_w, &MainWindow::modelFailed);
+    m_w->openDemoModel();
+    QTRY_VERIFY_WITH_TIMEOUT(opened.count() + failed.count() > 0, kWait);
+    QVERIFY2(failed.isEmpty(), qPrintable(m_w->lastError()));
+}
+
+void TestMainWindow::waitForTensor(const QString& name)
+{
+    // Both the four tensor panels and the full-tensor metrics must land.
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->currentTensor() == name && m_w->tensorView()->panel(TensorView::TabHeatmap)->hasData() &&
+                                 !m_w->resultsPanel()->model()->isEmpty() &&
+                                 m_w->resultsPanel()->model()->report().tensors.front().info.name == name.toStdString(),
+                             kWait);
+}
+
+int TestMainWindow::visibleLeaves(const QModelIndex& parent) const
+{
+    int n = 0;
+    const QAbstractItemModel* m = m_w->treeProxy();
+    for (int r = 0; r < m->rowCount(parent); ++r) {
+        const QModelIndex i = m->index(r, 0, parent);
+        if (i.data(TensorTreeModel::IsTensorRole).toBool()) ++n;
+        n += visibleLeaves(i);
+    }
+    return n;
+}
+
+void TestMainWindow::startPageEmptyState()
+{
+    auto* stack = m_w->findChild<QStackedWidget*>();
+    QVERIFY(stack);
+    QCOMPARE(stack->currentWidget(), static_cast<QWidget*>(m_w->startPage()));
+    auto* demo = m_w->startPage()->findChild<QPushButton*>("startDemo");
+    QVERIFY(demo && demo->isEnabled());
+    QVERIFY(m_w->statusBar()->currentMessage().contains("demo model"));
+    QCOMPARE(MainWindow::demoModelDir(), QDir(demoDir()).absolutePath());
+    // The staircase is drawn without any model.
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabStaircase)->hasData(), kWait);
+    QCOMPARE(m_w->tensorView()->panel(TensorView::TabStaircase)->plot()->graphCount(), 11);  // IDEAL + 7 formats, bfp x2
+}
+
+void TestMainWindow::opensDemoAndShowsFirstWeight()
+{
+    openDemo();
+    QVERIFY(m_w->model());
+    const auto& tensors = m_w->model()->tensors();
+    QCOMPARE(m_w->treeModel()->tree().nodes[0].leafCount, int64_t(tensors.size()));
+    QCOMPARE(visibleLeaves() > 0, true);
+    QVERIFY(m_w->findChild<QStackedWidget*>()->currentWidget() != m_w->startPage());
+    // The first weight (natural order) is selected and every view fills.
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    QCOMPARE(m_w->resultsPanel()->model()->rowCount(), 7);  // the original seven
+    QCOMPARE(m_w->tensorView()->findChild<QLabel*>("tensorTitle")->text(), QStringLiteral("lm_head.weight"));
+    QVERIFY(m_w->tensorView()->findChild<QLabel*>("tensorFacts")->text().contains("BF16"));
+    QVERIFY(m_w->tensorView()->findChild<QLabel*>("stat_0")->text() != QStringLiteral("…"));
+    QCOMPARE(m_w->treeView()->currentIndex().data(TensorTreeModel::PathRole).toString(), QStringLiteral("lm_head.weight"));
+    // The transfer legend carries the MAE of each format once the metrics landed.
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graphCount() == 8 &&
+                                 m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graph(1)->name().contains("MAE="),
+                             kWait);
+    QVERIFY(m_w->windowTitle().contains("QuantScope"));
+}
+
+void TestMainWindow::keyboardMovesThroughTree()
+{
+    openDemo();
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    QTreeView* tree = m_w->treeView();
+    tree->setFocus();
+    // Down from lm_head.weight: the next row is the "model" group; Right expands it,
+    // Down walks into it. Keep pressing Down until a tensor row becomes current.
+    QString reached;
+    for (int i = 0; i < 12 && reached.isEmpty(); ++i) {
+        QTest::keyClick(tree, Qt::Key_Right);
+        QTest::keyClick(tree, Qt::Key_Down);
+        const QModelIndex cur = tree->currentIndex();
+        if (cur.data(TensorTreeModel::IsTensorRole).toBool()) reached = cur.data(TensorTreeModel::PathRole).toString();
+    }
+    QVERIFY(!reached.isEmpty());
+    QVERIFY(reached != QStringLiteral("lm_head.weight"));
+    waitForTensor(reached);
+    // Up goes back through the rows; the view follows the current tensor row.
+    QTest::keyClick(tree, Qt::Key_Home);
+    QTest::keyClick(tree, Qt::Key_Down);  // lm_head.weight (row under the expanded lm_head group)
+    QCOMPARE(tree->currentIndex().data(TensorTreeModel::PathRole).toString(), QStringLiteral("lm_head.weight"));
+    waitForTensor(QStringLiteral("lm_head.weight"));
+}
+
+void TestMainWindow::mouseSelectsTensor()
+{
+    openDemo();
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    const QString target = QStringLiteral("model.norm.weight");
+    const QModelIndex idx = m_w->treeProxy()->mapFromSource(m_w->treeModel()->indexForPath(target));
+    QVERIFY(idx.isValid());
+    m_w->treeView()->scrollTo(idx);  // expands the parents
+    QTest::qWait(50);
+    const QRect r = m_w->treeView()->visualRect(idx);
+    QVERIFY(r.isValid());
+    QTest::mouseClick(m_w->treeView()->viewport(), Qt::LeftButton, {}, r.center());
+    waitForTensor(target);
+    QCOMPARE(m_w->resultsPanel()->model()->report().tensors.front().info.shape.size(), size_t(1));
+    // A 1-D tensor's heat map is drawn as rows of 32.
+    QCPColorMap* map = nullptr;
+    QCustomPlot* heat = m_w->tensorView()->panel(TensorView::TabHeatmap)->plot();
+    for (int i = 0; i < heat->plottableCount(); ++i)
+        if ((map = qobject_cast<QCPColorMap*>(heat->plottable(i)))) break;
+    QVERIFY(map);
+    QCOMPARE(map->data()->keySize(), 32);
+}
+
+void TestMainWindow::filterShowsMatchesAndParents()
+{
+    openDemo();
+    QLineEdit* filter = m_w->filterField();
+    filter->setFocus();
+    QTest::keyClicks(filter, "q_a_proj");
+    int expected = 0;
+    for (const auto& t : m_w->model()->tensors())
+        if (QString::fromStdString(t.name).contains("q_a_proj")) ++expected;
+    QVERIFY(expected >= 2);
+    // Debounced: applied a moment later.
+    QTRY_COMPARE_WITH_TIMEOUT(visibleLeaves(), expected, 5000);
+    auto* info = m_w->findChild<QLabel*>("filterInfo");
+    QCOMPARE(info->text(), QStringLiteral("%1 of %2 tensors match").arg(expected).arg(m_w->model()->tensors().size()));
+    // Parents of the matches are visible (and only those).
+    QCOMPARE(m_w->treeProxy()->rowCount(), 1);  // "model"
+    // Dotted prefix: layers.1 must not match layers.10-style names and must include its subtree.
+    m_w->setFilterText(QStringLiteral("model.layers.1"));
+    int prefix = 0;
+    for (const auto& t : m_w->model()->tensors())
+        if (QString::fromStdString(t.name).startsWith("model.layers.1.")) ++prefix;
+    QCOMPARE(visibleLeaves(), prefix);
+    m_w->setFilterText(QStringLiteral("/inv_freq$/"));
+    QCOMPARE(visibleLeaves(), 2);
+    m_w->setFilterText(QStringLiteral("/(/"));
+    QCOMPARE(visibleLeaves(), 0);
+    QVERIFY(info->text().contains("invalid regular expression"));
+    m_w->setFilterText(QString());
+    QCOMPARE(visibleLeaves(), int(m_w->model()->tensors().size()));
+}
+
+void TestMainWindow::toggleFormatsDrivesViews()
+{
+    openDemo();
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    FormatListModel* formats = m_w->formatPanel()->model();
+    formats->setCheckedNames({"bf16", "bfp8"});
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->resultsPanel()->model()->rowCount() == 2, kWait);
+    const ResultsModel* rm = m_w->resultsPanel()->model();
+    QCOMPARE(rm->index(0, ResultsModel::ColFormat).data().toString(), QStringLiteral("BF16"));
+    QCOMPARE(rm->index(1, ResultsModel::ColFormat).data().toString(), QStringLiteral("BFP8"));
+    // Every panel follows: 2 error series, Ideal + 2 transfer curves, staircase IDEAL + bf16 + 2 bfp8.
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabErrors)->plot()->graphCount() == 2, kWait);
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graphCount() == 3, kWait);
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabStaircase)->plot()->graphCount() == 4, kWait);
+    // A click on the check box of a row (the view's own editing path) adds nvfp4.
+    const int row = formats->rowOf("nvfp4");
+    formats->setData(formats->index(row, FormatListModel::ColName), Qt::Checked, Qt::CheckStateRole);
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->resultsPanel()->model()->rowCount() == 3, kWait);
+    // The preset restores the original seven.
+    m_w->formatPanel()->findChild<QPushButton*>("presetOriginal")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->resultsPanel()->model()->rowCount() == 7, kWait);
+    // The MX scale option changes the MXFP4 result (RCEIL never clips): options reach the jobs.
+    QCOMPARE(m_w->formatPanel()->options().mxScale, MxScaleRule::Floor);
+}
+
+void TestMainWindow::switchTabsAndLogToggle()
+{
+    openDemo();
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    QTabWidget* tabs = m_w->tensorView()->tabs();
+    QCOMPARE(tabs->count(), 5);
+    for (int t = 0; t < tabs->count(); ++t) {
+        tabs->setCurrentIndex(t);
+        QCOMPARE(tabs->currentIndex(), t);
+        QVERIFY2(m_w->tensorView()->panel(TensorView::Tab(t))->hasData(), qPrintable(tabs->tabText(t)));
+    }
+    tabs->setCurrentIndex(TensorView::TabHistogram);
+    QCustomPlot* hist = m_w->tensorView()->panel(TensorView::TabHistogram)->plot();
+    QCOMPARE(hist->yAxis->scaleType(), QCPAxis::stLinear);
+    auto* log = m_w->tensorView()->findChild<QCheckBox*>("histogramLog");
+    log->click();
+    hist = m_w->tensorView()->panel(TensorView::TabHistogram)->plot();
+    QCOMPARE(hist->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    // Legend click hides a curve and is remembered.
+    QCustomPlot* transfer = m_w->tensorView()->panel(TensorView::TabTransfer)->plot();
+    QVERIFY(transfer->graphCount() > 1);
+    QCPAbstractLegendItem* item = transfer->legend->itemWithPlottable(transfer->graph(1));
+    QVERIFY(item);
+    Q_EMIT transfer->legendClick(transfer->legend, item, nullptr);
+    QVERIFY(!transfer->graph(1)->visible());
+    QCOMPARE(m_w->tensorView()->panel(TensorView::TabTransfer)->hiddenCurves().size(), 1);
+}
+
+void TestMainWindow::dropFileOpensIt()
+{
+    const QString file = m_tmp.filePath("dropped.safetensors");
+    QVERIFY(writeF32(file, {{"a.weight", {4, 8}, pseudoNormal(32, 1, 0.1f)}, {"b.weight", {16}, pseudoNormal(16, 2, 1.0f)}}));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(file)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_w, &enter);
+    QVERIFY(enter.isAccepted());
+    QSignalSpy opened(m_w, &MainWindow::modelOpened);
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_w, &drop);
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWait);
+    QCOMPARE(m_w->model()->tensors().size(), size_t(2));
+    waitForTensor(QStringLiteral("a.weight"));
+    // Something that is not a model is refused at the door.
+    const QString text = m_tmp.filePath("notes.txt");
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("hello");
+    f.close();
+    QMimeData other;
+    other.setUrls({QUrl::fromLocalFile(text)});
+    QDragEnterEvent enter2(QPoint(50, 50), Qt::CopyAction, &other, Qt::LeftButton, Qt::NoModifier);
+    enter2.setAccepted(false);
+    QApplication::sendEvent(m_w, &enter2);
+    QVERIFY(!enter2.isAccepted());
+}
+
+void TestMainWindow::errorsStayInTheWindow()
+{
+    QSignalSpy failed(m_w, &MainWindow::modelFailed);
+    const QString missing = m_tmp.filePath("no/such/model");
+    m_w->openModel(missing);
+    // (A fast failure may be reported before openModel returns: count, don't wait.)
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kWait);
+    auto* err = m_w->startPage()->findChild<QLabel*>("startError");
+    QVERIFY(err->isVisible());
+    QVERIFY2(err->text().contains("no/such/model"), qPrintable(err->text()));
+    QVERIFY(err->text().contains("Check the spelling"));  // the action to take
+    QVERIFY(m_w->isVisible());
+    // A malformed file: named in the message, the window stays.
+    const QString bad = m_tmp.filePath("bad.safetensors");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray("\xff\xff\xff\xff\xff\xff\xff\x7f{garbage", 17));
+    f.close();
+    m_w->openModel(bad);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, kWait);
+    QVERIFY2(m_w->lastError().contains("bad.safetensors"), qPrintable(m_w->lastError()));
+    QVERIFY(err->text().contains("not a valid safetensors"));
+    QVERIFY(m_w->isVisible());
+    // An error while a model is open goes to the banner above the explorer.
+    openDemo();
+    m_w->openModel(missing);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, kWait);
+    auto* banner = m_w->findChild<QLabel*>("errorBanner");
+    QVERIFY(banner->isVisible());
+    QVERIFY(m_w->model());  // the open model stays
+}
+
+void TestMainWindow::settingsPersist()
+{
+    openDemo();
+    m_w->formatPanel()->model()->setCheckedNames({"bfp4", "nvfp4"});
+    m_w->setExportSize(640, 480);
+    m_w->close();  // saves
+    QVERIFY(settings::recentModels.value().first().startsWith(QDir(demoDir()).absolutePath()));
+    QCOMPARE(settings::checkedFormats.value(), QStringList({"bfp4", "nvfp4"}));
+    MainWindow second;
+    QCOMPARE(second.formatPanel()->model()->checkedNames(), QStringList({"bfp4", "nvfp4"}));
+    QCOMPARE(second.exportSize(), QSize(640, 480));
+    auto* recent = second.startPage()->findChild<QListWidget*>("recentList");
+    QVERIFY(recent && recent->count() >= 1);
+    QCOMPARE(recent->item(0)->data(Qt::UserRole).toString(), QDir(demoDir()).absolutePath());
+    settings::checkedFormats.reset();
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

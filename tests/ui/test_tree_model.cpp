@@ -1,0 +1,184 @@
+// The tensor tree: TensorTree building, TensorTreeModel roles, and TensorFilterProxy's
+// natural sort and WQ.md §1 filter rules (dotted prefix, substring, /regex/), with the
+// parents of matches kept visible.
+#include "models/tensor_filter_proxy.h"
+#include "models/tensor_tree.h"
+#include "models/tensor_tree_model.h"
+#include "gui_test_util.h"
+
+#include <QAbstractItemModelTester>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace qs;
+using namespace qs::test;
+
+class TestTreeModel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void treeStructure();
+    void naturalSortOfComponents();
+    void roles();
+    void dottedPrefixFilter();
+    void substringFilter();
+    void regexFilter();
+    void sortByElements();
+
+private:
+    QStringList childNames(const QModelIndex& parent) const;
+    QStringList visibleTensors(const QModelIndex& parent = {}) const;
+    QModelIndex proxyIndex(const QString& path) const;
+
+    QTemporaryDir m_dir;
+    std::shared_ptr<Model> m_model;
+    TensorTreeModel* m_tree = nullptr;
+    TensorFilterProxy* m_proxy = nullptr;
+};
+
+void TestTreeModel::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath("m.safetensors");
+    std::vector<F32Tensor> t;
+    for (const char* layer : {"0", "1", "2", "9", "10"})
+        t.push_back({std::string("model.layers.") + layer + ".mlp.w", {2, 3}, std::vector<float>(6, 1.0f)});
+    t.push_back({"model.layers.9.attn.q_proj.weight", {4, 4}, std::vector<float>(16, 0.5f)});
+    t.push_back({"model.layers.1.attn.rotary.inv_freq", {8}, std::vector<float>(8, 2.0f)});
+    t.push_back({"lm_head.weight", {3, 5}, std::vector<float>(15, -1.0f)});
+    t.push_back({"model.norm.weight", {5}, std::vector<float>(5, 1.0f)});
+    QVERIFY(writeF32(path, t));
+    m_model = openLocal(path);
+    QVERIFY(m_model);
+    m_tree = new TensorTreeModel(this);
+    m_tree->setTree(m_model, buildTensorTree(*m_model));
+    new QAbstractItemModelTester(m_tree, QAbstractItemModelTester::FailureReportingMode::QtTest, this);
+    m_proxy = new TensorFilterProxy(this);
+    m_proxy->setSourceModel(m_tree);
+    m_proxy->sort(TensorTreeModel::ColName, Qt::AscendingOrder);
+    new QAbstractItemModelTester(m_proxy, QAbstractItemModelTester::FailureReportingMode::QtTest, this);
+}
+
+QStringList TestTreeModel::childNames(const QModelIndex& parent) const
+{
+    QStringList out;
+    for (int r = 0; r < m_proxy->rowCount(parent); ++r)
+        out << m_proxy->index(r, 0, parent).data(TensorTreeModel::RawRole).toString();
+    return out;
+}
+
+QStringList TestTreeModel::visibleTensors(const QModelIndex& parent) const
+{
+    QStringList out;
+    for (int r = 0; r < m_proxy->rowCount(parent); ++r) {
+        const QModelIndex i = m_proxy->index(r, 0, parent);
+        if (i.data(TensorTreeModel::IsTensorRole).toBool()) out << i.data(TensorTreeModel::PathRole).toString();
+        out << visibleTensors(i);
+    }
+    return out;
+}
+
+QModelIndex TestTreeModel::proxyIndex(const QString& path) const
+{
+    return m_proxy->mapFromSource(m_tree->indexForPath(path));
+}
+
+void TestTreeModel::treeStructure()
+{
+    const TensorTree& tree = m_tree->tree();
+    const int layers = tree.find("model.layers");
+    QVERIFY(layers > 0);
+    QCOMPARE(tree.nodes[size_t(layers)].leafCount, int64_t(7));
+    QCOMPARE(tree.nodes[size_t(layers)].elements, int64_t(5 * 6 + 16 + 8));
+    QCOMPARE(tree.nodes[size_t(layers)].storedBytes, uint64_t((5 * 6 + 16 + 8) * 4));
+    QCOMPARE(tree.nodes[0].leafCount, int64_t(9));
+    QVERIFY(tree.find("model.layers.10.mlp.w") > 0);
+    QCOMPARE(tree.find("model.layers.3"), -1);
+    // tensorsUnder gives the subtree's tensors only (layers.1 but not layers.10).
+    const auto under = tree.tensorsUnder(tree.find("model.layers.1"), *m_model);
+    QCOMPARE(under.size(), size_t(2));
+    for (const auto& n : under) QVERIFY(QString::fromStdString(n).startsWith("model.layers.1."));
+}
+
+void TestTreeModel::naturalSortOfComponents()
+{
+    m_proxy->setFilterQuery(QString());
+    QCOMPARE(childNames({}), QStringList({"lm_head", "model"}));
+    QCOMPARE(childNames(proxyIndex("model.layers")), QStringList({"0", "1", "2", "9", "10"}));
+    QCOMPARE(childNames(proxyIndex("model")), QStringList({"layers", "norm"}));
+}
+
+void TestTreeModel::roles()
+{
+    const QModelIndex layers = m_tree->indexForPath("model.layers");
+    QCOMPARE(layers.data(Qt::DisplayRole).toString(), QStringLiteral("layers  (7)"));
+    QCOMPARE(layers.data(TensorTreeModel::IsTensorRole).toBool(), false);
+    const QModelIndex q = m_tree->indexForPath("model.layers.9.attn.q_proj.weight");
+    QCOMPARE(q.data(Qt::DisplayRole).toString(), QStringLiteral("weight"));
+    QCOMPARE(q.data(TensorTreeModel::IsTensorRole).toBool(), true);
+    QCOMPARE(q.siblingAtColumn(TensorTreeModel::ColDType).data().toString(), QStringLiteral("F32"));
+    QCOMPARE(q.siblingAtColumn(TensorTreeModel::ColShape).data().toString(), QStringLiteral("(4, 4)"));
+    QCOMPARE(q.siblingAtColumn(TensorTreeModel::ColElements).data(TensorTreeModel::RawRole).toLongLong(), 16);
+    QCOMPARE(q.siblingAtColumn(TensorTreeModel::ColStored).data().toString(), QStringLiteral("64 B"));
+    QCOMPARE(withThousands(1234567), QStringLiteral("1,234,567"));
+    QCOMPARE(humanBytes(1536.0), QStringLiteral("1.5 KiB"));
+    QVERIFY(q.data(Qt::ToolTipRole).toString().contains("model.layers.9.attn.q_proj.weight"));
+}
+
+void TestTreeModel::dottedPrefixFilter()
+{
+    m_proxy->setFilterQuery("model.layers.1");
+    QVERIFY(m_proxy->isFiltering());
+    QStringList shown = visibleTensors();
+    shown.sort();
+    QCOMPARE(shown, QStringList({"model.layers.1.attn.rotary.inv_freq", "model.layers.1.mlp.w"}));
+    // The parents of the matches stay visible; layers.10 does not match the prefix.
+    QCOMPARE(childNames(proxyIndex("model.layers")), QStringList({"1"}));
+    QCOMPARE(childNames({}), QStringList({"model"}));
+    // Case-insensitive, empty parts dropped.
+    m_proxy->setFilterQuery("MODEL..Layers.10");
+    QCOMPARE(visibleTensors(), QStringList({"model.layers.10.mlp.w"}));
+    m_proxy->setFilterQuery(QString());
+    QCOMPARE(visibleTensors().size(), 9);
+}
+
+void TestTreeModel::substringFilter()
+{
+    m_proxy->setFilterQuery("Q_PROJ");
+    QCOMPARE(visibleTensors(), QStringList({"model.layers.9.attn.q_proj.weight"}));
+    QCOMPARE(childNames(proxyIndex("model.layers")), QStringList({"9"}));
+    m_proxy->setFilterQuery("weight");
+    QStringList shown = visibleTensors();
+    QCOMPARE(shown, QStringList({"lm_head.weight", "model.layers.9.attn.q_proj.weight", "model.norm.weight"}));
+    m_proxy->setFilterQuery("no-such-thing");
+    QCOMPARE(m_proxy->rowCount(), 0);
+    m_proxy->setFilterQuery(QString());
+}
+
+void TestTreeModel::regexFilter()
+{
+    m_proxy->setFilterQuery("/mlp\\.w$/");
+    QCOMPARE(visibleTensors().size(), 5);
+    QVERIFY(m_proxy->filterError().isEmpty());
+    m_proxy->setFilterQuery("/layers\\.(9|10)\\./");
+    QCOMPARE(visibleTensors(), QStringList({"model.layers.9.attn.q_proj.weight", "model.layers.9.mlp.w",
+                                            "model.layers.10.mlp.w"}));
+    m_proxy->setFilterQuery("/[unclosed/");
+    QCOMPARE(m_proxy->rowCount(), 0);
+    QVERIFY(m_proxy->filterError().contains("invalid regular expression"));
+    QVERIFY(!m_proxy->matches("model.norm.weight"));
+    m_proxy->setFilterQuery(QString());
+    QVERIFY(m_proxy->filterError().isEmpty());
+}
+
+void TestTreeModel::sortByElements()
+{
+    m_proxy->sort(TensorTreeModel::ColElements, Qt::DescendingOrder);
+    // Top level: model (69 elements) before lm_head (15).
+    QCOMPARE(childNames({}), QStringList({"model", "lm_head"}));
+    m_proxy->sort(TensorTreeModel::ColName, Qt::AscendingOrder);
+    QCOMPARE(childNames({}), QStringList({"lm_head", "model"}));
+}
+
+QTEST_MAIN(TestTreeModel)
+#include "test_tree_model.moc"
