@@ -6,8 +6,11 @@
 #include "commands.h"
 
 #include "formats/format.h"
+#include "hub/model_ref.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QString>
 #include <QStringList>
@@ -16,6 +19,8 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+
+#include <unistd.h>
 
 namespace {
 
@@ -69,6 +74,14 @@ int runHeadless(int argc, char** argv, const std::function<int(const QStringList
 {
     // Headless: offscreen platform (plots are rendered to PNG without a display).
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        // Qt warns on stderr without one; give it a private folder like a login session would.
+        const QByteArray dir = QDir::tempPath().toLocal8Bit() + "/runtime-" + QByteArray::number(getuid());
+        if (QDir().mkpath(QString::fromLocal8Bit(dir))) {
+            QFile::setPermissions(QString::fromLocal8Bit(dir), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+            qputenv("XDG_RUNTIME_DIR", dir);
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName("quantscope");
     QApplication::setApplicationVersion(QS_VERSION);
@@ -129,6 +142,12 @@ int main(int argc, char** argv)
                      first.toLocal8Bit().constData());
         return 1;
     }
-    // `quantscope MODEL [--screenshot PATH]` opens the explorer at MODEL.
+    // `quantscope MODEL [--screenshot PATH]` opens the explorer at MODEL; a word that
+    // is neither a command, a local path nor a Hub reference is a typo.
+    if (!first.startsWith('-') && !QFileInfo::exists(first) && !qs::parseModelReference(first, QString()).ok()) {
+        std::fprintf(stderr, "error: \"%s\" is not a command, a local path or a Hub repo id\nRun 'quantscope --help' for usage.\n",
+                     first.toLocal8Bit().constData());
+        return 1;
+    }
     return runGuiOrExplain(argc, argv, first.startsWith('-') ? QString() : first);
 }

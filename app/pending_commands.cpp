@@ -12,7 +12,6 @@ int pending(const char* name)
 }
 } // namespace
 
-__attribute__((weak)) int runWqCommand(const QStringList&, const QString&) { return pending("wq"); }
 __attribute__((weak)) int runReconstructCommand(const QStringList&) { return pending("reconstruct"); }
 __attribute__((weak)) int runSweepCommand(const QStringList&) { return pending("sweep"); }
 __attribute__((weak)) int runPlotCommand(const QStringList&) { return pending("plot"); }

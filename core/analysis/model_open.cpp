@@ -1,21 +1,33 @@
 #include "analysis/model_open.h"
 
 #include "hub/hub_options.h"
-#include "hub/model_ref.h"
-#include "io/local_provider.h"
+#include "hub/resolve.h"
 
 namespace qs {
+
+namespace {
+
+// A reference written as a path ("/x", "./x", "../x", "~/x", "x.safetensors") that
+// does not resolve is a missing model (exit 2), not a malformed argument (exit 1).
+bool looksLikeLocalPath(const QString& t)
+{
+    return t.startsWith('/') || t.startsWith("./") || t.startsWith("../") || t.startsWith("~/") || t == "." ||
+           t == ".." || t.endsWith(".safetensors");
+}
+
+} // namespace
 
 Result<std::shared_ptr<Model>> openModel(const QString& model, const QString& revision, const QString& cacheDir,
                                          Progress* progress)
 {
     HubOptions hub = HubOptions::fromEnvironment();
     if (!cacheDir.isEmpty()) hub.cacheDir = cacheDir;
-    auto ref = parseModelReference(model, revision);
-    if (!ref) return ref.error();
-    if (!ref->isLocal()) return Error::model("Hub repos are not supported by this build yet: " + model.toStdString());
-    auto provider = LocalProvider::open(ref->localPath);
-    if (!provider) return provider.error();
+    auto provider = resolveModel(model, revision, hub, progress);
+    if (!provider) {
+        Error e = provider.error();
+        if (looksLikeLocalPath(model.trimmed())) e.exitCode = 2;
+        return e;
+    }
     return Model::open(*provider, progress);
 }
 

@@ -64,6 +64,7 @@ std::string thousands(double v)
 std::string sqnrText(double v)
 {
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    if (std::fabs(v) < 0.005) v = 0.0;  // no "-0.00"
     return fmt("%.2f", v);
 }
 
@@ -258,8 +259,8 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                                         " finite values into NaN/Inf; they are excluded from its metrics",
                                     "mid", colour) + "\n";
             if (row->mixed && !row->metThreshold)
-                out += "  " + paint("note: " + row->compression +
-                                        " could not meet the threshold even with the most precise tile format everywhere",
+                out += "  " + paint("note: " + row->compression + ": " +
+                                        (row->note.empty() ? std::string("the threshold is not met") : row->note),
                                     "bad", colour) + "\n";
         }
         out += "\n";
@@ -373,6 +374,7 @@ std::string renderJson(const WqReport& r)
                 jr["tile_counts"] = counts;
                 jr["tile_bytes"] = bytes;
                 jr["met_threshold"] = row.metThreshold;
+                if (!row.note.empty()) jr["note"] = row.note;
             }
             rows.push_back(jr);
         }

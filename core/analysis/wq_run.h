@@ -52,7 +52,8 @@ struct WqRow {
     std::vector<std::string> tileFormats;   // candidate names, in table column order
     std::vector<int64_t> tileCounts;        // per candidate
     std::vector<double> tileBytes;          // per candidate
-    bool metThreshold = true;               // false: even the most precise assignment misses
+    bool metThreshold = true;               // false: the row misses the threshold (see note)
+    std::string note;                       // why a mixed row is flagged / how it was found
 };
 
 struct WqTensor {
@@ -91,6 +92,7 @@ struct MixedArtefacts {
     std::vector<WqRow> baselineRows;   // the "none" rows of the same tensor
     struct Sample { std::vector<int64_t> counts; double bytes; Metrics metrics; };
     std::vector<Sample> samples;       // mixed-tile-random only
+    int64_t chosenSample = -1;         // index of the sample the MIXED row is
 };
 using PngRenderer = std::function<Result<void>(const MixedArtefacts&, const QString& dir, const QString& slug)>;
 

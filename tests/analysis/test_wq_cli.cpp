@@ -46,7 +46,7 @@ private Q_SLOTS:
         QCOMPARE(lines[3], QString("backend: emulation"));
         QVERIFY(out.contains("Hierarchy\n  └── model (5)\n      └── layers (5)\n          └── 1 (5)\n"));
         QVERIFY(out.contains("model.layers.1.mlp.gate.weight\n  shape=(2, 136) min="));
-        QVERIFY(out.contains("  COMP  FORMAT      PCC        MAE       ATOL  TIME(s)     GB"));
+        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)     GB       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
         QVERIFY(out.contains("Summary (mean across matched tensors)\n  none  BF16  pcc="));
         QVERIFY(!out.contains("\033["));  // NO_COLOR
 

@@ -314,10 +314,8 @@ RandomSamplesData randomSamplesData(const MixedArtefacts& a)
     for (size_t i = 0; i < a.samples.size(); ++i) {
         d.bytes.push_back(a.samples[i].bytes);
         d.pcc.push_back(a.samples[i].metrics.pcc);
-        if (d.chosen < 0 && a.samples[i].counts == a.mixedRow.tileCounts && a.samples[i].bytes == a.mixedRow.bytes &&
-            a.samples[i].metrics.pcc == a.mixedRow.metrics.pcc)
-            d.chosen = int64_t(i);
     }
+    d.chosen = a.chosenSample;
     return d;
 }
 

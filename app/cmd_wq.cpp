@@ -1,0 +1,87 @@
+// `quantscope wq` (and the binary called as `wq`): the batch quantization report.
+// Parses into WqParams and makes one core call (runWq); prints as results arrive.
+#include "cli_support.h"
+#include "commands.h"
+
+#include "analysis/wq_run.h"
+#include "plots/compression_plots.h"
+
+#include <QCommandLineParser>
+
+int runWqCommand(const QStringList& args, const QString& programName)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Quantize the weights of a model in low-precision formats and report PCC/MAE/ATOL per tensor and format.\n\n"
+        "MODEL is a Hugging Face repo id (org/name), a Hub URL, a local folder of .safetensors files, or one\n"
+        ".safetensors file. FILTER words select tensors: with a '.', a torch-style prefix (model.layers.0);\n"
+        "otherwise a case-insensitive substring (q_proj). Default: every name containing 'weight'.\n\n"
+        "Example:\n  quantscope wq deepseek-ai/DeepSeek-R1 model.layers.0.self_attn --limit 10 -c bfp8 -c bfp4\n"
+        "  quantscope wq ./my-model mlp --compression-config compression_configs/compression_config.mixed_tile_greedy.example.json");
+    p.addHelpOption();
+    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
+    p.addPositionalArgument("FILTER", "Optional tensor filter words (joined by one space).", "[FILTER...]");
+    p.addOption({"revision", "Hub revision: branch, tag, 40-hex commit or refs/pr/N (default: main).", "rev"});
+    p.addOption({"cache-dir", "Cache for fetched byte ranges (default: ~/.cache/quantscope).", "dir"});
+    p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+    p.addOption({{"c", "format"}, "Format to evaluate (repeatable, or comma-separated). 'all' = the original seven "
+                 "(mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0), 'every' = every format in the registry.", "FORMAT"});
+    p.addOption({"compression-config", "JSON compression config (algorithm and params).", "PATH"});
+    p.addOption({"backend", "emulation (default) or ttnn (needs a build with Tenstorrent's host library).", "name", "emulation"});
+    p.addOption({"recompute", "Ignore cached derived data and recompute."});
+    p.addOption({"summary", "Append the mean over tensors per compression and format."});
+    p.addOption({"results-dir", "Parent folder of results/ (default: the working directory).", "dir", "."});
+    p.addOption({"no-results", "Do not write a results folder."});
+    p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
+    p.addOption({"json", "Also print every row as one JSON document on stdout after the table."});
+    addFormatOptionFlags(p);
+    if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
+    if (p.isSet("help")) {
+        printOut(p.helpText().toStdString());
+        return 0;
+    }
+    const QStringList pos = p.positionalArguments();
+    if (pos.isEmpty()) return usageError("wq", "missing MODEL (a Hub repo id or URL, a folder, or a .safetensors file)");
+
+    qs::WqParams params;
+    params.model = pos.first();
+    params.filter = pos.mid(1);
+    params.revision = p.value("revision");
+    params.cacheDir = p.value("cache-dir");
+    params.regex = p.value("regex");
+    if (p.isSet("limit")) {
+        bool ok = false;
+        params.limit = p.value("limit").toInt(&ok);
+        if (!ok || params.limit < 0) return usageError("wq", "--limit: expected a whole number >= 0, got \"" + p.value("limit") + "\"");
+    }
+    params.formats = p.values("c");
+    params.configPath = p.value("compression-config");
+    params.backend = p.value("backend");
+    params.recompute = p.isSet("recompute");
+    params.summary = p.isSet("summary");
+    params.writeResults = !p.isSet("no-results");
+    params.resultsDir = p.value("results-dir");
+    auto opts = formatOptionsFrom(p);
+    if (!opts) return reportError(opts.error());
+    params.options = *opts;
+
+    const bool colour = stdoutWantsColour();
+    CliProgress progress;
+    qs::WqObserver observer;
+    observer.started = [&](const qs::WqReport& r) {
+        progress.finish();
+        printOut(qs::renderHeader(r, colour));
+    };
+    observer.tensorDone = [&](const qs::WqReport& r, const qs::WqTensor& t) {
+        progress.finish();
+        printOut(qs::renderTensor(r, t, colour));
+    };
+    auto report = qs::runWq(params, observer, qs::renderMixedPngs, &progress);
+    progress.finish();
+    if (!report) return reportError(report.error());
+    if (params.summary) printOut(qs::renderSummary(*report, colour));
+    if (!report->resultsPath.isEmpty())
+        std::fprintf(stderr, "results: %s\n", report->resultsPath.toLocal8Bit().constData());
+    if (p.isSet("json")) printOut(qs::renderJson(*report));
+    return 0;
+}

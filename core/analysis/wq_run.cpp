@@ -1,0 +1,294 @@
+// The wq run: model -> selection -> per tensor baseline + algorithm -> report and
+// results folder. See wq_run.h.
+#include "analysis/wq_run.h"
+
+#include "analysis/assignment_io.h"
+#include "analysis/compression_config.h"
+#include "compression/mixed.h"
+#include "analysis/model_open.h"
+#include "io/selection.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <chrono>
+
+namespace qs {
+
+namespace {
+
+bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile", 0) == 0; }
+
+std::string upper(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+    return s;
+}
+
+Result<void> writeFile(const QString& path, const std::string& content)
+{
+    return writeFileAtomic(path, QByteArray::fromStdString(content));
+}
+
+WqRow baselineRow(const std::string& compression, const FormatResult& r)
+{
+    WqRow row;
+    row.compression = compression;
+    row.format = std::string(r.format->name);
+    row.label = std::string(r.format->label);
+    row.metrics = r.metrics;
+    row.seconds = r.seconds;
+    row.bytes = r.bytes;
+    row.bitsPerElement = r.format->bitsPerElement;
+    return row;
+}
+
+// The results folder is built under a hidden ".<stamp>.incomplete" name and renamed
+// when everything is written, so a failed or cancelled run never leaves a folder that
+// looks complete.
+struct ResultsFolder {
+    QString finalPath;
+    QString workPath;
+
+    static Result<ResultsFolder> create(const QString& parent, const QString& model, const std::string& algorithm)
+    {
+        const QString base = QDir(parent).filePath(QStringLiteral("results/%1/%2").arg(model, QString::fromStdString(algorithm)));
+        if (!QDir().mkpath(base)) return Error::model("cannot create the results folder " + base.toStdString());
+        const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+        QString name = stamp;
+        for (int i = 2; QFileInfo::exists(QDir(base).filePath(name)); ++i) name = stamp + "-" + QString::number(i);
+        ResultsFolder f;
+        f.finalPath = QDir(base).filePath(name);
+        f.workPath = QDir(base).filePath("." + name + ".incomplete");
+        QDir(f.workPath).removeRecursively();
+        if (!QDir().mkpath(f.workPath)) return Error::model("cannot create " + f.workPath.toStdString());
+        return f;
+    }
+    Result<void> commit()
+    {
+        if (!QDir().rename(workPath, finalPath))
+            return Error::model("cannot rename " + workPath.toStdString() + " to " + finalPath.toStdString());
+        return {};
+    }
+    void discard() { QDir(workPath).removeRecursively(); }
+};
+
+} // namespace
+
+Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
+                                                  const std::vector<std::string>& fromConfig)
+{
+    std::vector<std::string> names;
+    if (!requested.isEmpty()) {
+        for (const QString& r : requested)
+            for (const QString& part : r.split(',', Qt::SkipEmptyParts)) names.push_back(part.trimmed().toStdString());
+    } else if (!fromConfig.empty()) {
+        names = fromConfig;
+    } else {
+        names = {"all"};
+    }
+    std::vector<const Format*> out;
+    auto add = [&out](const Format* f) {
+        if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    };
+    for (const auto& n : names) {
+        std::string lower = n;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        if (lower == "all") {
+            for (const Format* f : originalFormats()) add(f);
+        } else if (lower == "every") {
+            for (const Format& f : formats()) add(&f);
+        } else if (const Format* f = findFormat(lower)) {
+            add(f);
+        } else {
+            return Error::usage("unknown format \"" + n + "\"; valid formats: all, every, " + formatNameList());
+        }
+    }
+    return out;
+}
+
+Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const PngRenderer& renderer,
+                       Progress* progress)
+{
+    // 1. Configuration: everything that can be wrong with the arguments fails before
+    //    any byte of the model is read.
+    CompressionConfig config;
+    if (!params.configPath.isEmpty()) {
+        auto loaded = loadCompressionConfig(params.configPath);
+        if (!loaded) return loaded.error();
+        config = std::move(*loaded);
+    }
+    auto formatsR = resolveFormats(params.formats, config.formats);
+    if (!formatsR) return formatsR.error();
+    const std::vector<const Format*> formatList = *formatsR;
+    if (params.backend == "ttnn")
+        return Error::usage("--backend ttnn needs Tenstorrent's host library (tt-metal), and this build of quantscope "
+                            "was made without it; the emulation backend is bit-identical to tt-metal's host "
+                            "conversion for bfp8/bfp4/bfp2 (use --backend emulation, the default)");
+    if (params.backend != "emulation")
+        return Error::usage("--backend: expected emulation or ttnn, got \"" + params.backend.toStdString() + "\"");
+    std::optional<MixedParams> mixedParams;
+    if (isMixed(config.algorithm)) {
+        auto mp = config.toMixed(formatList, params.options);
+        if (!mp) return mp.error();
+        mixedParams = std::move(*mp);
+    }
+
+    // 2. Model and selection.
+    if (params.limit == 0) return Error::usage("No tensors matched: --limit 0 keeps none.");
+    auto modelR = openModel(params.model, params.revision, params.cacheDir, progress);
+    if (!modelR) return modelR.error();
+    const std::shared_ptr<Model> model = *modelR;
+    const std::shared_ptr<FileProvider> provider = model->providerPtr();
+    std::vector<std::string> filter;
+    for (const QString& w : params.filter) filter.push_back(w.toStdString());
+    auto selected = selectTensors(model->tensorNames(), filter, params.regex.toStdString(), std::max(0, params.limit));
+    if (!selected) return selected.error();
+
+    WqReport report;
+    report.repo = provider->repoName();
+    report.revision = provider->revision();
+    report.describe = provider->describe();
+    report.backend = params.backend;
+    report.configPath = params.configPath;
+    report.algorithm = config.algorithm;
+    report.summary = params.summary;
+    for (const Format* f : formatList) report.formats.emplace_back(f->name);
+    report.compressions = {"none"};
+    if (config.algorithm != "none") report.compressions.push_back(config.algorithm);
+    report.tensorNames = *selected;
+    report.usedConfigJson = usedConfigJson(config, report.formats, mixedParams ? &*mixedParams : nullptr);
+    if (observer.started) observer.started(report);
+
+    std::optional<ResultsFolder> folder;
+    if (params.writeResults) {
+        auto f = ResultsFolder::create(params.resultsDir, provider->resultsName(), config.algorithm);
+        if (!f) return f.error();
+        folder = *f;
+    }
+    auto fail = [&folder](Error e) -> Result<WqReport> {
+        if (folder) folder->discard();
+        return e;
+    };
+
+    std::vector<FormatChoice> choices;
+    for (const Format* f : formatList) choices.push_back({f, params.options});
+
+    // 3. Tensors, one after another (each one uses every core).
+    for (size_t ti = 0; ti < report.tensorNames.size(); ++ti) {
+        const std::string& name = report.tensorNames[ti];
+        if (progress) progress->phase("[" + std::to_string(ti + 1) + "/" + std::to_string(report.tensorNames.size()) + "] " + name);
+        auto reader = model->reader(name, progress);
+        if (!reader) return fail(reader.error());
+        WqTensor tensor;
+        tensor.info = (*reader)->info();
+        tensor.info.name = name;
+
+        auto base = analyzeTensor(**reader, choices, Layout::AsStored, progress);
+        if (!base) return fail(base.error());
+        tensor.stats = base->stats;
+        for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r));
+
+        if (config.algorithm == "transpose") {
+            auto tr = analyzeTensor(**reader, choices, Layout::Transposed, progress);
+            if (!tr) return fail(tr.error());
+            for (const auto& r : tr->results) tensor.rows.push_back(baselineRow("transpose", r));
+        } else if (mixedParams) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::vector<float> x = (*reader)->readAll();
+            auto mixed = runMixed(x.data(), tensor.info.shape, *mixedParams, progress);
+            if (!mixed) return fail(mixed.error());
+            WqRow row;
+            row.compression = config.algorithm;
+            row.format = "mixed";
+            row.label = "MIXED";
+            row.mixed = true;
+            row.metrics = mixed->metrics;
+            row.bytes = mixed->bytes;
+            row.bitsPerElement = tensor.info.numel() ? 8.0 * mixed->bytes / double(tensor.info.numel()) : 0.0;
+            row.metThreshold = mixed->metThreshold;
+            row.note = mixed->note;
+            for (const Format* f : mixedParams->candidates) row.tileFormats.emplace_back(f->name);
+            row.tileCounts = mixed->tileCounts;
+            row.tileBytes = mixed->bytesPerFormat;
+            row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            tensor.rows.push_back(row);
+
+            if (folder) {
+                const QString dir = QDir(folder->workPath).filePath(QString::fromStdString(config.algorithm).replace('-', '_'));
+                QDir().mkpath(dir);
+                const QString slug = QString::fromStdString(slugify(name));
+                auto npy = writeAssignmentNpy(QDir(dir).filePath(slug + "_assignment.npy"), mixed->assignment,
+                                              mixed->tilesH, mixed->tilesW);
+                if (!npy) return fail(npy.error());
+                auto map = writeAssignmentMapping(QDir(dir).filePath(slug + "_assignment_mapping.json"),
+                                                  row.tileFormats, mixed->tilesH, mixed->tilesW);
+                if (!map) return fail(map.error());
+                MixedArtefacts art;
+                art.tensor = name;
+                art.algorithm = config.algorithm;
+                art.metric = std::string(metricName(mixedParams->metric));
+                art.threshold = mixedParams->threshold;
+                art.tilesH = mixed->tilesH;
+                art.tilesW = mixed->tilesW;
+                art.assignment = mixed->assignment;
+                art.candidates = row.tileFormats;
+                art.mixedRow = row;
+                // Baselines measured like the mixed point (whole padded tiles) for the
+                // candidates, then the other formats of the run as the none rows have them.
+                for (size_t k = 0; k < mixedParams->candidates.size() && k < mixed->pureMetrics.size(); ++k) {
+                    const Format* f = mixedParams->candidates[k];
+                    WqRow b;
+                    b.compression = "none";
+                    b.format = std::string(f->name);
+                    b.label = std::string(f->label);
+                    b.metrics = mixed->pureMetrics[k];
+                    b.bytes = mixed->pureBytes[k];
+                    b.bitsPerElement = f->bitsPerElement;
+                    art.baselineRows.push_back(b);
+                }
+                for (const auto& r : tensor.rows)
+                    if (r.compression == "none" &&
+                        std::find(row.tileFormats.begin(), row.tileFormats.end(), r.format) == row.tileFormats.end())
+                        art.baselineRows.push_back(r);
+                art.chosenSample = mixed->chosenSample;
+                std::vector<SampleRow> samples;
+                for (const auto& s : mixed->samples) {
+                    art.samples.push_back({s.counts, s.bytes, s.metrics});
+                    samples.push_back({s.counts, s.bytes, s.metrics});
+                }
+                if (!samples.empty()) {
+                    auto csv = writeRandomSamplesCsv(QDir(dir).filePath(slug + ".csv"), row.tileFormats, samples);
+                    if (!csv) return fail(csv.error());
+                }
+                if (renderer) {
+                    auto png = renderer(art, dir, slug);
+                    if (!png) return fail(png.error());
+                }
+            }
+        }
+        report.tensors.push_back(std::move(tensor));
+        if (observer.tensorDone) observer.tensorDone(report, report.tensors.back());
+        if (progress && progress->cancelled()) return fail(Error{"cancelled", 1});
+    }
+
+    // 4. Results folder: table.txt, the used config, results.json.
+    if (folder) {
+        auto a = writeFile(QDir(folder->workPath).filePath("table.txt"), renderTableTxt(report));
+        if (!a) return fail(a.error());
+        auto b = writeFile(QDir(folder->workPath).filePath("compression_config.used.json"), report.usedConfigJson);
+        if (!b) return fail(b.error());
+        report.resultsPath = folder->finalPath;
+        auto c = writeFile(QDir(folder->workPath).filePath("results.json"), renderJson(report));
+        if (!c) return fail(c.error());
+        auto d = folder->commit();
+        if (!d) return fail(d.error());
+    }
+    return report;
+}
+
+} // namespace qs
