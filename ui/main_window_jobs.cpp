@@ -80,6 +80,9 @@ void MainWindow::onModelOpened(OpenModelResult r)
     cancelJob(m_analyzeFuture);
     ++m_viewGen;
     ++m_analyzeGen;
+    // Reload (F5) keeps the tensor that was shown.
+    const bool reload = m_model && r.params.text == m_modelText && r.params.revision == m_modelRevision;
+    const std::string previous = reload ? m_tensor : std::string();
     m_tensor.clear();
     m_model = r.model;
     m_modelText = r.params.text;
@@ -106,6 +109,7 @@ void MainWindow::onModelOpened(OpenModelResult r)
     for (const TensorInfo& t : m_model->tensors())
         if (isDefaultCandidate(t.name) && (first.empty() || naturalLess(t.name, first))) first = t.name;
     if (first.empty() && !m_model->tensors().empty()) first = m_model->tensors().front().name;
+    if (!previous.empty() && m_model->find(previous)) first = previous;
     m_tree->collapseAll();
     m_tree->expandToDepth(0);
     if (!first.empty()) selectTensor(QString::fromStdString(first));
@@ -169,6 +173,15 @@ void MainWindow::refreshTensor()
     vp.errorLog = m_view->errorLog();
     m_viewFuture = tensorViewJob(vp);
     m_jobs->track(tr("Reading %1").arg(currentTensor()), m_viewFuture);
+    // (onCanceled handlers of a QFuture<T> must return a T; the value is unused.)
+    auto cancelled = [this, gen] {
+        if (gen == m_viewGen) {
+            m_view->showError(tr("Cancelled. Press F5 to reload and recompute, or select another tensor."));
+            m_results->setCaption(tr("Cancelled."));
+        }
+        return TensorViewResult{};
+    };
+    m_viewFuture.onCanceled(this, cancelled);
     m_viewFuture.then(this, [this, gen](TensorViewResult r) {
         if (gen != m_viewGen) return;
         if (r.error) {
