@@ -27,7 +27,8 @@ struct HubOptions {
     // Our own cache root (--cache-dir; default ~/.cache/quantscope). Byte ranges live
     // under <cacheDir>/hub/models--org--name/<commit>/.
     QString cacheDir;
-    // false: fetched ranges are not written to the cache (benchmarks, read-only disks).
+    // false: fetched ranges are not written to the cache (benchmarks, read-only disks);
+    // read() results are then not kept, and prefetch() keeps its ranges in memory.
     bool cacheRanges = true;
 
     // Inactivity timeouts (HF_HUB_ETAG_TIMEOUT for API/metadata requests,
