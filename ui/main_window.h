@@ -103,6 +103,7 @@ private:
     void onModelOpened(OpenModelResult result);
     void onCurrentChanged(const QModelIndex& proxyIndex);
     void refreshTensor();
+    void startMetrics(uint64_t viewGeneration, uint64_t metricsGeneration);
     void startSynth();
     void startHeatmap(qint64 slice);
     void updateFilterInfo();
@@ -115,7 +116,7 @@ private:
     std::string m_tensor;
     QElapsedTimer m_selectClock;
     bool m_metricsDrawn = false;  // the transfer curve with MAE labels is already shown
-    uint64_t m_openGen = 0, m_viewGen = 0, m_synthGen = 0, m_heatGen = 0, m_analyzeGen = 0;
+    uint64_t m_openGen = 0, m_viewGen = 0, m_synthGen = 0, m_heatGen = 0, m_analyzeGen = 0, m_metricsGen = 0;
     QFuture<OpenModelResult> m_openFuture;
     QFuture<TensorViewResult> m_viewFuture;
     QFuture<MetricsResult> m_metricsFuture;

@@ -160,15 +160,15 @@ void MainWindow::refreshTensor()
     cancelJob(m_metricsFuture);
     cancelJob(m_heatFuture);
     const uint64_t gen = ++m_viewGen;
+    const uint64_t metricsGen = ++m_metricsGen;
     m_metricsDrawn = false;
     m_selectClock.start();
     m_view->showLoading(*info, *m_model);
-    const std::vector<FormatChoice> formats = m_formats->choices();
 
     TensorViewParams vp;
     vp.model = m_model;
     vp.tensor = m_tensor;
-    vp.formats = formats;
+    vp.formats = m_formats->choices();
     vp.histogramLog = m_view->histogramLog();
     vp.errorLog = m_view->errorLog();
     m_viewFuture = tensorViewJob(vp);
@@ -182,7 +182,7 @@ void MainWindow::refreshTensor()
         return TensorViewResult{};
     };
     m_viewFuture.onCanceled(this, cancelled);
-    m_viewFuture.then(this, [this, gen](TensorViewResult r) {
+    m_viewFuture.then(this, [this, gen, metricsGen](TensorViewResult r) {
         if (gen != m_viewGen) return;
         if (r.error) {
             m_view->showError(errorHtml(tr("Could not read %1").arg(QString::fromStdString(r.tensor)), *r.error)
@@ -190,21 +190,36 @@ void MainWindow::refreshTensor()
             showError(tr("Could not read %1").arg(QString::fromStdString(r.tensor)), *r.error);
             return;
         }
+        QElapsedTimer drawClock;
+        drawClock.start();
         m_view->setViewResult(r, !m_metricsDrawn);
+        if (qEnvironmentVariableIsSet("QS_TRACE_UI"))
+            qInfo("view job %.0f ms, drawing the panels %.1f ms (UI thread)", r.seconds * 1e3,
+                  double(drawClock.nsecsElapsed()) / 1e6);
         Q_EMIT tensorShown(QString::fromStdString(r.tensor), double(m_selectClock.nsecsElapsed()) / 1e6);
+        // The full-tensor metrics start once the panels are drawn, so the panels get
+        // every core first (issue #5: select -> panels within 0.5 s).
+        startMetrics(gen, metricsGen);
     });
-
     m_results->model()->clear();
-    m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
+    m_results->setCaption(tr("Reading %1 …").arg(currentTensor()));
+}
+
+void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
+{
+    // Not when another tensor was chosen or "Analyze selection" took the table since.
+    if (gen != m_viewGen || metricsGen != m_metricsGen || !m_model) return;
+    const std::vector<FormatChoice> formats = m_formats->choices();
     if (formats.empty()) {
         m_results->setCaption(tr("Check at least one format on the left to see its metrics."));
         return;
     }
+    m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
     MetricsParams mp{m_model, m_tensor, formats, 1200};
     m_metricsFuture = metricsJob(mp);
     m_jobs->track(tr("Quantizing %1").arg(currentTensor()), m_metricsFuture);
-    m_metricsFuture.then(this, [this, gen, formats](MetricsResult r) {
-        if (gen != m_viewGen) return;
+    m_metricsFuture.then(this, [this, gen, metricsGen, formats](MetricsResult r) {
+        if (gen != m_viewGen || metricsGen != m_metricsGen) return;
         if (r.error) {
             m_results->setCaption(tr("Metrics failed: %1").arg(QString::fromStdString(r.error->message)));
             return;
@@ -333,6 +348,8 @@ void MainWindow::analyzeSelection()
         scope = tr("default selection (weights)");
     }
     cancelJob(m_analyzeFuture);
+    cancelJob(m_metricsFuture);
+    ++m_metricsGen;  // the table belongs to the analysis now
     const uint64_t gen = ++m_analyzeGen;
     auto state = std::make_shared<AnalyzeState>();
     m_results->model()->clear();

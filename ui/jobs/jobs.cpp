@@ -3,7 +3,17 @@
 #include "analysis/model_open.h"
 #include "jobs/job_progress.h"
 
+#include <QThread>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <chrono>
 
@@ -17,11 +27,39 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 bool isCancel(const Error& e) { return e.message == "cancelled"; }
 
+// Job threads run at a lower priority (nice +4) than the UI thread, so drawing and
+// input win when the cores are busy. Linux threads have their own nice value, and the
+// OpenMP threads a job thread creates inherit it. Once per pool thread.
+void lowerThisThread()
+{
+#ifdef __linux__
+    thread_local bool done = false;
+    if (done) return;
+    done = true;
+    setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 4);
+#endif
+}
+
 } // namespace
+
+QThreadPool* jobPool()
+{
+    // Not QThreadPool::globalInstance(): Qt's raster paint engine hands work to the global
+    // pool and waits for it (QRasterPaintEngine::drawLines -> QSemaphore::acquire), so
+    // long jobs there stall painting on the UI thread until they finish.
+    static QThreadPool* pool = [] {
+        auto* p = new QThreadPool;
+        p->setObjectName(QStringLiteral("quantscope-jobs"));
+        p->setMaxThreadCount(std::max(2, QThread::idealThreadCount()));
+        return p;
+    }();
+    return pool;
+}
 
 QFuture<OpenModelResult> openModelJob(OpenModelParams params)
 {
-    return QtConcurrent::run([](QPromise<OpenModelResult>& promise, OpenModelParams p) {
+    return QtConcurrent::run(jobPool(), [](QPromise<OpenModelResult>& promise, OpenModelParams p) {
+        lowerThisThread();
         const auto t0 = Clock::now();
         PromiseProgress<OpenModelResult> progress(promise);
         progress.setText(QObject::tr("Opening %1").arg(p.text));
@@ -42,7 +80,8 @@ QFuture<OpenModelResult> openModelJob(OpenModelParams params)
 
 QFuture<TensorViewResult> tensorViewJob(TensorViewParams params)
 {
-    return QtConcurrent::run([](QPromise<TensorViewResult>& promise, TensorViewParams p) {
+    return QtConcurrent::run(jobPool(), [](QPromise<TensorViewResult>& promise, TensorViewParams p) {
+        lowerThisThread();
         const auto t0 = Clock::now();
         PromiseProgress<TensorViewResult> progress(promise);
         TensorViewResult out;
@@ -86,7 +125,8 @@ QFuture<TensorViewResult> tensorViewJob(TensorViewParams params)
 
 QFuture<MetricsResult> metricsJob(MetricsParams params)
 {
-    return QtConcurrent::run([](QPromise<MetricsResult>& promise, MetricsParams p) {
+    return QtConcurrent::run(jobPool(), [](QPromise<MetricsResult>& promise, MetricsParams p) {
+        lowerThisThread();
         const auto t0 = Clock::now();
         PromiseProgress<MetricsResult> progress(promise);
         progress.setText(QObject::tr("Quantizing %1").arg(QString::fromStdString(p.tensor)));
@@ -125,7 +165,8 @@ QFuture<MetricsResult> metricsJob(MetricsParams params)
 
 QFuture<HeatmapResult> heatmapJob(HeatmapParams params)
 {
-    return QtConcurrent::run([](QPromise<HeatmapResult>& promise, HeatmapParams p) {
+    return QtConcurrent::run(jobPool(), [](QPromise<HeatmapResult>& promise, HeatmapParams p) {
+        lowerThisThread();
         PromiseProgress<HeatmapResult> progress(promise);
         HeatmapResult out;
         out.tensor = p.tensor;
@@ -144,7 +185,8 @@ QFuture<HeatmapResult> heatmapJob(HeatmapParams params)
 
 QFuture<SynthJobResult> synthJob(SynthParams params)
 {
-    return QtConcurrent::run([](QPromise<SynthJobResult>& promise, SynthParams p) {
+    return QtConcurrent::run(jobPool(), [](QPromise<SynthJobResult>& promise, SynthParams p) {
+        lowerThisThread();
         PromiseProgress<SynthJobResult> progress(promise);
         progress.setText(QObject::tr("Synthetic staircase curves"));
         SynthJobResult out;
@@ -157,7 +199,8 @@ QFuture<SynthJobResult> synthJob(SynthParams params)
 
 QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state)
 {
-    return QtConcurrent::run([](QPromise<WqTensor>& promise, AnalyzeParams p, std::shared_ptr<AnalyzeState> st) {
+    return QtConcurrent::run(jobPool(), [](QPromise<WqTensor>& promise, AnalyzeParams p, std::shared_ptr<AnalyzeState> st) {
+        lowerThisThread();
         PromiseProgress<WqTensor> progress(promise);
         progress.setText(QObject::tr("Analyzing selection"));
         WqObserver observer;

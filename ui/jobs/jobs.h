@@ -14,6 +14,7 @@
 #include "plots/plot_data.h"
 
 #include <QFuture>
+#include <QThreadPool>
 #include <QString>
 
 #include <memory>
@@ -23,6 +24,9 @@
 #include <vector>
 
 namespace qs {
+
+// The pool every explorer job runs on (a dedicated one, see jobs.cpp for why).
+QThreadPool* jobPool();
 
 // Cancels a job that is still running. A finished future is left alone: in Qt 6.4,
 // cancel() walks the chain of .then() continuations through raw pointers, which dangle

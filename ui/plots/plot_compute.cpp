@@ -75,6 +75,71 @@ bool forChunks(const std::vector<RowChunk>& chunks, int64_t cols, Progress* prog
 
 double niceDelta(double v) { return std::max(std::fabs(v) * 1e-6, 1e-6); }
 
+// Statistics of a run of finite values with 8 independent lanes (vectorisable; the
+// order is fixed, so results do not depend on threads). Returns false, leaving s
+// untouched, when the run holds a NaN or Inf: the caller then uses Stats::addRange.
+bool fastStats(const float* x, int64_t n, Stats& s)
+{
+    constexpr int L = 8;
+    double sum[L] = {}, sq[L] = {};
+    float lo[L], hi[L], bad[L] = {};
+    int64_t zeros[L] = {};
+    for (int j = 0; j < L; ++j) lo[j] = hi[j] = n ? x[0] : 0.0f;
+    int64_t i = 0;
+    for (; i + L <= n; i += L)
+        for (int j = 0; j < L; ++j) {
+            const float v = x[i + j];
+            bad[j] += v - v;  // NaN for NaN/Inf inputs, else 0
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = v > hi[j] ? v : hi[j];
+            zeros[j] += v == 0.0f;
+            sum[j] += double(v);
+            sq[j] += double(v) * double(v);
+        }
+    for (; i < n; ++i) {
+        const float v = x[i];
+        bad[0] += v - v;
+        lo[0] = v < lo[0] ? v : lo[0];
+        hi[0] = v > hi[0] ? v : hi[0];
+        zeros[0] += v == 0.0f;
+        sum[0] += double(v);
+        sq[0] += double(v) * double(v);
+    }
+    for (int j = 0; j < L; ++j)
+        if (bad[j] != 0.0f || bad[j] != bad[j]) return false;
+    Stats c;
+    c.count = n;
+    float mn = lo[0], mx = hi[0];
+    for (int j = 0; j < L; ++j) {
+        mn = std::min(mn, lo[j]);
+        mx = std::max(mx, hi[j]);
+        c.zeros += zeros[j];
+        c.sum += sum[j];
+        c.sumSq += sq[j];
+    }
+    c.min = mn;
+    c.max = mx;
+    c.absMax = std::max(std::fabs(mn), std::fabs(mx));
+    s.merge(c);
+    return true;
+}
+
+// The heat-map cells of one matrix row: per block of columns, the signed value of the
+// largest magnitude (min or max of the block; ties to the positive one). Finite rows.
+void heatRowFast(const float* row, int64_t cols, int64_t blockCols, float* cellRow)
+{
+    for (int64_t c0 = 0, cx = 0; c0 < cols; c0 += blockCols, ++cx) {
+        const int64_t c1 = std::min(cols, c0 + blockCols);
+        float mn = row[c0], mx = row[c0];
+        for (int64_t c = c0 + 1; c < c1; ++c) {
+            mn = row[c] < mn ? row[c] : mn;
+            mx = row[c] > mx ? row[c] : mx;
+        }
+        const float pick = mx >= -mn ? mx : mn;
+        cellRow[cx] = pickMaxAbs(cellRow[cx], pick);
+    }
+}
+
 } // namespace
 
 std::string sci3(double v)
@@ -134,7 +199,8 @@ Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int max
         const RowChunk c = chunks[ci];
         const float* data = rowsOf(reader, c.r0, c.r1, buf);
         Partial& p = parts[ci];
-        p.stats.addRange(data, (c.r1 - c.r0) * cols);
+        const bool finite = fastStats(data, (c.r1 - c.r0) * cols, p.stats);
+        if (!finite) p.stats.addRange(data, (c.r1 - c.r0) * cols);
         const int64_t a = std::max(c.r0, sliceR0), b = std::min(c.r1, sliceR1);
         if (a >= b) return;
         if (g.oneD) {  // one view row of n elements -> (ceil(n/32), 32)
@@ -154,6 +220,10 @@ Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int max
         for (int64_t r = a; r < b; ++r) {
             const float* row = data + (r - c.r0) * cols;
             float* cellRow = p.cells.data() + size_t((r - sliceR0) / h.blockRows - p.cy0) * size_t(h.nx);
+            if (finite) {
+                heatRowFast(row, cols, h.blockCols, cellRow);
+                continue;
+            }
             for (int64_t col = 0; col < cols; ++col) {
                 const float v = row[col];
                 if (!std::isfinite(v)) continue;

@@ -3,6 +3,8 @@
 #include "plots/plot_builders.h"
 #include "plots/qcp.h"
 
+#include <QLabel>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 namespace qs {
@@ -22,21 +24,38 @@ QCPColorMap* colorMapOf(QCustomPlot* plot)
 
 PlotPanel::PlotPanel(QWidget* parent) : QWidget(parent)
 {
-    m_layout = new QVBoxLayout(this);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    m_stack = new QStackedWidget(this);
+    outer->addWidget(m_stack);
+    m_message = new QLabel(m_stack);
+    m_message->setObjectName(QStringLiteral("plotMessage"));
+    m_message->setAlignment(Qt::AlignCenter);
+    m_message->setWordWrap(true);
+    m_message->setAutoFillBackground(true);
+    m_message->setStyleSheet(QStringLiteral("QLabel { background: white; color: #6b7280; font-size: 14px; }"));
+    m_stack->addWidget(m_message);
+    m_plotPage = new QWidget(m_stack);
+    m_layout = new QVBoxLayout(m_plotPage);
     m_layout->setContentsMargins(0, 0, 0, 0);
+    m_stack->addWidget(m_plotPage);
     showMessage(QString(), tr("Nothing to show yet"));
 }
 
 void PlotPanel::setPlot(const PlotBuild& build)
 {
     m_hasData = true;
-    install(new QCustomPlot(this), build);
+    install(new QCustomPlot(m_plotPage), build);
 }
 
 void PlotPanel::showMessage(const QString& title, const QString& message)
 {
     m_hasData = false;
-    install(new QCustomPlot(this), [title, message](QCustomPlot* p) { buildMessagePlot(p, title, message); });
+    m_build = [title, message](QCustomPlot* p) { buildMessagePlot(p, title, message); };
+    m_message->setText(title.isEmpty() ? message.toHtmlEscaped()
+                                       : QStringLiteral("<b style='color:#374151'>%1</b><br><br>%2")
+                                             .arg(title.toHtmlEscaped(), message.toHtmlEscaped()));
+    m_stack->setCurrentWidget(m_message);
 }
 
 void PlotPanel::install(QCustomPlot* plot, const PlotBuild& build)
@@ -80,6 +99,7 @@ void PlotPanel::install(QCustomPlot* plot, const PlotBuild& build)
     }
     m_plot = plot;
     m_layout->addWidget(plot);
+    m_stack->setCurrentWidget(m_plotPage);
     Q_EMIT rebuilt();
 }
 

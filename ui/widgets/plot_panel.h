@@ -12,6 +12,8 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QLabel;
+class QStackedWidget;
 class QVBoxLayout;
 
 namespace qs {
@@ -22,7 +24,8 @@ public:
     explicit PlotPanel(QWidget* parent = nullptr);
 
     void setPlot(const PlotBuild& build);
-    // An empty state: a title and a centred hint.
+    // An empty state: a title and a centred hint (a plain label: cheap to switch to,
+    // so showing "Computing…" on four panels never stalls the UI thread).
     void showMessage(const QString& title, const QString& message);
 
     QCustomPlot* plot() const { return m_plot; }
@@ -39,6 +42,9 @@ private:
     void applyHidden(QCustomPlot* plot) const;
     void wheelZoomAxes(Qt::KeyboardModifiers mods);
 
+    QStackedWidget* m_stack = nullptr;
+    QLabel* m_message = nullptr;
+    QWidget* m_plotPage = nullptr;
     QVBoxLayout* m_layout = nullptr;
     QCustomPlot* m_plot = nullptr;
     PlotBuild m_build;

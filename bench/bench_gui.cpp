@@ -1,0 +1,254 @@
+// bench_gui: the explorer's two speed numbers from issue #5 (a benchmark that prints
+// numbers, never a pass/fail test).
+//  1. From selecting a tensor of 16 M elements already on disk to all five panels drawn
+//     (the four tensor panels + the staircase, which is already drawn) and to the
+//     full-tensor metrics in the table; median over several selections.
+//  2. The longest UI-thread stall while a 100 M-element tensor is analysed (view +
+//     metrics jobs, then "Analyze selection"): a 2 ms timer on the UI thread records
+//     the largest gap between its ticks.
+// Usage: bench_gui [--skip-100m] [--dir D] (offscreen platform unless QT_QPA_PLATFORM is set)
+#include "analysis/analysis.h"
+#include "io/local_provider.h"
+#include "io/model.h"
+#include "io/safetensors_writer.h"
+#include "plots/plot_compute.h"
+#include "main_window.h"
+#include "models/format_list_model.h"
+#include "widgets/format_panel.h"
+#include "widgets/job_status.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+using namespace qs;
+
+namespace {
+
+std::vector<float> values(size_t n, uint32_t seed, float scale)
+{
+    std::vector<float> v(n);
+    uint32_t s = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; ++i) {
+        float acc = 0;
+        for (int k = 0; k < 2; ++k) {
+            s = s * 1664525u + 1013904223u;
+            acc += float(s >> 8) / float(1 << 24);
+        }
+        v[i] = (acc - 1.0f) * scale;
+    }
+    return v;
+}
+
+bool writeBf16(const QString& path, const std::vector<std::pair<std::string, std::vector<int64_t>>>& specs, uint32_t seed)
+{
+    std::vector<std::vector<uint8_t>> bytes;
+    std::vector<TensorData> data;
+    for (size_t i = 0; i < specs.size(); ++i) {
+        int64_t n = 1;
+        for (int64_t d : specs[i].second) n *= d;
+        bytes.push_back(encodeFloats(DType::BF16, values(size_t(n), seed + uint32_t(i), 0.05f)));
+    }
+    for (size_t i = 0; i < specs.size(); ++i) data.push_back({{specs[i].first, DType::BF16, specs[i].second}, bytes[i]});
+    auto r = writeSafetensors(path, data);
+    if (!r) std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
+    return r.ok();
+}
+
+bool waitFor(const std::function<bool()>& done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs) return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
+}
+
+bool openModel(MainWindow& w, const QString& path)
+{
+    bool opened = false, failed = false;
+    auto c1 = QObject::connect(&w, &MainWindow::modelOpened, [&] { opened = true; });
+    auto c2 = QObject::connect(&w, &MainWindow::modelFailed, [&] { failed = true; });
+    w.openModel(path);
+    const bool ok = waitFor([&] { return opened || failed; }, 120000) && opened;
+    QObject::disconnect(c1);
+    QObject::disconnect(c2);
+    if (!ok) std::fprintf(stderr, "error: %s\n", w.lastError().toLocal8Bit().constData());
+    return ok;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Max gap between ticks of a 2 ms UI-thread timer while `running` is true.
+struct StallMeter {
+    QTimer timer;
+    QElapsedTimer clock;
+    qint64 last = 0, maxGap = 0;
+    StallMeter()
+    {
+        timer.setTimerType(Qt::PreciseTimer);
+        timer.setInterval(2);
+        QObject::connect(&timer, &QTimer::timeout, [this] {
+            const qint64 now = clock.nsecsElapsed();
+            if (qEnvironmentVariableIsSet("QS_BENCH_TRACE") && now - last > 100000000)
+                std::printf("    [trace] UI gap %.0f ms ending at %.0f ms\n", double(now - last) / 1e6, double(now) / 1e6);
+            maxGap = std::max(maxGap, now - last);
+            last = now;
+        });
+    }
+    void start()
+    {
+        clock.start();
+        last = 0;
+        maxGap = 0;
+        timer.start();
+    }
+    double stopMs()
+    {
+        timer.stop();
+        return double(maxGap) / 1e6;
+    }
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("QuantScopeBench");
+    QSettings().clear();
+    const QStringList args = app.arguments();
+    const bool skip100m = args.contains("--skip-100m");
+    const int dirArg = int(args.indexOf("--dir"));
+    QTemporaryDir tmp(dirArg > 0 && dirArg + 1 < args.size() ? args[dirArg + 1] + "/bench_gui_XXXXXX" : QString());
+    if (!tmp.isValid()) return 1;
+
+    MainWindow w;
+    w.resize(1480, 940);
+    w.show();
+    w.formatPanel()->model()->checkOriginal();
+
+    // --- 1. 16 M elements: select -> five panels drawn ---
+    const QString file16 = tmp.filePath("m16.safetensors");
+    std::printf("writing two 4096x4096 BF16 tensors ...\n");
+    std::fflush(stdout);
+    if (!writeBf16(file16, {{"a.weight", {4096, 4096}}, {"b.weight", {4096, 4096}}}, 1)) return 1;
+    if (!openModel(w, file16)) return 1;
+    waitFor([&] { return !w.isBusy(); }, 120000);
+
+    {
+        // Where the time goes: each stage of the tensor view alone (no UI, no concurrency).
+        auto provider = LocalProvider::open(file16);
+        auto model = provider ? Model::open(*provider) : Result<std::shared_ptr<Model>>(provider.error());
+        if (!model) return 1;
+        auto reader = (*model)->reader("a.weight");
+        if (!reader) return 1;
+        std::vector<FormatChoice> fc;
+        for (const Format* f : originalFormats()) fc.push_back({f, {}});
+        QElapsedTimer st;
+        st.start();
+        auto scan = scanTensor(**reader, 0, 512, nullptr);
+        const double tScan = double(st.nsecsElapsed()) / 1e6;
+        st.restart();
+        auto hist = valueHistogram(**reader, scan->stats, 0, nullptr);
+        const double tHist = double(st.nsecsElapsed()) / 1e6;
+        st.restart();
+        auto errs = errorHistograms(**reader, scan->stats, fc, 1 << 20, nullptr);
+        const double tErr = double(st.nsecsElapsed()) / 1e6;
+        st.restart();
+        auto tc = transferCurves("a.weight", scan->stats, fc, 1200, nullptr);
+        const double tTransfer = double(st.nsecsElapsed()) / 1e6;
+        st.restart();
+        auto an = analyzeTensor(**reader, fc, Layout::AsStored, nullptr);
+        const double tMetrics = double(st.nsecsElapsed()) / 1e6;
+        std::printf("  stages (16M BF16, one at a time): scan+heatmap %.0f ms, histogram %.0f ms, error histograms "
+                    "(1M sample x 7) %.0f ms, transfer %.1f ms, full metrics x 7 %.0f ms\n",
+                    tScan, tHist, tErr, tTransfer, tMetrics);
+        (void)hist; (void)errs; (void)tc; (void)an;
+    }
+
+    std::vector<double> panels, metrics;
+    for (int i = 0; i < 6; ++i) {
+        const QString name = i % 2 ? "a.weight" : "b.weight";
+        double tPanels = -1, tMetrics = -1;
+        auto c1 = QObject::connect(&w, &MainWindow::tensorShown, [&](const QString& n, double) {
+            if (n != name) return;
+            QCoreApplication::processEvents();  // the widgets' paint
+            tPanels = 0;
+        });
+        auto c2 = QObject::connect(&w, &MainWindow::metricsShown, [&](const QString& n, double) {
+            if (n == name) tMetrics = 0;
+        });
+        QElapsedTimer t;
+        t.start();
+        w.selectTensor(name);
+        waitFor([&] {
+            if (tPanels == 0) tPanels = double(t.nsecsElapsed()) / 1e6;
+            if (tMetrics == 0) tMetrics = double(t.nsecsElapsed()) / 1e6;
+            return tPanels > 0 && tMetrics > 0;
+        }, 120000);
+        QObject::disconnect(c1);
+        QObject::disconnect(c2);
+        panels.push_back(tPanels);
+        metrics.push_back(tMetrics);
+        std::printf("  select %s: panels %.0f ms, metrics (7 formats, full tensor) %.0f ms\n", qPrintable(name), tPanels,
+                    tMetrics);
+    }
+    std::printf("16M-element tensor, select -> all five panels drawn: median %.0f ms (budget 500 ms)\n", median(panels));
+    std::printf("16M-element tensor, select -> full-tensor metrics of 7 formats in the table: median %.0f ms\n",
+                median(metrics));
+
+    if (skip100m) return 0;
+
+    // --- 2. 100 M elements: UI-thread stalls while it is analysed ---
+    const QString file100 = tmp.filePath("m100.safetensors");
+    std::printf("writing a 10000x10000 BF16 tensor ...\n");
+    std::fflush(stdout);
+    if (!writeBf16(file100, {{"big.weight", {10000, 10000}}, {"small.weight", {64, 64}}}, 5)) return 1;
+    StallMeter meter;
+    QElapsedTimer t;
+    QObject::connect(&w, &MainWindow::tensorShown, [&](const QString& n, double ms) {
+        if (qEnvironmentVariableIsSet("QS_BENCH_TRACE")) std::printf("    [trace] %s panels at %.0f ms (%.0f)\n", qPrintable(n), double(t.nsecsElapsed()) / 1e6, ms);
+    });
+    QObject::connect(&w, &MainWindow::metricsShown, [&](const QString& n, double ms) {
+        if (qEnvironmentVariableIsSet("QS_BENCH_TRACE")) std::printf("    [trace] %s metrics at %.0f ms (%.0f)\n", qPrintable(n), double(t.nsecsElapsed()) / 1e6, ms);
+    });
+    meter.start();
+    t.start();
+    if (!openModel(w, file100)) return 1;  // selects big.weight: the view + metrics jobs start
+    waitFor([&] { return !w.isBusy(); }, 600000);
+    const double viewMs = double(t.nsecsElapsed()) / 1e6;
+    const double stallView = meter.stopMs();
+    std::printf("100M-element tensor, view + metrics jobs: %.0f ms, longest UI-thread stall %.1f ms\n", viewMs, stallView);
+
+    bool finished = false;
+    auto c = QObject::connect(&w, &MainWindow::analysisFinished, [&](int) { finished = true; });
+    w.setFilterText("big");
+    meter.start();
+    t.start();
+    w.analyzeSelection();
+    waitFor([&] { return finished || (!w.isBusy() && t.elapsed() > 500); }, 600000);
+    QObject::disconnect(c);
+    const double analyzeMs = double(t.nsecsElapsed()) / 1e6;
+    const double stallAnalyze = meter.stopMs();
+    std::printf("100M-element tensor, Analyze selection (wq, 7 formats): %.0f ms, longest UI-thread stall %.1f ms "
+                "(budget 50 ms)\n",
+                analyzeMs, stallAnalyze);
+    return 0;
+}
