@@ -196,20 +196,98 @@ Metrics computeMetrics(const float* x, const float* y, int64_t count)
     return finish(s);
 }
 
+namespace {
+
+struct StatsBlock {
+    double sum = 0, sumSq = 0;
+    float mn, mx, absMax = 0;
+    int64_t zeros = 0;
+};
+
+// One block of finite values in fixed lanes (see accumulateFinite); false when the
+// block holds a NaN/Inf.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+bool statsFinite(const float* x, int64_t count, StatsBlock& out)
+{
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    typedef int v4i __attribute__((vector_size(16)));
+    v4d sum[2] = {}, sq[2] = {};
+    v4f mn[2] = {{inf, inf, inf, inf}, {inf, inf, inf, inf}};
+    v4f mx[2] = {{-inf, -inf, -inf, -inf}, {-inf, -inf, -inf, -inf}};
+    v4i zeros[2] = {};
+    const v4i absMaskF = {0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF};
+    v4f am[2] = {};
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        for (int h = 0; h < 2; ++h) {
+            v4f xf;
+            std::memcpy(&xf, x + i + 4 * h, sizeof xf);
+            const v4d xd = __builtin_convertvector(xf, v4d);
+            sum[h] += xd;
+            sq[h] += xd * xd;
+            mn[h] = xf < mn[h] ? xf : mn[h];
+            mx[h] = xf > mx[h] ? xf : mx[h];
+            zeros[h] -= (xf == 0.0f);  // true is -1
+            const v4f a = (v4f)((v4i)xf & absMaskF);
+            am[h] = a > am[h] ? a : am[h];
+        }
+    }
+    out = StatsBlock{};
+    out.mn = inf;
+    out.mx = -inf;
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k) {
+            out.sum += sum[h][k];
+            out.sumSq += sq[h][k];
+            out.mn = std::min(out.mn, mn[h][k]);
+            out.mx = std::max(out.mx, mx[h][k]);
+            out.zeros += zeros[h][k];
+            out.absMax = std::max(out.absMax, am[h][k]);
+        }
+    for (; i < count; ++i) {
+        const float v = x[i];
+        out.sum += v;
+        out.sumSq += double(v) * double(v);
+        out.mn = std::min(out.mn, v);
+        out.mx = std::max(out.mx, v);
+        out.zeros += v == 0.0f;
+        out.absMax = std::max(out.absMax, std::fabs(v));
+    }
+    return std::isfinite(out.sum) && std::isfinite(out.mn) && std::isfinite(out.mx);
+}
+
+} // namespace
+
 void Stats::addRange(const float* x, int64_t n)
 {
-    // Fixed-order accumulation in blocks, like ErrorSums.
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = x[i];
-        if (std::isnan(v)) { ++nan; continue; }
-        if (std::isinf(v)) { (v > 0 ? posInf : negInf)++; continue; }
-        if (count == 0) { min = max = v; }
-        else { min = std::min(min, double(v)); max = std::max(max, double(v)); }
-        ++count;
-        zeros += v == 0.0f;
-        sum += v;
-        sumSq += double(v) * double(v);
-        absMax = std::max(absMax, std::fabs(v));
+    constexpr int64_t BLOCK = 4096;
+    for (int64_t b = 0; b < n; b += BLOCK) {
+        const int64_t len = std::min(BLOCK, n - b);
+        StatsBlock s;
+        if (len > 0 && statsFinite(x + b, len, s)) {
+            if (count == 0) { min = s.mn; max = s.mx; }
+            else { min = std::min(min, double(s.mn)); max = std::max(max, double(s.mx)); }
+            count += len;
+            zeros += s.zeros;
+            sum += s.sum;
+            sumSq += s.sumSq;
+            absMax = std::max(absMax, s.absMax);
+            continue;
+        }
+        for (int64_t i = b; i < b + len; ++i) {  // a block with NaN/Inf: one by one
+            const float v = x[i];
+            if (std::isnan(v)) { ++nan; continue; }
+            if (std::isinf(v)) { (v > 0 ? posInf : negInf)++; continue; }
+            if (count == 0) { min = max = v; }
+            else { min = std::min(min, double(v)); max = std::max(max, double(v)); }
+            ++count;
+            zeros += v == 0.0f;
+            sum += v;
+            sumSq += double(v) * double(v);
+            absMax = std::max(absMax, std::fabs(v));
+        }
     }
 }
 
