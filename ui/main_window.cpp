@@ -155,7 +155,7 @@ void MainWindow::buildUi()
     m_mainSplitter->addWidget(m_rightSplitter);
     m_mainSplitter->setStretchFactor(0, 0);
     m_mainSplitter->setStretchFactor(1, 1);
-    m_mainSplitter->setSizes({500, 980});
+    m_mainSplitter->setSizes({545, 935});
     m_stack->addWidget(m_explorer);
 
     // Status bar: messages left, jobs right.

@@ -97,11 +97,11 @@ void MainWindow::onModelOpened(OpenModelResult r)
     addRecent(r.params.text, r.params.revision);
     const QString describe = m_model->provider().describe();
     setWindowTitle(QStringLiteral("%1 — QuantScope").arg(m_model->provider().repoName()));
-    statusBar()->showMessage(tr("%1: %2 tensors, %3 stored (opened in %4 s)")
+    statusBar()->showMessage(tr("%1: %2 tensors, %3 stored (opened in %4 ms)")
                                  .arg(describe)
                                  .arg(m_model->tensors().size())
                                  .arg(humanBytes(double(m_model->storedBytes())))
-                                 .arg(r.seconds, 0, 'f', 2));
+                                 .arg(qRound(r.seconds * 1000)));
     updateFilterInfo();
 
     // Open the way to the first weight: expand single-child chains, select it.
@@ -225,11 +225,12 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
             return;
         }
         m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats));
-        m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4 s)")
+        m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4)")
                                   .arg(QString::fromStdString(r.tensor))
                                   .arg(formats.size())
                                   .arg(withThousands(uint64_t(r.row.info.numel())))
-                                  .arg(r.seconds, 0, 'f', 2));
+                                  .arg(r.seconds < 1 ? QStringLiteral("%1 ms").arg(qRound(r.seconds * 1000))
+                                                     : QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2)));
         m_view->setTransfer(r.transfer);
         m_metricsDrawn = true;
         updateActions();

@@ -23,12 +23,21 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent)
     centre->addStretch(1);
     auto* card = new QWidget(this);
     card->setObjectName(QStringLiteral("startCard"));
-    card->setMaximumWidth(720);
-    card->setMinimumWidth(520);
+    card->setMaximumWidth(760);
+    card->setMinimumWidth(560);
+    card->setAttribute(Qt::WA_StyledBackground, true);
+    card->setStyleSheet(QStringLiteral(
+        "#startCard { background: white; border: 1px solid #e2e8f0; border-radius: 10px; }"
+        "#startCard QPushButton { padding: 5px 12px; }"
+        "#startCard QPushButton#startDemo { background: #0ea5e9; color: white; border: 1px solid #0284c7;"
+        " border-radius: 4px; font-weight: 600; }"
+        "#startCard QPushButton#startDemo:hover { background: #0284c7; }"
+        "#startCard QPushButton#startDemo:disabled { background: #cbd5e1; border-color: #cbd5e1; }"));
     centre->addWidget(card, 4);
     centre->addStretch(1);
 
     auto* lay = new QVBoxLayout(card);
+    lay->setContentsMargins(28, 24, 28, 24);
     lay->setSpacing(10);
     auto* head = new QHBoxLayout;
     auto* logo = new QLabel(card);
@@ -80,6 +89,17 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent)
     auto* hint = new QLabel(tr("Tip: drop a model folder or a .safetensors file anywhere on this window."), card);
     hint->setStyleSheet(QStringLiteral("color:#64748b"));
     lay->addWidget(hint);
+    auto* features = new QLabel(
+        tr("<div style='color:#334155; line-height:140%'>"
+           "• <b>Tensor tree</b> with natural sort and the <code>wq</code> filter rules (prefix, substring, /regex/)<br>"
+           "• <b>Five views</b> per tensor: transfer curve, value and error histograms, heat map, amax staircase<br>"
+           "• <b>PCC, MAE, ATOL, RMSE, SQNR</b> and storage per format — the same numbers as "
+           "<code>quantscope wq</code></div>"),
+        card);
+    features->setTextFormat(Qt::RichText);
+    features->setWordWrap(true);
+    lay->addSpacing(4);
+    lay->addWidget(features);
 
     m_error = new QLabel(card);
     m_error->setObjectName(QStringLiteral("startError"));
