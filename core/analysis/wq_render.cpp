@@ -75,18 +75,6 @@ size_t compWidth(const WqReport& r)
     return w;
 }
 
-// Python's repr of a shape tuple: (), (5,), (180, 136)
-std::string shapeTuple(const std::vector<int64_t>& shape)
-{
-    std::string s = "(";
-    for (size_t i = 0; i < shape.size(); ++i) {
-        if (i) s += ", ";
-        s += std::to_string(shape[i]);
-    }
-    if (shape.size() == 1) s += ",";
-    return s + ")";
-}
-
 struct TreeNode {
     std::map<std::string, TreeNode, bool (*)(const std::string&, const std::string&)> children;
     TreeNode();
@@ -188,7 +176,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     std::string out;
     out += paint(t.info.name, "title", colour) + "\n";
     const Stats& s = t.stats;
-    std::string meta = "shape=" + shapeTuple(t.info.shape) + " min=" + sciText(s.min) +
+    std::string meta = "shape=" + t.info.shapeString() + " min=" + sciText(s.min) +
                        " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
     out += "  " + paint(meta, "muted", colour) + "\n";
     if (s.nonFinite() > 0) {

@@ -34,19 +34,6 @@ Result<void> writeFile(const QString& path, const std::string& content)
     return writeFileAtomic(path, QByteArray::fromStdString(content));
 }
 
-WqRow baselineRow(const std::string& compression, const FormatResult& r)
-{
-    WqRow row;
-    row.compression = compression;
-    row.format = std::string(r.format->name);
-    row.label = std::string(r.format->label);
-    row.metrics = r.metrics;
-    row.seconds = r.seconds;
-    row.bytes = r.bytes;
-    row.bitsPerElement = r.format->bitsPerElement;
-    return row;
-}
-
 // The results folder is built under a hidden ".<stamp>.incomplete" name and renamed
 // when everything is written, so a failed or cancelled run never leaves a folder that
 // looks complete.
@@ -78,6 +65,19 @@ struct ResultsFolder {
 };
 
 } // namespace
+
+WqRow baselineRow(const std::string& compression, const FormatResult& r)
+{
+    WqRow row;
+    row.compression = compression;
+    row.format = std::string(r.format->name);
+    row.label = std::string(r.format->label);
+    row.metrics = r.metrics;
+    row.seconds = r.seconds;
+    row.bytes = r.bytes;
+    row.bitsPerElement = r.format->bitsPerElement;
+    return row;
+}
 
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
                                                   const std::vector<std::string>& fromConfig)

@@ -102,6 +102,9 @@ struct WqObserver {
     std::function<void(const WqReport&, const WqTensor&)> tensorDone;
 };
 
+// The "none"/"transpose" row of one format's analysis.
+WqRow baselineRow(const std::string& compression, const FormatResult& result);
+
 // Resolves formats (-c list, config, default "all") to registry rows.
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
                                                   const std::vector<std::string>& fromConfig);
