@@ -115,6 +115,33 @@ private Q_SLOTS:
         QVERIFY(r.err.contains("--limit"));
     }
 
+    void malformedModelFilesAreModelFailures()
+    {
+        QTemporaryDir tmp;
+        // A shard cut short in its data section, and a header that lies about its length.
+        const QByteArray good = readAll(QS_GOLDEN_DIR "/model/repo/model-00002-of-00002.safetensors");
+        QVERIFY(good.size() > 1000);
+        QFile cut(tmp.filePath("cut.safetensors"));
+        QVERIFY(cut.open(QIODevice::WriteOnly));
+        cut.write(good.left(good.size() - 100));
+        cut.close();
+        CliRun r = runCli({"wq", cut.fileName(), "--no-results"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cut.safetensors"), r.err.constData());
+
+        QFile lying(tmp.filePath("lying.safetensors"));
+        QVERIFY(lying.open(QIODevice::WriteOnly));
+        QByteArray bytes = good;
+        bytes[0] = char(0xFF);  // header length far beyond the file
+        bytes[1] = char(0xFF);
+        bytes[2] = char(0xFF);
+        lying.write(bytes);
+        lying.close();
+        r = runCli({"wq", lying.fileName(), "--no-results"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("lying.safetensors") && r.err.contains("header"), r.err.constData());
+    }
+
     void invokedAsWq()
     {
         QTemporaryDir tmp;
