@@ -126,8 +126,16 @@ void MainWindow::buildUi()
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->setIndentation(14);
     m_tree->header()->setStretchLastSection(false);
-    m_tree->header()->setSectionResizeMode(TensorTreeModel::ColName, QHeaderView::ResizeToContents);
-    m_tree->header()->setResizeContentsPrecision(2000);  // bounded cost on huge trees
+    // Sized to its contents when a model opens and on expanding (not on every layout:
+    // that would measure thousands of rows per filter keystroke).
+    m_tree->header()->setSectionResizeMode(TensorTreeModel::ColName, QHeaderView::Interactive);
+    m_tree->header()->setResizeContentsPrecision(500);
+    m_tree->header()->resizeSection(TensorTreeModel::ColName, 240);
+    auto* resize = new QTimer(this);  // coalesces the expansions of expandAll() & co.
+    resize->setSingleShot(true);
+    resize->setInterval(30);
+    connect(resize, &QTimer::timeout, this, [this] { m_tree->resizeColumnToContents(TensorTreeModel::ColName); });
+    connect(m_tree, &QTreeView::expanded, resize, qOverload<>(&QTimer::start));
     for (int c = TensorTreeModel::ColDType; c < TensorTreeModel::ColumnCount; ++c)
         m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     tl->addWidget(m_filter);

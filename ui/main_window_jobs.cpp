@@ -112,6 +112,7 @@ void MainWindow::onModelOpened(OpenModelResult r)
     if (!previous.empty() && m_model->find(previous)) first = previous;
     m_tree->collapseAll();
     m_tree->expandToDepth(0);
+    m_tree->resizeColumnToContents(TensorTreeModel::ColName);
     if (!first.empty()) selectTensor(QString::fromStdString(first));
     m_tree->setFocus();
     updateActions();
@@ -286,8 +287,22 @@ void MainWindow::setFilterText(const QString& text)
         const QSignalBlocker block(m_filter);
         m_filter->setText(text);
     }
+    QElapsedTimer tr0;
+    tr0.start();
+    // Collapsed first: re-filtering a tree with thousands of expanded rows costs the view
+    // a re-layout of every one of them.
+    if (m_proxy->matchCount() > 200) m_tree->collapseAll();
     m_proxy->setFilterQuery(text);
-    if (m_proxy->isFiltering()) m_tree->expandAll();
+    const double tFilter = double(tr0.nsecsElapsed()) / 1e6;
+    // Show the matches: expand everything when they are few, else the first levels.
+    if (m_proxy->isFiltering()) {
+        if (m_proxy->matchCount() <= 500) m_tree->expandAll();
+        else m_tree->expandToDepth(2);
+        m_tree->resizeColumnToContents(TensorTreeModel::ColName);
+    }
+    if (qEnvironmentVariableIsSet("QS_TRACE_UI"))
+        qInfo("filter \"%s\": proxy %.1f ms, total %.1f ms (%lld matches)", qPrintable(text), tFilter,
+              double(tr0.nsecsElapsed()) / 1e6, (long long)m_proxy->matchCount());
     updateFilterInfo();
 }
 
@@ -308,9 +323,7 @@ void MainWindow::updateFilterInfo()
         m_filterInfo->setText(tr("%1 tensors").arg(total));
         return;
     }
-    qint64 n = 0;
-    for (const TensorInfo& t : m_model->tensors())
-        if (m_proxy->matches(QString::fromStdString(t.name))) ++n;
+    const qint64 n = m_proxy->matchCount();
     m_filterInfo->setText(n ? tr("%1 of %2 tensors match").arg(n).arg(total)
                             : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
 }

@@ -166,7 +166,7 @@ void TestTreeModel::regexFilter()
     m_proxy->setFilterQuery("/[unclosed/");
     QCOMPARE(m_proxy->rowCount(), 0);
     QVERIFY(m_proxy->filterError().contains("invalid regular expression"));
-    QVERIFY(!m_proxy->matches("model.norm.weight"));
+    QVERIFY(!m_proxy->matches(QStringLiteral("model.norm.weight")));
     m_proxy->setFilterQuery(QString());
     QVERIFY(m_proxy->filterError().isEmpty());
 }

@@ -1,5 +1,6 @@
 #include "models/tensor_filter_proxy.h"
 
+#include "io/model.h"
 #include "io/selection.h"
 #include "models/tensor_tree_model.h"
 
@@ -7,9 +8,40 @@ namespace qs {
 
 TensorFilterProxy::TensorFilterProxy(QObject* parent) : QSortFilterProxyModel(parent)
 {
-    setRecursiveFilteringEnabled(true);
+    // Parents of matches are kept through the precomputed visibility table (a group is
+    // visible when any descendant matches), which is what recursive filtering does, at
+    // one evaluation per name instead of one per row and query.
+    setRecursiveFilteringEnabled(false);
     setSortRole(TensorTreeModel::RawRole);
     setDynamicSortFilter(false);
+    connect(this, &QSortFilterProxyModel::sourceModelChanged, this, [this] {
+        recompute();
+        if (sourceModel())
+            connect(sourceModel(), &QAbstractItemModel::modelReset, this, [this] {
+                recompute();
+                invalidateFilter();
+            });
+    });
+}
+
+void TensorFilterProxy::recompute()
+{
+    m_visible.clear();
+    m_matchCount = 0;
+    auto* src = qobject_cast<TensorTreeModel*>(sourceModel());
+    if (!src) return;
+    const TensorTree& tree = src->tree();
+    const auto model = src->model();
+    m_visible.assign(tree.nodes.size(), 0);
+    const bool filtering = isFiltering();
+    for (size_t n = 0; n < tree.nodes.size(); ++n) {
+        const TensorNode& node = tree.nodes[n];
+        if (node.tensor < 0 || !model) continue;
+        if (filtering && !matches(model->tensors()[size_t(node.tensor)].name)) continue;
+        ++m_matchCount;
+        // Mark the node and its ancestors (stop at one already marked).
+        for (int i = int(n); i >= 0 && !m_visible[size_t(i)]; i = tree.nodes[size_t(i)].parent) m_visible[size_t(i)] = 1;
+    }
 }
 
 void TensorFilterProxy::setFilterQuery(const QString& text)
@@ -26,6 +58,8 @@ void TensorFilterProxy::setFilterQuery(const QString& text)
     } else {
         m_query = t;
     }
+    m_queryUtf8 = m_query.toStdString();
+    recompute();
     invalidateFilter();
 }
 
@@ -36,12 +70,19 @@ bool TensorFilterProxy::matches(const QString& fullName) const
     return matchesQuery(fullName.toStdString(), m_query);
 }
 
+bool TensorFilterProxy::matches(const std::string& fullName) const
+{
+    if (m_useRegex) return m_regex.isValid() && m_regex.match(QString::fromStdString(fullName)).hasMatch();
+    if (m_query.isEmpty()) return true;
+    return matchesQuery(fullName, m_query);
+}
+
 bool TensorFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
     if (!isFiltering()) return true;
     const QModelIndex idx = sourceModel()->index(sourceRow, 0, sourceParent);
-    if (!idx.data(TensorTreeModel::IsTensorRole).toBool()) return false;  // groups: via descendants
-    return matches(idx.data(TensorTreeModel::PathRole).toString());
+    const size_t node = size_t(idx.internalId());
+    return node < m_visible.size() && m_visible[node];
 }
 
 bool TensorFilterProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const
