@@ -200,7 +200,7 @@ void MainWindow::buildActions()
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model folder"));
         if (!dir.isEmpty()) openModel(dir);
     });
-    openAct->setShortcut(QKeySequence::Open);
+    openAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
     openAct->setToolTip(tr("Open a local model folder (Ctrl+O)"));
     fileMenu->addAction(tr("Open .safetensors &file…"), this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Open a .safetensors file"), QString(),
@@ -215,7 +215,7 @@ void MainWindow::buildActions()
     });
     focusAddress->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     m_reloadAction = fileMenu->addAction(icon(IconId::Refresh), tr("&Reload"), this, &MainWindow::reloadModel);
-    m_reloadAction->setShortcut(QKeySequence::Refresh);
+    m_reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
     fileMenu->addSeparator();
     fileMenu->addAction(tr("Cache folder…"), this, [this] {
         bool ok = false;
@@ -226,14 +226,14 @@ void MainWindow::buildActions()
     });
     fileMenu->addSeparator();
     auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));  // explicit: not every platform theme maps QKeySequence::Quit
 
     auto* viewMenu = menuBar()->addMenu(tr("&View"));
     auto* find = viewMenu->addAction(tr("&Filter tensors"), this, [this] {
         m_filter->setFocus();
         m_filter->selectAll();
     });
-    find->setShortcut(QKeySequence::Find);
+    find->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F));
     for (int t = 0; t < TensorView::TabCount; ++t) {
         auto* a = viewMenu->addAction(m_view->tabs()->tabText(t), this, [this, t] { m_view->tabs()->setCurrentIndex(t); });
         a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + t)));

@@ -67,6 +67,8 @@ void MainWindow::reloadModel()
 
 void MainWindow::onModelOpened(OpenModelResult r)
 {
+    QElapsedTimer uiClock;
+    uiClock.start();
     m_start->setBusy(false);
     if (r.error) {
         showError(tr("Could not open %1").arg(r.params.text), *r.error);
@@ -116,6 +118,8 @@ void MainWindow::onModelOpened(OpenModelResult r)
     if (!first.empty()) selectTensor(QString::fromStdString(first));
     m_tree->setFocus();
     updateActions();
+    if (qEnvironmentVariableIsSet("QS_TRACE_UI"))
+        qInfo("model opened: job %.0f ms, UI thread %.1f ms", r.seconds * 1e3, double(uiClock.nsecsElapsed()) / 1e6);
     Q_EMIT modelOpened(describe);
 }
 

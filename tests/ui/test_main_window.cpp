@@ -17,6 +17,7 @@
 #include "widgets/start_page.h"
 #include "widgets/tensor_view.h"
 
+#include <QAction>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -53,6 +54,7 @@ private Q_SLOTS:
     void dropFileOpensIt();
     void errorsStayInTheWindow();
     void settingsPersist();
+    void standardShortcuts();
 
 private:
     void openDemo();
@@ -360,6 +362,33 @@ void TestMainWindow::settingsPersist()
     QVERIFY(recent && recent->count() >= 1);
     QCOMPARE(recent->item(0)->data(Qt::UserRole).toString(), QDir(demoDir()).absolutePath());
     settings::checkedFormats.reset();
+}
+
+void TestMainWindow::standardShortcuts()
+{
+    QStringList found;
+    for (QAction* a : m_w->findChildren<QAction*>())
+        for (const QKeySequence& k : a->shortcuts()) found << k.toString() + "=" + a->text().remove('&');
+    auto has = [&](const QString& key, const QString& what) {
+        for (const QString& f : found)
+            if (f.startsWith(key + "=") && f.contains(what, Qt::CaseInsensitive)) return true;
+        return false;
+    };
+    QVERIFY2(has("Ctrl+O", "open folder"), qPrintable(found.join(", ")));
+    QVERIFY(has("Ctrl+F", "filter"));
+    QVERIFY(has("Ctrl+E", "png"));
+    QVERIFY(has("Ctrl+Q", "quit"));
+    QVERIFY(has("F5", "reload"));
+    QVERIFY(has("Ctrl+R", "analyze"));
+    QVERIFY(has("Esc", "cancel"));
+    bool about = false;
+    for (QAction* a : m_w->findChildren<QAction*>()) about |= a->text().contains("About");
+    QVERIFY(about);
+    // Ctrl+F focuses the filter.
+    openDemo();
+    m_w->activateWindow();
+    QTest::keyClick(m_w, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(m_w->filterField()->hasFocus());
 }
 
 QTEST_MAIN(TestMainWindow)
