@@ -131,6 +131,8 @@ int main(int argc, char** argv)
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);
+    QTemporaryDir settingsDir;  // never the user's settings
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
     QCoreApplication::setOrganizationName("QuantScopeBench");
     QSettings().clear();
     const QStringList args = app.arguments();

@@ -161,6 +161,10 @@ void MainWindow::refreshTensor()
     if (!m_model || m_tensor.empty()) return;
     const TensorInfo* info = m_model->find(m_tensor);
     if (!info) return;
+    if (m_formatsTimer->isActive()) {  // this refresh already uses the new formats
+        m_formatsTimer->stop();
+        startSynth();
+    }
     cancelJob(m_viewFuture);
     cancelJob(m_metricsFuture);
     cancelJob(m_heatFuture);
@@ -335,6 +339,14 @@ void MainWindow::updateFilterInfo()
 void MainWindow::analyzeSelection()
 {
     if (!m_model) return;
+    // Apply pending debounced edits first, so the run uses what is on screen and a late
+    // refresh cannot replace its rows afterwards.
+    if (m_filterTimer->isActive()) setFilterText(m_filter->text());
+    if (m_formatsTimer->isActive()) {
+        m_formatsTimer->stop();
+        refreshTensor();
+        startSynth();
+    }
     WqParams wq;
     wq.model = m_modelText;
     wq.revision = m_modelRevision.isEmpty() ? QStringLiteral("main") : m_modelRevision;

@@ -10,6 +10,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QString>
+#include <QTemporaryDir>
 
 #include <cmath>
 #include <cstring>
@@ -19,10 +20,14 @@
 
 namespace qs::test {
 
-// Settings go to the Qt test location (~/.qttest), cleared, under a test organisation.
+// Settings go to a fresh temporary folder of this process (tests may run in parallel,
+// and other users of the machine may run them too), under a test organisation.
 inline void isolateSettings()
 {
+    static QTemporaryDir dir;
     QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
     QCoreApplication::setOrganizationName(QStringLiteral("QuantScopeTest"));
     QCoreApplication::setApplicationName(QStringLiteral("quantscope-uitest"));
     QSettings().clear();

@@ -141,8 +141,8 @@ void buildTileMapPlot(QCustomPlot* plot, const TileMapData& d)
     plot->legend->setBorderPen(QPen(QColor(200, 200, 200)));
     plot->axisRect()->insetLayout()->take(plot->legend);
     plot->plotLayout()->addElement(plot->plotLayout()->rowCount(), 0, plot->legend);
-    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    plot->legend->setWrap(2);
+    plot->legend->setWrap(2);  // two entries per row; rearrange the entries added so far
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     plot->plotLayout()->setRowStretchFactor(plot->plotLayout()->rowCount() - 1, 0.001);
 
     plot->xAxis->setRange(-0.5, W - 0.5);
