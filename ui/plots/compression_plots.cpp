@@ -304,6 +304,13 @@ SizeAccuracyData sizeAccuracyData(const MixedArtefacts& a)
         d.points.push_back({r.format, r.label, r.bytes, m});
     }
     d.points.push_back({"mixed", "MIXED (" + a.algorithm + ")", a.mixedRow.bytes, metricValue(a.mixedRow.metrics, kind)});
+    if (kind == MetricKind::Pcc) {
+        // As the original: points below half the best PCC (fp0, ruined formats) would
+        // squeeze every useful point into a line at the top; leave them out.
+        double best = 0;
+        for (const auto& p : d.points) best = std::max(best, p.metric);
+        std::erase_if(d.points, [&](const SizeAccuracyPoint& p) { return p.key != "mixed" && p.metric < 0.5 * best; });
+    }
     return d;
 }
 
