@@ -100,10 +100,16 @@ void TestMainWindow::openDemo()
 void TestMainWindow::waitForTensor(const QString& name)
 {
     // Both the four tensor panels and the full-tensor metrics must land.
-    QTRY_VERIFY_WITH_TIMEOUT(m_w->currentTensor() == name && m_w->tensorView()->panel(TensorView::TabHeatmap)->hasData() &&
-                                 !m_w->resultsPanel()->model()->isEmpty() &&
-                                 m_w->resultsPanel()->model()->report().tensors.front().info.name == name.toStdString(),
-                             kWait);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_w->currentTensor() == name && m_w->tensorView()->panel(TensorView::TabHeatmap)->hasData() &&
+                                  !m_w->resultsPanel()->model()->isEmpty() &&
+                                  m_w->resultsPanel()->model()->report().tensors.front().info.name == name.toStdString(),
+                              qPrintable(QStringLiteral("want %1: tensor %2, heat %3, rows %4, caption \"%5\", jobs %6")
+                                             .arg(name, m_w->currentTensor())
+                                             .arg(m_w->tensorView()->panel(TensorView::TabHeatmap)->hasData())
+                                             .arg(m_w->resultsPanel()->model()->rowCount())
+                                             .arg(m_w->findChild<QLabel*>("resultsCaption")->text())
+                                             .arg(m_w->jobStatus()->runningCount())),
+                              kWait);
 }
 
 int TestMainWindow::visibleLeaves(const QModelIndex& parent) const

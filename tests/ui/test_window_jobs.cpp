@@ -254,9 +254,14 @@ void TestWindowJobs::pngExportEqualsHeadless()
     m_w->formatPanel()->model()->setCheckedNames({"bf16", "bfp8", "bfp2", "mxfp4"});
     QSignalSpy metrics(m_w, &MainWindow::metricsShown);
     m_w->selectTensor(tensor);
-    QTRY_VERIFY_WITH_TIMEOUT(m_w->currentTensor() == tensor && m_w->resultsPanel()->model()->rowCount() == 4 &&
-                                 m_w->resultsPanel()->model()->report().tensors.front().info.name == tensor.toStdString(),
-                             kWait);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_w->currentTensor() == tensor && m_w->resultsPanel()->model()->rowCount() == 4 &&
+                                  m_w->resultsPanel()->model()->report().tensors.front().info.name == tensor.toStdString(),
+                              qPrintable(QStringLiteral("tensor %1, rows %2, caption \"%3\", jobs %4")
+                                             .arg(m_w->currentTensor())
+                                             .arg(m_w->resultsPanel()->model()->rowCount())
+                                             .arg(m_w->findChild<QLabel*>("resultsCaption")->text())
+                                             .arg(m_w->jobStatus()->runningCount())),
+                              kWait);
     QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graphCount() == 5 &&
                                  m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graph(1)->name().contains("MAE"),
                              kWait);
@@ -277,7 +282,8 @@ void TestWindowJobs::pngExportEqualsHeadless()
     QVERIFY2(a.convertToFormat(QImage::Format_RGB32) == b.convertToFormat(QImage::Format_RGB32),
              "the window's PNG differs from the headless PNG");
 
-    // All plots: one PNG per panel with data, none blank.
+    // All plots: one PNG per panel with data, none blank (the staircase job may still run).
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabStaircase)->hasData() && !m_w->isBusy(), kWait);
     const QString all = m_tmp.filePath("png/all");
     QVERIFY(m_w->exportAllPlots(all));
     const QStringList pngs = QDir(all).entryList({"*.png"}, QDir::Files);

@@ -1,0 +1,355 @@
+// The compression workspace (issue #6): dropping a valid and an invalid config onto the
+// window, the form's save / load round trip, the live threshold slider (bytes never grow
+// as the threshold loosens; counts equal runMixedOnSums), the tile map's hover text and
+// heat layer, and "Run config on selection" writing a results folder identical to what
+// `quantscope wq --compression-config` writes for the same config and seed.
+#include "analysis/compression_config.h"
+#include "compression/compression_workspace.h"
+#include "compression/config_form.h"
+#include "compression/tile_map_view.h"
+#include "gui_test_util.h"
+#include "main_window.h"
+#include "models/results_model.h"
+#include "plots/qcp.h"
+#include "widgets/results_panel.h"
+
+#include <QComboBox>
+#include <QDirIterator>
+#include <QDropEvent>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMimeData>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+using namespace qs;
+using namespace qs::test;
+
+namespace {
+
+constexpr int kWait = 60000;
+const QString kTensor = QStringLiteral("model.embed_tokens.weight");  // 512 x 256: 16 x 8 tiles
+
+QString example(const char* name) { return QStringLiteral(QS_SOURCE_DIR "/compression_configs/") + QLatin1String(name); }
+
+void dropFile(QWidget* target, const QString& path)
+{
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &drop);
+}
+
+bool writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+QByteArray readBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// table.txt with the TIME(s) cells blanked and the config line left out of nothing.
+QString maskTimes(const QString& text)
+{
+    QStringList out;
+    int timeCol = -1;
+    for (const QString& line : text.split('\n')) {
+        const QStringList cells = line.split(' ', Qt::SkipEmptyParts);
+        if (cells.contains("TIME(s)")) timeCol = int(cells.indexOf("TIME(s)"));
+        if (timeCol >= 0 && cells.size() > timeCol && !cells.contains("TIME(s)") && line.startsWith("  ")) {
+            QStringList c = cells;
+            c[timeCol] = "T";
+            out << c.join(' ');
+        } else {
+            out << line;
+        }
+    }
+    return out.join('\n');
+}
+
+QStringList filesUnder(const QString& dir)
+{
+    QStringList out;
+    QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) out << QDir(dir).relativeFilePath(it.next());
+    out.sort();
+    return out;
+}
+
+QString folderOf(const QString& root, const QString& file)
+{
+    QDirIterator it(root, {file}, QDir::Files, QDirIterator::Subdirectories);
+    return it.hasNext() ? QFileInfo(it.next()).absolutePath() : QString();
+}
+
+} // namespace
+
+class TestCompressionWorkspace : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<MainWindow> m_window;
+    CompressionWorkspace* ws() const { return m_window->compressionWorkspace(); }
+
+    void waitSums()
+    {
+        if (ws()->sums() && ws()->tensor() == kTensor.toStdString()) return;
+        QSignalSpy spy(ws(), &CompressionWorkspace::sumsReady);
+        QTRY_VERIFY_WITH_TIMEOUT(ws()->sums() && ws()->tensor() == kTensor.toStdString(), kWait);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        isolateSettings();
+        m_window = std::make_unique<MainWindow>();
+        m_window->resize(1400, 1000);
+        m_window->show();
+        QVERIFY(m_window->compressionWorkspace());
+        QSignalSpy opened(m_window.get(), &MainWindow::modelOpened);
+        m_window->openModel(demoDir());
+        QVERIFY(opened.wait(kWait));
+        m_window->selectTensor(kTensor);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->currentTensor(), kTensor, kWait);
+    }
+
+    void examplesAreFound()
+    {
+        const QString dir = CompressionWorkspace::examplesDir();
+        QVERIFY(!dir.isEmpty());
+        QVERIFY(QFileInfo::exists(dir + "/compression_config.mixed_tile_greedy.example.json"));
+    }
+
+    void dropValidConfig()
+    {
+        dropFile(m_window.get(), example("compression_config.mixed_tile_greedy.example.json"));
+        ConfigForm* f = ws()->form();
+        QVERIFY(!f->hasErrors());
+        QCOMPARE(f->algorithmBox()->currentText(), QString("mixed-tile-greedy"));
+        QCOMPARE(f->config().algorithm, std::string("mixed-tile-greedy"));
+        QCOMPARE(f->clusterBox()->currentText(), QString("kmeans"));
+        QCOMPARE(f->kBox()->value(), 10);
+        QCOMPARE(f->metricBox()->currentText(), QString("pcc"));
+        QCOMPARE(f->thresholdField()->text(), QString("0.999"));
+        // quantization_formats in the file's order, checked, first.
+        const QStringList order{"mxfp4", "nvfp4", "bf16", "bfp8", "bfp4", "bfp2", "fp0"};
+        for (int i = 0; i < order.size(); ++i) {
+            QCOMPARE(f->formatList()->item(i)->text(), order[i]);
+            QCOMPARE(f->formatList()->item(i)->checkState(), Qt::Checked);
+        }
+        QCOMPARE(f->formatList()->item(order.size())->checkState(), Qt::Unchecked);
+        QVERIFY(!f->isModified());
+        // The live view: candidates = run formats ∩ bf16/bfp8/bfp4/bfp2 in registry order.
+        waitSums();
+        QCOMPARE(ws()->liveParams().candidates.size(), size_t(4));
+        QCOMPARE(std::string(ws()->liveParams().candidates[0]->name), std::string("bf16"));
+        QCOMPARE(ws()->sums()->grid.tilesH * ws()->sums()->grid.tilesW, int64_t(16 * 8));
+        // Greedy follows from the same sums.
+        QTRY_VERIFY_WITH_TIMEOUT(ws()->algorithmResult().has_value(), kWait);
+        MixedParams p = ws()->liveParams();
+        p.algorithm = MixedAlgorithm::Greedy;
+        auto greedy = runMixedOnSums(*ws()->sums(), p);
+        QVERIFY(greedy.ok());
+        QCOMPARE(ws()->algorithmResult()->assignment, greedy->assignment);
+        QCOMPARE(ws()->algorithmResult()->bytes, greedy->bytes);
+    }
+
+    void dropInvalidConfig()
+    {
+        QTemporaryDir tmp;
+        const CompressionConfig before = ws()->form()->config();
+        const QByteArray formBefore = ws()->form()->formJson();
+        const QString bad = tmp.filePath("bad.json");
+        QVERIFY(writeFile(bad, R"({"algorithm": "mixed-tile-threshold", "params": {"threshold": "abc"}})"));
+        dropFile(m_window.get(), bad);
+        ConfigForm* f = ws()->form();
+        QVERIFY(f->hasErrors());
+        QCOMPARE(f->fieldError("params.threshold"), QString("✖ bad.json: expected a number, got \"abc\""));
+        QVERIFY(f->fieldError("algorithm").isEmpty());
+        // Nothing applied: the previous config and form are unchanged.
+        QCOMPARE(f->config().algorithm, before.algorithm);
+        QCOMPARE(f->config().threshold, before.threshold);
+        QCOMPARE(f->formJson(), formBefore);
+
+        const QString k0 = tmp.filePath("k0.json");
+        QVERIFY(writeFile(k0, R"({"algorithm": "mixed-tile", "params": {"cluster": "kmeans", "k": 0}})"));
+        QVERIFY(!ws()->loadConfig(k0));
+        QVERIFY(f->fieldError("params.threshold").isEmpty());
+        QVERIFY(f->fieldError("params.k").contains("expected an integer >= 1, got 0"));
+
+        const QString broken = tmp.filePath("broken.json");
+        QVERIFY(writeFile(broken, "{\"algorithm\": "));
+        QVERIFY(!ws()->loadConfig(broken));
+        QVERIFY(f->fieldError("file").contains("not valid JSON"));
+        QCOMPARE(f->config().algorithm, before.algorithm);
+
+        // An invalid edit in the form is shown next to its field and not applied.
+        f->thresholdField()->setText("abc");
+        QVERIFY(!f->applyForm());
+        QCOMPARE(f->fieldError("params.threshold"), QString("✖ expected a number, got \"abc\""));
+        QCOMPARE(f->config().threshold, before.threshold);
+        f->thresholdField()->setText("0.999");
+        QVERIFY(f->applyForm());
+        QVERIFY(!f->hasErrors());
+    }
+
+    void saveRoundTrip()
+    {
+        ConfigForm* f = ws()->form();
+        QVERIFY(ws()->loadConfig(example("compression_config.mixed_tile_random.example.json")));
+        f->thresholdField()->setText("0.995");
+        f->seedField()->setText("7");
+        f->itersBox()->setValue(20);
+        QVERIFY(f->applyForm());
+        QVERIFY(f->isModified());
+        QTemporaryDir tmp;
+        const QString path = tmp.filePath("saved.json");
+        QVERIFY(ws()->saveConfigAs(path));
+        auto parsed = loadCompressionConfig(path);
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+        QVERIFY(parsed->warnings.empty());
+        QCOMPARE(parsed->algorithm, std::string("mixed-tile-random"));
+        QCOMPARE(parsed->threshold, 0.995);
+        QCOMPARE(parsed->iters, 20);
+        QCOMPARE(*parsed->seed, uint64_t(7));
+        QCOMPARE(parsed->seedSource, std::string("config"));
+        QCOMPARE(parsed->formats, (std::vector<std::string>{"mxfp4", "nvfp4", "bf16", "bfp8", "bfp4", "bfp2", "fp0"}));
+        const QByteArray saved = readBytes(path);
+        QVERIFY(ws()->loadConfig(path));
+        QCOMPARE(f->formJson(), saved);
+        QVERIFY(!f->isModified());
+        // The CLI accepts it.
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(QS_BINARY), {"wq", demoDir(), "--regex", "^" + kTensor + "$", "--compression-config", path,
+                                           "--results-dir", tmp.path()});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAll().constData());
+    }
+
+    void sliderLoosensBytesNeverGrow()
+    {
+        QVERIFY(ws()->loadConfig(example("compression_config.mixed_tile_threshold.example.json")));
+        waitSums();
+        QSlider* s = ws()->thresholdSlider();
+        double previous = INFINITY;
+        int changes = 0;
+        for (int pos = s->minimum(); pos <= s->maximum(); pos += 25) {
+            s->setValue(pos);
+            const MixedResult& r = ws()->thresholdResult();
+            QVERIFY2(r.bytes <= previous, qPrintable(QString("pos %1: %2 > %3").arg(pos).arg(r.bytes).arg(previous)));
+            if (r.bytes < previous && std::isfinite(previous)) ++changes;
+            previous = r.bytes;
+            // The spin box and the form follow; the table equals runMixedOnSums.
+            MixedParams p = ws()->liveParams();
+            QCOMPARE(p.threshold, ws()->thresholdSpin()->value());
+            p.algorithm = MixedAlgorithm::Threshold;
+            auto ref = runMixedOnSums(*ws()->sums(), p);
+            QVERIFY(ref.ok());
+            QCOMPARE(r.assignment, ref->assignment);
+            QTableWidget* t = ws()->countsTable();
+            for (size_t f = 0; f < ref->tileCounts.size(); ++f)
+                QCOMPARE(t->item(int(f), 1)->text(), QString::number(ref->tileCounts[f]));
+            QCOMPARE(t->item(int(ref->tileCounts.size()), 2)->text(),
+                     QLocale(QLocale::English).toString(qlonglong(std::llround(ref->bytes))));
+        }
+        QVERIFY(changes >= 2);  // the sweep really moved through formats
+
+        // The metric switch: MAE, lower is better; loosening = the slider to the right.
+        ws()->metricBox()->setCurrentText("mae");
+        QCOMPARE(ws()->liveParams().metric, MetricKind::Mae);
+        previous = INFINITY;
+        for (int pos = s->minimum(); pos <= s->maximum(); pos += 50) {
+            s->setValue(pos);
+            QVERIFY(ws()->thresholdResult().bytes <= previous);
+            previous = ws()->thresholdResult().bytes;
+        }
+        ws()->metricBox()->setCurrentText("pcc");
+        ws()->setThreshold(0.999);
+    }
+
+    void tileMapHoverAndHeatLayer()
+    {
+        waitSums();
+        TileMapView* map = ws()->tileMap();
+        const QString text = map->tileText(1, 2);
+        const int64_t t = 1 * ws()->sums()->grid.tilesW + 2;
+        QVERIFY(text.startsWith(QString("Tile %1 (row 1, column 2)\nFormat: ").arg(t)));
+        const int code = ws()->thresholdResult().assignment[size_t(t)];
+        const Metrics m = ws()->sums()->tileMetrics(size_t(code), t);
+        QVERIFY(text.contains(QString("PCC %1").arg(QString::number(m.pcc, 'g', 6))));
+        QVERIFY(text.contains(QString("MAE %1").arg(QString::number(m.mae, 'g', 6))));
+        QVERIFY(map->tileText(99, 0).isEmpty());
+        QVERIFY(map->plot());
+        QCOMPARE(map->plot()->plottableCount() > 0, true);
+        const int before = map->plot()->plottableCount();
+        map->layerBox()->setCurrentIndex(1);
+        QVERIFY(map->heatLayerShown());
+        QCOMPARE(map->plot()->plottableCount(), before + 1);  // the heat map on top
+        map->layerBox()->setCurrentIndex(0);
+        QVERIFY(ws()->sizePlot());
+        QVERIFY(ws()->sizePlot()->graphCount() >= 4);  // pure formats, sweep, current, front
+    }
+
+    void runExportMatchesCli()
+    {
+        const QString cfg = example("compression_config.mixed_tile_random.example.json");
+        QVERIFY(ws()->loadConfig(cfg));
+        QVERIFY(!ws()->form()->isModified());
+        m_window->setFilterText("model.layers.0.mlp");
+        QTemporaryDir gui, cli;
+        QSignalSpy done(ws(), &CompressionWorkspace::runFinished);
+        ws()->runOnSelection(gui.path());
+        QVERIFY(done.wait(kWait * 2));
+        QVERIFY2(done.first().at(0).toBool(), qPrintable(ws()->lastError()));
+        const QString guiFolder = ws()->lastRunFolder();
+        QVERIFY(QFileInfo(guiFolder).isDir());
+        // The results table got the rows (2 tensors x (7 formats + MIXED)).
+        QCOMPARE(m_window->resultsPanel()->model()->report().tensors.size(), size_t(2));
+
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(QS_BINARY),
+                {"wq", demoDir(), "model.layers.0.mlp", "--compression-config", cfg, "--results-dir", cli.path()});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAll().constData());
+        const QString cliFolder = folderOf(cli.path(), "table.txt");
+        QVERIFY(!cliFolder.isEmpty());
+        const QStringList files = filesUnder(guiFolder);
+        QCOMPARE(files, filesUnder(cliFolder));
+        QVERIFY(files.contains("compression_config.used.json"));
+        int npy = 0;
+        for (const QString& f : files) {
+            const QByteArray a = readBytes(guiFolder + "/" + f), b = readBytes(cliFolder + "/" + f);
+            if (f.endsWith(".png")) {
+                QCOMPARE(QImage(guiFolder + "/" + f).size(), QImage(cliFolder + "/" + f).size());
+                continue;
+            }
+            if (f == "table.txt") {
+                QCOMPARE(maskTimes(QString::fromUtf8(a)), maskTimes(QString::fromUtf8(b)));
+                continue;
+            }
+            if (f == "results.json") continue;  // holds timings
+            if (f.endsWith(".npy")) ++npy;
+            QVERIFY2(a == b, qPrintable(f));
+        }
+        QCOMPARE(npy, 2);
+    }
+
+    void cleanupTestCase() { m_window.reset(); }
+};
+
+QTEST_MAIN(TestCompressionWorkspace)
+#include "test_compression_workspace.moc"
