@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "compression/compression_workspace.h"
 #include "icons.h"
 #include "models/results_model.h"
 #include "models/tensor_filter_proxy.h"
@@ -45,6 +46,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     setAcceptDrops(true);
     buildUi();
     buildActions();
+    m_workspace = installCompressionWorkspace(this);
     restoreSettings();
     updateActions();
     startSynth();

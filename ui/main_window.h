@@ -29,6 +29,7 @@ class QTreeView;
 
 namespace qs {
 
+class CompressionWorkspace;
 class FormatPanel;
 class JobStatus;
 class ResultsPanel;
@@ -57,6 +58,9 @@ public:
     ResultsPanel* resultsPanel() const { return m_results; }
     JobStatus* jobStatus() const { return m_jobs; }
     StartPage* startPage() const { return m_start; }
+    CompressionWorkspace* compressionWorkspace() const { return m_workspace; }
+    QString modelText() const { return m_modelText; }
+    QString modelRevision() const { return m_modelRevision; }
     QString currentTensor() const;
     QString lastError() const { return m_lastError; }
     bool isBusy() const;
@@ -146,6 +150,7 @@ private:
     TensorView* m_view = nullptr;
     ResultsPanel* m_results = nullptr;
     JobStatus* m_jobs = nullptr;
+    CompressionWorkspace* m_workspace = nullptr;  // ui/compression (dock + Compression menu)
 
     // Actions
     QAction* m_analyzeAction = nullptr;

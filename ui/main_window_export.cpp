@@ -1,6 +1,8 @@
 // MainWindow: exports, drag and drop, persisted settings.
 #include "main_window.h"
 
+#include "compression/compression_workspace.h"
+
 #include "analysis/wq_run.h"
 #include "export/results_export.h"
 #include "models/results_model.h"
@@ -37,6 +39,18 @@ QString droppablePath(const QMimeData* mime)
         if (!url.isLocalFile()) continue;
         const QFileInfo info(url.toLocalFile());
         if (info.isDir() || (info.isFile() && info.suffix().compare(QLatin1String("safetensors"), Qt::CaseInsensitive) == 0))
+            return info.absoluteFilePath();
+    }
+    return {};
+}
+
+// A dropped local .json file (a compression config).
+QString droppedConfig(const QMimeData* mime)
+{
+    if (!mime || !mime->hasUrls()) return {};
+    for (const QUrl& url : mime->urls()) {
+        const QFileInfo info(url.toLocalFile());
+        if (url.isLocalFile() && info.suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
             return info.absoluteFilePath();
     }
     return {};
@@ -134,11 +148,18 @@ QString MainWindow::promptExportPath(const QString& title, const QString& sugges
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    if (!droppablePath(event->mimeData()).isEmpty()) event->acceptProposedAction();
+    if (!droppablePath(event->mimeData()).isEmpty() || !droppedConfig(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
+    // A .json file is a compression config for the compression workspace.
+    if (const QString config = droppedConfig(event->mimeData()); !config.isEmpty() && m_workspace) {
+        event->acceptProposedAction();
+        m_workspace->loadConfig(config);
+        return;
+    }
     const QString path = droppablePath(event->mimeData());
     if (path.isEmpty()) return;
     event->acceptProposedAction();

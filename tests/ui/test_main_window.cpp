@@ -53,6 +53,7 @@ private Q_SLOTS:
     void switchTabsAndLogToggle();
     void dropFileOpensIt();
     void errorsStayInTheWindow();
+    void hubErrorsSayWhatToDo();
     void settingsPersist();
     void standardShortcuts();
 
@@ -351,6 +352,32 @@ void TestMainWindow::errorsStayInTheWindow()
     auto* banner = m_w->findChild<QLabel*>("errorBanner");
     QVERIFY(banner->isVisible());
     QVERIFY(m_w->model());  // the open model stays
+}
+
+void TestMainWindow::hubErrorsSayWhatToDo()
+{
+    QSignalSpy failed(m_w, &MainWindow::modelFailed);
+    auto* err = m_w->startPage()->findChild<QLabel*>("startError");
+    // A datasets URL is refused before any network access.
+    m_w->openModel(QStringLiteral("https://huggingface.co/datasets/org/x"));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kWait);
+    QVERIFY2(err->text().contains("dataset URL"), qPrintable(err->text()));
+    QVERIFY(err->text().contains("Only model repositories"));
+    // Offline mode with nothing cached: no network, a message saying so and what to do.
+    qputenv("HF_HUB_OFFLINE", "1");
+    qputenv("HF_HOME", m_tmp.filePath("hf-home").toUtf8());
+    m_w->openModel(QStringLiteral("some-org/some-model"));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, kWait);
+    qunsetenv("HF_HUB_OFFLINE");
+    qunsetenv("HF_HOME");
+    QVERIFY2(err->text().contains("some-org/some-model"), qPrintable(err->text()));
+    QVERIFY(err->text().contains("Offline mode is on"));
+    // An invalid repo id.
+    m_w->openModel(QStringLiteral("a/b/c/d"));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, kWait);
+    QVERIFY(!err->text().isEmpty());
+    QVERIFY(m_w->isVisible());
+    QVERIFY(!m_w->model());
 }
 
 void TestMainWindow::settingsPersist()

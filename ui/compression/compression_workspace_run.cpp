@@ -1,0 +1,202 @@
+// CompressionWorkspace: running the config over the selection, and installing the dock
+// and the Compression menu into the main window.
+#include "compression/compression_workspace.h"
+
+#include "compression/config_form.h"
+#include "jobs/jobs.h"
+#include "main_window.h"
+#include "models/results_model.h"
+#include "models/tensor_filter_proxy.h"
+#include "models/tensor_tree_model.h"
+#include "plots/plot_render.h"
+#include "settings.h"
+#include "widgets/format_panel.h"
+#include "widgets/job_status.h"
+#include "widgets/results_panel.h"
+
+#include <QAction>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTreeView>
+
+namespace qs {
+
+namespace {
+
+// The scope of "Analyze selection": the current group, else the filter's matches, else
+// the current tensor (MainWindow::analyzeSelection picks it the same way).
+QString selectionScope(MainWindow* w, WqParams& wq)
+{
+    const QModelIndex cur = w->treeProxy()->mapToSource(w->treeView()->currentIndex());
+    const bool group = cur.isValid() && w->treeModel()->rowCount(cur.siblingAtColumn(0)) > 0;
+    if (group) {
+        const QString path = cur.data(TensorTreeModel::PathRole).toString();
+        wq.regex = QStringLiteral("^") + QRegularExpression::escape(path) + QStringLiteral("(\\.|$)");
+        return QObject::tr("group %1").arg(path);
+    }
+    if (w->treeProxy()->isFiltering()) {
+        const QString t = w->treeProxy()->filterQuery().trimmed();
+        if (t.startsWith(QLatin1Char('/'))) wq.regex = t.mid(1, t.size() - 2);
+        else wq.filter = QStringList{t};
+        return QObject::tr("filter \"%1\"").arg(t);
+    }
+    if (!w->currentTensor().isEmpty()) {
+        wq.regex = QStringLiteral("^") + QRegularExpression::escape(w->currentTensor()) + QStringLiteral("$");
+        return w->currentTensor();
+    }
+    return QObject::tr("default selection (weights)");
+}
+
+} // namespace
+
+void CompressionWorkspace::runOnSelection(const QString& resultsDir)
+{
+    if (!m_window || !m_window->model()) {
+        m_lastError = tr("Open a model first.");
+        Q_EMIT runFinished(false, QString());
+        return;
+    }
+    if (!m_form->applyForm()) {
+        m_lastError = tr("The config form has errors; fix them first.");
+        Q_EMIT runFinished(false, QString());
+        return;
+    }
+    WqParams wq;
+    wq.model = m_window->modelText();
+    wq.revision = m_window->modelRevision().isEmpty() ? QStringLiteral("main") : m_window->modelRevision();
+    wq.cacheDir = settings::cacheDir.value();
+    wq.options = m_window->formatPanel()->options();
+    wq.writeResults = !resultsDir.isEmpty();
+    wq.resultsDir = resultsDir.isEmpty() ? QStringLiteral(".") : resultsDir;
+    // The config file: the loaded file itself when unchanged (the header names it, as
+    // the CLI's does), else the form written to a temporary file.
+    std::shared_ptr<QTemporaryDir> tmp;
+    if (!m_form->isModified()) {
+        wq.configPath = m_form->sourcePath();
+    } else {
+        tmp = std::make_shared<QTemporaryDir>();
+        wq.configPath = QDir(tmp->path()).filePath(QStringLiteral("compression_config.json"));
+        if (auto w = writeTextFile(wq.configPath, m_form->formJson().toStdString()); !w) {
+            m_lastError = QString::fromStdString(w.error().message);
+            Q_EMIT runFinished(false, QString());
+            return;
+        }
+    }
+    const QString scope = selectionScope(m_window, wq);
+    cancelJob(m_runFuture);
+    const uint64_t gen = ++m_runGen;
+    auto state = std::make_shared<RunConfigState>();
+    ResultsModel* table = m_window->resultsPanel()->model();
+    table->clear();
+    m_window->resultsPanel()->setCaption(tr("Running %1 over %2 …").arg(QString::fromStdString(m_form->config().algorithm), scope));
+    m_runButton->setEnabled(false);
+    m_runFuture = runConfigJob(wq, state);
+    m_window->jobStatus()->track(tr("%1 over %2").arg(QString::fromStdString(m_form->config().algorithm), scope), m_runFuture);
+    auto* watcher = new QFutureWatcher<WqTensor>(this);
+    connect(watcher, &QFutureWatcher<WqTensor>::resultsReadyAt, this, [this, watcher, gen, state, table](int a, int b) {
+        if (gen != m_runGen) return;
+        if (table->report().tensors.empty() && table->isEmpty()) {
+            std::lock_guard<std::mutex> lock(state->mutex);
+            if (state->started) table->beginReport(state->header);
+        }
+        for (int i = a; i < b; ++i) table->appendTensor(watcher->resultAt(i));
+    });
+    connect(watcher, &QFutureWatcher<WqTensor>::finished, this, [this, watcher, gen, state, scope, table, tmp] {
+        watcher->deleteLater();
+        if (gen != m_runGen) return;
+        m_runButton->setEnabled(true);
+        std::lock_guard<std::mutex> lock(state->mutex);
+        if (watcher->isCanceled() && !state->report) {
+            m_window->resultsPanel()->setCaption(tr("Run over %1 cancelled.").arg(scope));
+            m_lastError = tr("cancelled");
+            Q_EMIT runFinished(false, QString());
+            return;
+        }
+        if (state->error || !state->report) {
+            m_lastError = state->error ? QString::fromStdString(state->error->message) : tr("no result");
+            m_window->resultsPanel()->setCaption(tr("Run over %1 failed: %2").arg(scope, m_lastError));
+            Q_EMIT runFinished(false, QString());
+            return;
+        }
+        m_runReport = *state->report;
+        table->setReport(*state->report);
+        m_lastRunFolder = state->report->resultsPath;
+        m_window->resultsPanel()->setCaption(
+            tr("%1 over %2: %3 tensors%4")
+                .arg(QString::fromStdString(state->report->algorithm), scope)
+                .arg(state->report->tensors.size())
+                .arg(m_lastRunFolder.isEmpty() ? QString() : tr(" — results in %1").arg(QDir::toNativeSeparators(m_lastRunFolder))));
+        updateSizePlot();
+        Q_EMIT runFinished(true, m_lastRunFolder);
+    });
+    watcher->setFuture(m_runFuture);
+}
+
+CompressionWorkspace* installCompressionWorkspace(MainWindow* window)
+{
+    auto* dock = new QDockWidget(QObject::tr("Compression workspace"), window);
+    dock->setObjectName(QStringLiteral("compressionDock"));
+    dock->setAllowedAreas(Qt::AllDockWidgetAreas);
+    auto* ws = new CompressionWorkspace(window, dock);
+    dock->setWidget(ws);
+    window->addDockWidget(Qt::BottomDockWidgetArea, dock);
+    dock->hide();
+
+    auto* menu = new QMenu(QObject::tr("&Compression"), window);
+    menu->setObjectName(QStringLiteral("compressionMenu"));
+    // Before Help (the last menu).
+    const QList<QAction*> menus = window->menuBar()->actions();
+    if (!menus.isEmpty()) window->menuBar()->insertMenu(menus.last(), menu);
+    else window->menuBar()->addMenu(menu);
+    menu->addAction(dock->toggleViewAction());
+    dock->toggleViewAction()->setText(QObject::tr("Show &workspace"));
+    menu->addSeparator();
+    menu->addAction(QObject::tr("&Open config…"), ws, [ws, dock, window] {
+        const QString f = QFileDialog::getOpenFileName(window, QObject::tr("Open a compression config"),
+                                                       CompressionWorkspace::examplesDir(), QObject::tr("JSON (*.json)"));
+        if (f.isEmpty()) return;
+        dock->show();
+        ws->loadConfig(f);
+    });
+    menu->addAction(QObject::tr("&Save config as…"), ws, [ws, window] {
+        const QString f = QFileDialog::getSaveFileName(window, QObject::tr("Save the compression config"),
+                                                       QStringLiteral("compression_config.json"), QObject::tr("JSON (*.json)"));
+        if (f.isEmpty()) return;
+        if (!ws->saveConfigAs(f)) QMessageBox::warning(window, QObject::tr("Save config"), ws->lastError());
+    });
+    auto* examples = menu->addMenu(QObject::tr("&Examples"));
+    const QString dir = CompressionWorkspace::examplesDir();
+    if (!dir.isEmpty()) {
+        for (const QString& name : QDir(dir).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+            const QString path = QDir(dir).filePath(name);
+            QString label = name;
+            label.remove(QStringLiteral("compression_config.")).remove(QStringLiteral(".example.json"));
+            examples->addAction(label, ws, [ws, dock, path] {
+                dock->show();
+                ws->loadConfig(path);
+            });
+        }
+    }
+    examples->setEnabled(!examples->isEmpty());
+    menu->addSeparator();
+    menu->addAction(QObject::tr("&Run config on selection…"), ws, [ws, dock, window] {
+        const QString d = QFileDialog::getExistingDirectory(window, QObject::tr("Parent folder of results/"), QDir::currentPath());
+        if (d.isEmpty()) return;
+        dock->show();
+        ws->runOnSelection(d);
+    });
+    menu->addAction(QObject::tr("Cancel the run"), ws, &CompressionWorkspace::cancelRun);
+    return ws;
+}
+
+} // namespace qs
