@@ -299,6 +299,16 @@ private Q_SLOTS:
         QVERIFY(map->heatLayerShown());
         QCOMPARE(map->plot()->plottableCount(), before + 1);  // the heat map on top
         map->layerBox()->setCurrentIndex(0);
+        // A look at the workspace (docs / review): QS_WORKSPACE_SHOT=<folder>.
+        if (const QString shot = qEnvironmentVariable("QS_WORKSPACE_SHOT"); !shot.isEmpty()) {
+            QTest::qWait(300);
+            m_window->grab().save(shot + "/window.png");
+            ws()->grab().save(shot + "/workspace.png");
+            map->layerBox()->setCurrentIndex(1);
+            QTest::qWait(200);
+            ws()->grab().save(shot + "/workspace_heat.png");
+            map->layerBox()->setCurrentIndex(0);
+        }
         QVERIFY(ws()->sizePlot());
         QVERIFY(ws()->sizePlot()->graphCount() >= 4);  // pure formats, sweep, current, front
     }

@@ -275,6 +275,7 @@ void CompressionWorkspace::onConfigChanged()
 void CompressionWorkspace::startSums()
 {
     if (!m_paramsOk) return;
+    if (!isVisible()) return;  // a hidden workspace costs nothing; showEvent catches up
     if (!m_window || !m_window->model() || m_tensor.empty()) {
         m_map->showMessage(tr("Select a tensor to see its tile map."));
         return;
@@ -544,6 +545,12 @@ void CompressionWorkspace::updateSizePlot()
     }
     m_sizePlot = plot;
     m_sizeBox->addWidget(plot);
+}
+
+void CompressionWorkspace::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    QTimer::singleShot(0, this, &CompressionWorkspace::startSums);
 }
 
 bool CompressionWorkspace::isRunning() const { return m_runFuture.isRunning(); }

@@ -85,6 +85,9 @@ Q_SIGNALS:
     void algorithmUpdated();
     void runFinished(bool ok, const QString& resultsFolder);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     void onConfigChanged();
     void startSums();
