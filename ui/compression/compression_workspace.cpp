@@ -153,7 +153,8 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     split->addWidget(right);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setSizes({300, 900});
+    left->setMinimumWidth(m_form->sizeHint().width() + 24);
+    split->setSizes({380, 900});
 
     m_algTimer = new QTimer(this);
     m_algTimer->setSingleShot(true);
@@ -252,6 +253,10 @@ void CompressionWorkspace::onConfigChanged()
     auto run = resolveFormats({}, cfg.formats);
     Result<MixedParams> p = run ? cfg.toMixed(*run, m_window ? m_window->formatPanel()->options() : FormatOptions{})
                                 : Result<MixedParams>(run.error());
+    // A result of the previous config's algorithm must not arrive after this change.
+    cancelJob(m_algFuture);
+    ++m_algGen;
+    m_algResult.reset();
     m_paramsOk = p.ok();
     if (!p) {
         m_info->setText(QStringLiteral("<span style='color:#b91c1c'>%1</span>").arg(QString::fromStdString(p.error().message).toHtmlEscaped()));
@@ -420,7 +425,7 @@ void CompressionWorkspace::startAlgorithm()
         return std::move(*r);
     });
     m_algFuture.then(this, [this, gen, p, alg](std::optional<MixedResult> r) {
-        if (gen != m_algGen || !r) return;
+        if (gen != m_algGen || !r || m_form->config().algorithm != alg) return;
         m_algResult = std::move(*r);
         m_map->setAssignment(*m_algResult,
                              tr("%1 (%2 %3 %4)")

@@ -95,6 +95,7 @@ void TileMapView::redraw()
         const int64_t W = d.tilesW, H = d.tilesH;
         auto* heat = new QCPColorMap(plot->xAxis, plot->yAxis);
         heat->setName(QStringLiteral("heat"));
+        heat->removeFromLegend();
         const int nx = int(W == 1 ? 2 : W), ny = int(H == 1 ? 2 : H);
         heat->data()->setSize(nx, ny);
         const double hx = double(W) / (2.0 * nx), hy = double(H) / (2.0 * ny);
