@@ -8,3 +8,7 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/compression_configs/ DESTINATION ${CMAKE_I
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/quantscope.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CMAKE_SOURCE_DIR}/resources/icons/quantscope.svg
         DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
+# The demo model (generated at build time) next to the data files, where the explorer's
+# "Open the demo model" finds it in an installed tree.
+install(DIRECTORY ${QS_DEMO_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/quantscope/demo-model
+        PATTERN ".quantscope-demo-version" EXCLUDE)
