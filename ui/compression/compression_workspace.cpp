@@ -28,6 +28,8 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
+
+#include <utility>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -381,7 +383,18 @@ void CompressionWorkspace::setThreshold(double threshold)
     m_form->setThreshold(threshold);
     recomputeLive();
     const std::string alg = m_form->config().algorithm;
-    if (alg == "mixed-tile-greedy" || alg == "mixed-tile-random") m_algTimer->start();
+    if (alg == "mixed-tile-greedy" || alg == "mixed-tile-random") requestAlgorithm();
+}
+
+// Live greedy/random: start at once when idle; while a job runs, remember that the
+// threshold moved and start one more job when it ends (coalesced, never a queue).
+void CompressionWorkspace::requestAlgorithm()
+{
+    if (m_algFuture.isRunning()) {
+        m_algPending = true;
+        return;
+    }
+    startAlgorithm();
 }
 
 void CompressionWorkspace::recomputeLive()
@@ -425,6 +438,7 @@ void CompressionWorkspace::startAlgorithm()
         return std::move(*r);
     });
     m_algFuture.then(this, [this, gen, p, alg](std::optional<MixedResult> r) {
+        if (std::exchange(m_algPending, false)) QTimer::singleShot(0, this, &CompressionWorkspace::startAlgorithm);
         if (gen != m_algGen || !r || m_form->config().algorithm != alg) return;
         m_algResult = std::move(*r);
         m_map->setAssignment(*m_algResult,

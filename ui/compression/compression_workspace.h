@@ -93,6 +93,7 @@ private:
     void startSums();
     void recomputeLive();
     void startAlgorithm();
+    void requestAlgorithm();
     void updateSlider();
     void updateCounts();
     void updateSizePlot();
@@ -122,6 +123,7 @@ private:
     MixedResult m_thresholdResult;
     std::optional<MixedResult> m_algResult;
     std::vector<std::pair<double, MixedResult>> m_sweep;
+    bool m_algPending = false;  // the threshold moved while the greedy/random job ran
     double m_rangeLo = 1e-7, m_rangeHi = 1e-1;  // slider range (see sliderToThreshold)
     bool m_syncing = false;
     uint64_t m_sumsGen = 0, m_algGen = 0, m_runGen = 0;
