@@ -147,15 +147,7 @@ QFuture<MetricsResult> metricsJob(MetricsParams params)
         out.row.stats = analysis->stats;
         std::vector<double> maes;
         for (const FormatResult& fr : analysis->results) {
-            WqRow row;
-            row.compression = "none";
-            row.format = std::string(fr.format->name);
-            row.label = std::string(fr.format->label);
-            row.metrics = fr.metrics;
-            row.seconds = fr.seconds;
-            row.bytes = fr.bytes;
-            row.bitsPerElement = fr.format->bitsPerElement;
-            out.row.rows.push_back(std::move(row));
+            out.row.rows.push_back(baselineRow("none", fr));
             maes.push_back(fr.metrics.mae);
         }
         out.transfer = transferCurves(p.tensor, analysis->stats, p.formats, p.points, &maes);
