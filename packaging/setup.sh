@@ -25,19 +25,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-build() {  # build DIR [cmake args...]
+build() {  # build DIR [cmake args...]; QS_TARGETS limits what is built
   local dir="$1"; shift
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > "$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; exit 1; }
-  cmake --build "$dir" -j "$jobs"
+  if [ -n "${QS_TARGETS:-}" ]; then
+    cmake --build "$dir" -j "$jobs" --target ${QS_TARGETS}
+  else
+    cmake --build "$dir" -j "$jobs"
+  fi
 }
 
 case "$mode" in
   build)
-    build build
+    build build -DQS_BUILD_TESTS=ON -DQS_BUILD_BENCH=ON
     ;;
   run)
-    build build -DQS_BUILD_TESTS=OFF -DQS_BUILD_BENCH=OFF
+    QS_TARGETS="quantscope demo_model" build build
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
       exec build/quantscope build/demo-model
     else
@@ -45,7 +49,7 @@ case "$mode" in
     fi
     ;;
   test)
-    build build -DQS_BUILD_BENCH=OFF
+    build build -DQS_BUILD_TESTS=ON -DQS_BUILD_BENCH=OFF
     ctest --test-dir build -j "$jobs" --output-on-failure
     # The core, the CLI and their tests once more with ASan + UBSan (GUI tests left out).
     # -O1 without -g: quick to compile, quick enough to run, frame pointers give stacks.
