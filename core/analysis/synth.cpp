@@ -1,4 +1,5 @@
 #include "analysis/synth.h"
+#include "common/csv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -168,17 +169,8 @@ Result<SynthCurves> makeSynthCurves(const SynthParams& params, Progress* progres
 
 std::string synthCsv(const SynthCurves& curves)
 {
-    auto quote = [](const std::string& s) {
-        if (s.find_first_of(",\"\n") == std::string::npos) return s;
-        std::string q = "\"";
-        for (char ch : s) {
-            if (ch == '"') q += '"';
-            q += ch;
-        }
-        return q + "\"";
-    };
     std::string out = "x";
-    for (const auto& c : curves.curves) out += "," + quote(c.label);
+    for (const auto& c : curves.curves) out += "," + csvField(c.label);
     out += "\n";
     char buf[32];
     for (size_t i = 0; i < curves.x.size(); ++i) {

@@ -1,4 +1,5 @@
 #include "plots/plot_render.h"
+#include "common/csv.h"
 
 #include "plots/qcp.h"
 
@@ -52,17 +53,8 @@ Result<void> writeTextFile(const QString& path, const std::string& text)
 
 std::string curvesCsv(const CurvePlotData& data)
 {
-    auto quote = [](const std::string& s) {
-        if (s.find_first_of(",\"\n") == std::string::npos) return s;
-        std::string q = "\"";
-        for (char ch : s) {
-            if (ch == '"') q += '"';
-            q += ch;
-        }
-        return q + "\"";
-    };
     std::string out = "x";
-    for (const auto& c : data.curves) out += "," + quote(c.label);
+    for (const auto& c : data.curves) out += "," + csvField(c.label);
     out += "\n";
     char buf[40];
     for (size_t i = 0; i < data.x.size(); ++i) {
