@@ -173,6 +173,10 @@ void MainWindow::refreshTensor()
     m_metricsDrawn = false;
     m_selectClock.start();
     m_view->showLoading(*info, *m_model);
+    // Everything the continuations may overwrite is set before they are attached: a job
+    // that already finished runs its continuation inside .then().
+    m_results->model()->clear();
+    m_results->setCaption(tr("Reading %1 …").arg(currentTensor()));
 
     TensorViewParams vp;
     vp.model = m_model;
@@ -210,8 +214,6 @@ void MainWindow::refreshTensor()
         // every core first (issue #5: select -> panels within 0.5 s).
         startMetrics(gen, metricsGen);
     });
-    m_results->model()->clear();
-    m_results->setCaption(tr("Reading %1 …").arg(currentTensor()));
 }
 
 void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
