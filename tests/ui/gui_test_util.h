@@ -10,6 +10,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QString>
+#include <QStringList>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -77,5 +78,25 @@ inline std::vector<float> pseudoNormal(size_t n, uint32_t seed, float scale)
 }
 
 inline QString demoDir() { return QString::fromUtf8(QS_DEMO_DIR); }
+
+// table.txt with the TIME(s) cells blanked (timings differ between runs).
+inline QString maskTimes(const QString& text)
+{
+    QStringList out;
+    int timeCol = -1;
+    for (const QString& line : text.split('\n')) {
+        const QStringList cells = line.split(' ', Qt::SkipEmptyParts);
+        if (cells.contains("TIME(s)")) timeCol = int(cells.indexOf("TIME(s)"));
+        if (timeCol >= 0 && cells.size() > timeCol && !cells.contains("TIME(s)") && line.startsWith("  ")) {
+            QStringList c = cells;
+            c[timeCol] = "T";
+            out << c.join(' ');
+        } else {
+            out << line;
+        }
+    }
+    return out.join('\n');
+}
+
 
 } // namespace qs::test

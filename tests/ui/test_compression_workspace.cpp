@@ -61,24 +61,6 @@ QByteArray readBytes(const QString& path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-// table.txt with the TIME(s) cells blanked and the config line left out of nothing.
-QString maskTimes(const QString& text)
-{
-    QStringList out;
-    int timeCol = -1;
-    for (const QString& line : text.split('\n')) {
-        const QStringList cells = line.split(' ', Qt::SkipEmptyParts);
-        if (cells.contains("TIME(s)")) timeCol = int(cells.indexOf("TIME(s)"));
-        if (timeCol >= 0 && cells.size() > timeCol && !cells.contains("TIME(s)") && line.startsWith("  ")) {
-            QStringList c = cells;
-            c[timeCol] = "T";
-            out << c.join(' ');
-        } else {
-            out << line;
-        }
-    }
-    return out.join('\n');
-}
 
 QStringList filesUnder(const QString& dir)
 {

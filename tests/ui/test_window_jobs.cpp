@@ -38,24 +38,6 @@ namespace {
 
 constexpr int kWait = 40000;
 
-// table.txt with the TIME(s) cells blanked (timings differ between runs).
-QString maskTimes(const QString& text)
-{
-    QStringList out;
-    int timeCol = -1;
-    for (const QString& line : text.split('\n')) {
-        const QStringList cells = line.split(' ', Qt::SkipEmptyParts);
-        if (cells.contains("TIME(s)")) timeCol = int(cells.indexOf("TIME(s)"));
-        if (timeCol >= 0 && cells.size() > timeCol && !cells.contains("TIME(s)") && line.startsWith("  ")) {
-            QStringList c = cells;
-            c[timeCol] = "T";
-            out << c.join(' ');
-        } else {
-            out << line;
-        }
-    }
-    return out.join('\n');
-}
 
 QString readAll(const QString& path)
 {
