@@ -70,10 +70,14 @@ void printHelp()
     printOut(text);
 }
 
-int runHeadless(int argc, char** argv, const std::function<int(const QStringList&)>& run, const QStringList& args)
+int runHeadless(int argc, char** argv, const std::function<int(const QStringList&)>& run, const QStringList& args,
+                bool mayShowWindow = false)
 {
-    // Headless: offscreen platform (plots are rendered to PNG without a display).
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Headless: offscreen platform (plots are rendered to PNG without a display). Only
+    // `plot`, which can show its plot in a window, keeps a display that is there.
+    const bool display = !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && !(mayShowWindow && display))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Qt warns on stderr without one; give it a private folder like a login session would.
         const QByteArray dir = QDir::tempPath().toLocal8Bit() + "/runtime-" + QByteArray::number(getuid());
@@ -135,7 +139,7 @@ int main(int argc, char** argv)
         return 1;
     }
     for (const auto& c : commands())
-        if (first == c.name) return runHeadless(argc, argv, c.run, args.mid(1));
+        if (first == c.name) return runHeadless(argc, argv, c.run, args.mid(1), first == "plot");
     if (first == "gui") return runGuiOrExplain(argc, argv, args.size() > 1 ? args[1] : QString());
     if (first.startsWith('-') && first != "--screenshot") {
         std::fprintf(stderr, "error: unknown option \"%s\"\nRun 'quantscope --help' for usage.\n",
