@@ -27,7 +27,9 @@ fi
 
 build() {  # build DIR [cmake args...]; QS_TARGETS limits what is built
   local dir="$1"; shift
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > "$dir.configure.log" 2>&1 \
+  local launcher=()
+  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "$@" > "$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; exit 1; }
   if [ -n "${QS_TARGETS:-}" ]; then
     cmake --build "$dir" -j "$jobs" --target ${QS_TARGETS}

@@ -337,9 +337,6 @@ QString MainWindow::demoModelDir()
     if (!env.isEmpty()) candidates << env;
     const QString bin = QCoreApplication::applicationDirPath();
     candidates << bin + QStringLiteral("/demo-model") << bin + QStringLiteral("/../share/quantscope/demo-model");
-#ifdef QS_BUILD_DEMO_DIR
-    candidates << QStringLiteral(QS_BUILD_DEMO_DIR);
-#endif
     for (const QString& c : candidates) {
         const QDir d(c);
         if (d.exists() && !d.entryList({QStringLiteral("*.safetensors")}, QDir::Files).isEmpty())

@@ -1,6 +1,7 @@
 #pragma once
-// Runs the real quantscope binary (QS_BINARY) for end-to-end tests.
+// Runs the real quantscope binary (qs::test::binaryPath()) for end-to-end tests.
 #include <QByteArray>
+#include "test_paths.h"
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
@@ -14,7 +15,7 @@ struct CliRun {
 
 inline CliRun runCli(const QStringList& args, const QString& workDir = QString(),
                      const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
-                     const QString& program = QStringLiteral(QS_BINARY))
+                     const QString& program = qs::test::binaryPath())
 {
     QProcess p;
     p.setProgram(program);

@@ -1,5 +1,5 @@
 // Synthetic staircase curves (core/analysis/synth) against the reference's plotted
-// curves in ../shared/golden/synth (plot.* keys), plus the real-format curves, the grid
+// curves in tests/data/golden/synth (plot.* keys), plus the real-format curves, the grid
 // and the CSV. Tolerance: every curve is compared bit for bit, the (rand16 exp) curves
 // included — x is its row's maximum, so the shared exponent is x's own and the mean over
 // random rows equals the reconstruction of x alone whatever the random stream (NumPy's

@@ -1,6 +1,7 @@
 // The headless commands as a user runs them: output layout, results folder, exit
 // codes and error messages, `wq` as argv[0], list and export.
 #include "cli_runner.h"
+#include "test_paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -12,7 +13,7 @@
 
 namespace {
 
-QString goldenRepo() { return QStringLiteral(QS_GOLDEN_DIR "/model/repo"); }
+QString goldenRepo() { return qs::test::goldenPath(QStringLiteral("model/repo")); }
 
 QString onlySubdir(const QString& path)
 {
@@ -119,7 +120,7 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         // A shard cut short in its data section, and a header that lies about its length.
-        const QByteArray good = readAll(QS_GOLDEN_DIR "/model/repo/model-00002-of-00002.safetensors");
+        const QByteArray good = readAll(qs::test::goldenPath(QStringLiteral("model/repo/model-00002-of-00002.safetensors")));
         QVERIFY(good.size() > 1000);
         QFile cut(tmp.filePath("cut.safetensors"));
         QVERIFY(cut.open(QIODevice::WriteOnly));
@@ -146,7 +147,7 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         const QString link = tmp.filePath("wq");
-        QVERIFY(QFile::link(QStringLiteral(QS_BINARY), link));
+        QVERIFY(QFile::link(qs::test::binaryPath(), link));
         const CliRun r = runCli({goldenRepo(), "inv_freq", "-c", "bf16", "--no-results"}, tmp.path(),
                                 QProcessEnvironment::systemEnvironment(), link);
         QVERIFY2(r.exitCode == 0, r.err.constData());

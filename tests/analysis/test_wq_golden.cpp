@@ -1,8 +1,9 @@
 // End to end: `quantscope wq` on the golden model repo reproduces every `none` and
-// `transpose` row of ../shared/golden/model/expected.json (the original tool's numbers),
+// `transpose` row of tests/data/golden/model/expected.json (the original tool's numbers),
 // with pcc/mae compared against the float64 evaluation of the reference formulas and
 // atol exactly. The original's mxfp4/nvfp4 are our mxfp4_proxy/nvfp4_proxy.
 #include "cli_runner.h"
+#include "test_paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -23,7 +24,7 @@ QJsonObject readJson(const QString& path)
     return QJsonDocument::fromJson(f.readAll()).object();
 }
 
-QString goldenRepo() { return QStringLiteral(QS_GOLDEN_DIR "/model/repo"); }
+QString goldenRepo() { return qs::test::goldenPath(QStringLiteral("model/repo")); }
 
 QString findResults(const QString& root)
 {
@@ -64,7 +65,7 @@ private Q_SLOTS:
         const QString results = findResults(tmp.path());
         QVERIFY2(!results.isEmpty(), "no results folder");
         const QJsonObject got = readJson(results + "/results.json");
-        const QJsonObject expected = readJson(QS_GOLDEN_DIR "/model/expected.json");
+        const QJsonObject expected = readJson(qs::test::goldenPath(QStringLiteral("model/expected.json")));
 
         // Same selection, in natural order (the reference sorted byte-wise; same here).
         QStringList gotNames, wantNames;

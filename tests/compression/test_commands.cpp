@@ -1,4 +1,4 @@
-// `quantscope reconstruct` and `quantscope sweep` run as processes (QS_BINARY) on the
+// `quantscope reconstruct` and `quantscope sweep` run as processes (qs::test::binaryPath()) on the
 // golden model repo: reconstruction bit-identical to the MIXED tensor, sweep numbers equal
 // to the library's, and bad input -> exit 1, a message naming the field/file, no output.
 #include "analysis/assignment_io.h"
@@ -16,7 +16,7 @@ using namespace qs;
 
 namespace {
 
-const QString kRepo = QStringLiteral(QS_GOLDEN_DIR "/model/repo");
+const QString kRepo = qs::test::goldenPath(QStringLiteral("model/repo"));
 
 struct Run {
     int code = -1;
@@ -27,7 +27,7 @@ Run run(const QStringList& args, const QString& cwd)
 {
     QProcess p;
     p.setWorkingDirectory(cwd);
-    p.start(QStringLiteral(QS_BINARY), args);
+    p.start(qs::test::binaryPath(), args);
     Run r;
     if (!p.waitForFinished(120000)) return r;
     r.code = p.exitCode();
@@ -66,7 +66,7 @@ class TestCommands : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        if (!QFileInfo::exists(QStringLiteral(QS_BINARY))) QSKIP("quantscope binary not built");
+        if (!QFileInfo::exists(qs::test::binaryPath())) QSKIP("quantscope binary not built");
     }
 
     // An assignment written by wq, re-applied by reconstruct, equals the library's MIXED

@@ -163,7 +163,7 @@ private Q_SLOTS:
 
     void greedyPropertiesOnDemoModel()
     {
-        const QString dir = qEnvironmentVariable("QS_DEMO_DIR", QS_DEMO_DIR);
+        const QString dir = qs::test::demoDirPath();
         if (!QFileInfo::exists(dir + "/model.safetensors.index.json") && QDir(dir).entryList({"*.safetensors"}).isEmpty())
             QSKIP(qPrintable("demo model not generated at " + dir + " (build the demo_model target)"));
         auto provider = LocalProvider::open(dir);

@@ -1,4 +1,4 @@
-// Golden data of the original tool (QS_GOLDEN_DIR/formats): every output tensor of the
+// Golden data of the original tool (tests/data/golden/formats): every output tensor of the
 // 7 cases and every format probe of nan_inf.json must be reproduced bit for bit (NaN ==
 // NaN) by the reference AND the fast kernel of the registry row.
 #include <QJsonArray>

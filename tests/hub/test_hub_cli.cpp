@@ -3,6 +3,7 @@
 // messages of a missing repo, a dataset URL and a stale token (never echoed).
 // Skipped when the binary has not been built (QS_TEST_BINARY overrides its path).
 #include "hub_test_util.h"
+#include "test_paths.h"
 
 #include <QFileInfo>
 #include <QProcess>
@@ -51,7 +52,7 @@ class TestHubCli : public QObject {
 private Q_SLOTS:
     void init()
     {
-        m_binary = qEnvironmentVariable("QS_TEST_BINARY", QStringLiteral(QS_BINARY));
+        m_binary = qEnvironmentVariable("QS_TEST_BINARY", qs::test::binaryPath());
         if (!QFileInfo(m_binary).isExecutable()) QSKIP("quantscope is not built");
         QVERIFY(m_fx.setUp().isEmpty());
     }

@@ -2,6 +2,7 @@
 // value statistics, byte-exact determinism (pinned SHA-256, regeneration into a
 // temporary folder) and the up-to-date skip.
 #include "io/local_provider.h"
+#include "test_paths.h"
 #include "io/model.h"
 #include "io_test_util.h"
 
@@ -23,7 +24,7 @@ namespace {
 QString demoDir()
 {
     const QString env = qEnvironmentVariable("QS_DEMO_DIR");
-    return env.isEmpty() ? QStringLiteral(QS_DEMO_DIR) : env;
+    return env.isEmpty() ? qs::test::demoDirPath() : env;
 }
 
 QByteArray sha256(const QString& path)

@@ -1,8 +1,9 @@
-// The golden model repo (/work/shared/golden/model/repo) through LocalProvider + Model:
+// The golden model repo (tests/data/golden/model/repo) through LocalProvider + Model:
 // tensor list, dtypes, shapes, files, index authority (the unlisted tensor is
 // invisible), FP8 pairing, and every selected tensor's fp32 view bit for bit against
 // fp32_views.safetensors (incl. the ragged FP8 dequantization with 128x128 blocks).
 #include "io/local_provider.h"
+#include "test_paths.h"
 #include "io/model.h"
 #include "io/selection.h"
 #include "io_test_util.h"
@@ -22,7 +23,7 @@ using qs::test::bitsOf;
 
 namespace {
 
-const QString kGolden = QStringLiteral(QS_GOLDEN_DIR "/model");
+const QString kGolden = qs::test::goldenPath(QStringLiteral("model"));
 
 QJsonObject expectedJson()
 {
@@ -79,7 +80,7 @@ private Q_SLOTS:
         QCOMPARE((*p)->repoName(), QString("repo"));
         QCOMPARE((*p)->resultsName(), QString("repo"));
         QCOMPARE((*p)->revision(), QString("local"));
-        QCOMPARE((*p)->describe(), QDir::cleanPath(QStringLiteral(QS_GOLDEN_DIR "/model/repo")));
+        QCOMPARE((*p)->describe(), QDir::cleanPath(qs::test::goldenPath(QStringLiteral("model/repo"))));
         auto files = (*p)->listFiles();
         QVERIFY(files.ok());
         QCOMPARE(*files, (QStringList{"config.json", "model-00001-of-00002.safetensors",

@@ -1,6 +1,7 @@
 // Natural order and tensor selection: every golden filter query (expected.json), the
 // default selection, regex/limit additions and the error messages.
 #include "io/selection.h"
+#include "test_paths.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -18,7 +19,7 @@ namespace {
 
 QJsonObject expectedJson()
 {
-    QFile f(QStringLiteral(QS_GOLDEN_DIR "/model/expected.json"));
+    QFile f(qs::test::goldenPath(QStringLiteral("model/expected.json")));
     if (!f.open(QIODevice::ReadOnly)) return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }

@@ -12,11 +12,6 @@
 
 namespace qs::test {
 
-QString goldenPath(const QString& relative)
-{
-    return QStringLiteral(QS_GOLDEN_DIR) + QLatin1Char('/') + relative;
-}
-
 qint64 GoldenTensor::numel() const
 {
     qint64 n = 1;

@@ -1,6 +1,6 @@
 #pragma once
-// Test helper shared by all areas: loads the golden data in QS_GOLDEN_DIR
-// (/work/shared/golden) — safetensors files (F32 / F16 / BF16 / F8_E4M3 tensors as raw
+// Test helper shared by all areas: loads the golden data in tests/data/golden
+// (see its PROVENANCE.md) — safetensors files (F32 / F16 / BF16 / F8_E4M3 tensors as raw
 // little-endian bytes + shape, widened to fp32 on request) and JSON documents with the
 // golden README's conventions ("nan"/"inf"/"-inf" strings, *_bits hex strings).
 // QtCore only. Failures are returned as an error string naming the file and what was
@@ -13,14 +13,14 @@
 #include <QString>
 #include <QStringList>
 
+#include "test_paths.h"
+
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 namespace qs::test {
 
-// Absolute path of a file under the golden directory, e.g. goldenPath("formats/manifest.json").
-QString goldenPath(const QString& relative);
 
 struct GoldenTensor {
     QString name;

@@ -2,6 +2,7 @@
 // Helpers shared by the GUI tests: isolated settings, small safetensors models written to
 // a temporary folder, and opening them through the real LocalProvider + Model::open.
 #include "io/local_provider.h"
+#include "test_paths.h"
 #include "io/model.h"
 #include "io/safetensors_writer.h"
 
@@ -77,7 +78,7 @@ inline std::vector<float> pseudoNormal(size_t n, uint32_t seed, float scale)
     return v;
 }
 
-inline QString demoDir() { return QString::fromUtf8(QS_DEMO_DIR); }
+inline QString demoDir() { return qs::test::demoDirPath(); }
 
 // table.txt with the TIME(s) cells blanked (timings differ between runs).
 inline QString maskTimes(const QString& text)

@@ -4,6 +4,7 @@
 // heat layer, and "Run config on selection" writing a results folder identical to what
 // `quantscope wq --compression-config` writes for the same config and seed.
 #include "analysis/compression_config.h"
+#include "test_paths.h"
 #include "compression/compression_workspace.h"
 #include "compression/config_form.h"
 #include "compression/tile_map_view.h"
@@ -36,7 +37,7 @@ namespace {
 constexpr int kWait = 60000;
 const QString kTensor = QStringLiteral("model.embed_tokens.weight");  // 512 x 256: 16 x 8 tiles
 
-QString example(const char* name) { return QStringLiteral(QS_SOURCE_DIR "/compression_configs/") + QLatin1String(name); }
+QString example(const char* name) { return qs::test::sourcePath(QStringLiteral("compression_configs/")) + QLatin1String(name); }
 
 void dropFile(QWidget* target, const QString& path)
 {
@@ -216,7 +217,7 @@ private Q_SLOTS:
         // The CLI accepts it.
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(QS_BINARY), {"wq", demoDir(), "--regex", "^" + kTensor + "$", "--compression-config", path,
+        p.start(qs::test::binaryPath(), {"wq", demoDir(), "--regex", "^" + kTensor + "$", "--compression-config", path,
                                            "--results-dir", tmp.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, p.readAll().constData());
@@ -314,7 +315,7 @@ private Q_SLOTS:
 
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(QS_BINARY),
+        p.start(qs::test::binaryPath(),
                 {"wq", demoDir(), "model.layers.0.mlp", "--compression-config", cfg, "--results-dir", cli.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, p.readAll().constData());

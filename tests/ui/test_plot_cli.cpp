@@ -1,8 +1,9 @@
 // `quantscope plot synth|weights` run as a user would (the real binary, offscreen):
 // files written, CSV columns and values (equal to the core curves, which the synth
-// golden test ties to ../shared/golden/synth), PNG sizes, and the error messages and
+// golden test ties to tests/data/golden/synth), PNG sizes, and the error messages and
 // exit codes of bad arguments.
 #include "analysis/synth.h"
+#include "test_paths.h"
 #include "analysis/wq_run.h"
 #include "formats/format.h"
 #include "gui_test_util.h"
@@ -27,7 +28,7 @@ Run runBinary(const QStringList& args, const QString& cwd = QString())
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
-    p.start(QStringLiteral(QS_BINARY), args);
+    p.start(qs::test::binaryPath(), args);
     Run r;
     if (!p.waitForFinished(120000)) return r;
     r.out = QString::fromUtf8(p.readAll());

@@ -3,6 +3,7 @@
 // the PNG is a real picture of the explorer (size, many distinct colours, not mostly
 // one colour). Skipped when xvfb-run is not installed.
 #include "gui_test_util.h"
+#include "test_paths.h"
 
 #include <QImage>
 #include <QProcess>
@@ -34,7 +35,7 @@ void TestScreenshot::explorerWindowUnderXvfb()
     env.insert(QStringLiteral("QS_DEMO_DIR"), qs::test::demoDir());
     p.setProcessEnvironment(env);
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(xvfb, {"-a", "-s", "-screen 0 1600x1000x24", QStringLiteral(QS_BINARY), qs::test::demoDir(), "--screenshot", png,
+    p.start(xvfb, {"-a", "-s", "-screen 0 1600x1000x24", qs::test::binaryPath(), qs::test::demoDir(), "--screenshot", png,
                    "--screenshot-tensor", "model.layers.0.mlp.down_proj.weight", "--screenshot-size", "1400x900"});
     QVERIFY(p.waitForStarted(10000));
     QVERIFY2(p.waitForFinished(90000), "the binary did not save its screenshot within 90 s");

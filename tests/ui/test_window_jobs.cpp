@@ -3,6 +3,7 @@
 // analysis and a tensor view, and PNG export equal to `quantscope plot weights` for the
 // same inputs and size.
 #include "analysis/wq_run.h"
+#include "test_paths.h"
 #include "gui_test_util.h"
 #include "io/selection.h"
 #include "main_window.h"
@@ -55,7 +56,7 @@ bool runBinary(const QStringList& args, QString* output)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QStringLiteral(QS_BINARY), args);
+    p.start(qs::test::binaryPath(), args);
     if (!p.waitForFinished(120000)) return false;
     *output = QString::fromUtf8(p.readAll());
     return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;

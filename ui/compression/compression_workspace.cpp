@@ -213,11 +213,9 @@ CompressionWorkspace::~CompressionWorkspace()
 QString CompressionWorkspace::examplesDir()
 {
     QStringList candidates;
-#ifdef QS_SOURCE_DIR
-    candidates << QStringLiteral(QS_SOURCE_DIR "/compression_configs");
-#endif
     const QString bin = QCoreApplication::applicationDirPath();
-    candidates << bin + QStringLiteral("/../share/quantscope/compression_configs") << bin + QStringLiteral("/../compression_configs");
+    candidates << bin + QStringLiteral("/../share/quantscope/compression_configs") << bin + QStringLiteral("/compression_configs")
+               << bin + QStringLiteral("/../compression_configs");
     for (const QString& c : candidates) {
         const QDir d(c);
         if (d.exists() && !d.entryList({QStringLiteral("*.json")}, QDir::Files).isEmpty()) return d.absolutePath();

@@ -47,8 +47,9 @@ public:
     explicit CompressionWorkspace(MainWindow* window, QWidget* parent = nullptr);
     ~CompressionWorkspace() override;
 
-    // compression_configs/ next to the sources (QS_SOURCE_DIR), the install
-    // (<bindir>/../share/quantscope/compression_configs) or <bindir>/../compression_configs.
+    // The example configs: installed (<bindir>/../share/quantscope/compression_configs),
+    // else the copy in the build folder (<bindir>/compression_configs, or
+    // <bindir>/../compression_configs for programs in build/tests).
     static QString examplesDir();
 
     ConfigForm* form() const { return m_form; }
