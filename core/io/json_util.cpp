@@ -1,5 +1,6 @@
 #include "io/json_util.h"
 
+#include <cstdio>
 #include <cstring>
 #include <unordered_set>
 #include <vector>
@@ -54,18 +55,6 @@ int64_t firstInvalidUtf8(const uint8_t* p, size_t n)
 
 namespace {
 
-// Tracks the keys of every open object to find repeated keys (nlohmann keeps the last).
-struct DupTracker {
-    struct Level {
-        std::unordered_set<std::string> keys;
-        std::string name;  // key under which this object sits
-    };
-    std::vector<Level> stack;
-    std::string pendingKey;
-    bool found = false;
-    JsonDuplicate dup;
-};
-
 std::string stripExceptionPrefix(const char* what)
 {
     std::string s = what;
@@ -77,10 +66,124 @@ std::string stripExceptionPrefix(const char* what)
     return s;
 }
 
+// Builds the DOM from SAX events in one linear pass, refusing nesting deeper than
+// kJsonMaxDepth and recording the first repeated key of any object (nlohmann's callback
+// parser rescans objects and is quadratic in their size; this is not).
+class StrictSax {
+public:
+    using json = nlohmann::json;
+    StrictSax(json& root, const Progress* cancel) : m_root(root), m_cancel(cancel) {}
+
+    bool null() { return value(json(nullptr)); }
+    bool boolean(bool b) { return value(json(b)); }
+    bool number_integer(json::number_integer_t v) { return value(json(v)); }
+    bool number_unsigned(json::number_unsigned_t v) { return value(json(v)); }
+    bool number_float(json::number_float_t v, const std::string&) { return value(json(v)); }
+    bool string(json::string_t& s) { return value(json(std::move(s))); }
+    bool binary(json::binary_t&) { return fail("binary values are not JSON"); }
+
+    bool start_object(std::size_t) { return open(json::object()); }
+    bool start_array(std::size_t) { return open(json::array()); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+
+    bool key(json::string_t& k)
+    {
+        Level& l = m_stack.back();
+        if (!m_found && l.node->contains(k)) {
+            m_found = true;
+            m_dup.depth = int(m_stack.size());
+            m_dup.key = k;
+            m_dup.parent = l.name;
+        }
+        // a repeated key keeps the last value, as nlohmann does
+        l.slot = &(*l.node)[k];
+        *l.slot = nullptr;
+        l.key = std::move(k);
+        return true;
+    }
+
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e)
+    {
+        if (m_message.empty()) m_message = stripExceptionPrefix(e.what());
+        return false;
+    }
+
+    const std::string& message() const { return m_message; }
+    bool cancelled() const { return m_cancelled; }
+    bool found() const { return m_found; }
+    const JsonDuplicate& duplicate() const { return m_dup; }
+
+private:
+    struct Level {
+        json* node;
+        json* slot = nullptr;  // object: the value for the last key
+        std::string key;
+        std::string name;      // key under which this container sits
+    };
+
+    bool fail(std::string m)
+    {
+        if (m_message.empty()) m_message = std::move(m);
+        return false;
+    }
+
+    json* place(json&& v)
+    {
+        if (m_stack.empty()) {
+            m_root = std::move(v);
+            return &m_root;
+        }
+        Level& l = m_stack.back();
+        if (l.node->is_array()) {
+            l.node->push_back(std::move(v));
+            return &l.node->back();
+        }
+        *l.slot = std::move(v);
+        return l.slot;
+    }
+
+    bool value(json&& v)
+    {
+        if ((++m_events & 0xFFFF) == 0 && m_cancel && m_cancel->cancelled()) {
+            m_cancelled = true;
+            return fail("cancelled");
+        }
+        place(std::move(v));
+        return true;
+    }
+
+    bool open(json&& v)
+    {
+        if (m_stack.size() >= size_t(kJsonMaxDepth))
+            return fail("nesting deeper than " + std::to_string(kJsonMaxDepth) + " levels");
+        std::string name;
+        if (!m_stack.empty() && m_stack.back().node->is_object()) name = m_stack.back().key;
+        json* node = place(std::move(v));
+        m_stack.push_back(Level{node, nullptr, {}, std::move(name)});
+        return true;
+    }
+
+    bool close()
+    {
+        m_stack.pop_back();
+        return true;
+    }
+
+    json& m_root;
+    const Progress* m_cancel;
+    std::vector<Level> m_stack;
+    std::string m_message;
+    uint64_t m_events = 0;
+    bool m_cancelled = false;
+    bool m_found = false;
+    JsonDuplicate m_dup;
+};
+
 } // namespace
 
 Result<ParsedJson> parseJsonStrict(const QString& file, const char* what, const uint8_t* data,
-                                   size_t size)
+                                   size_t size, const Progress* cancel)
 {
     const std::string prefix = toStd(file) + ": " + what;
     const int64_t bad = firstInvalidUtf8(data, size);
@@ -90,56 +193,85 @@ Result<ParsedJson> parseJsonStrict(const QString& file, const char* what, const 
         return Error::model(prefix + " is not valid UTF-8 (byte " + hex + " at offset " +
                             std::to_string(bad) + ")");
     }
-    DupTracker t;
     using json = nlohmann::json;
-    json::parser_callback_t cb = [&t](int, json::parse_event_t ev, json& parsed) -> bool {
-        switch (ev) {
-        case json::parse_event_t::object_start:
-            t.stack.push_back({{}, t.pendingKey});
-            t.pendingKey.clear();
-            break;
-        case json::parse_event_t::object_end:
-            if (!t.stack.empty()) t.stack.pop_back();
-            break;
-        case json::parse_event_t::array_start:
-            t.pendingKey.clear();
-            break;
-        case json::parse_event_t::key:
-            if (!t.stack.empty() && parsed.is_string()) {
-                const std::string& k = parsed.get_ref<const std::string&>();
-                if (!t.stack.back().keys.insert(k).second && !t.found) {
-                    t.found = true;
-                    t.dup.depth = int(t.stack.size());
-                    t.dup.key = k;
-                    t.dup.parent = t.stack.back().name;
-                }
-                t.pendingKey = k;
-            }
-            break;
-        default:
-            break;
-        }
-        return true;
-    };
     ParsedJson out;
+    StrictSax sax(out.value, cancel);
+    bool ok = false;
     try {
         const char* b = reinterpret_cast<const char*>(data);
-        out.value = json::parse(b, b + size, cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+        ok = json::sax_parse(b, b + size, &sax, json::input_format_t::json, /*strict=*/true,
+                             /*ignore_comments=*/false);
     } catch (const json::exception& e) {
         return Error::model(prefix + " is not valid JSON: " + stripExceptionPrefix(e.what()));
     } catch (const std::exception& e) {
         return Error::model(prefix + " could not be parsed: " + e.what());
     }
-    out.hasDuplicate = t.found;
-    out.duplicate = t.dup;
+    if (sax.cancelled()) return Error::model("Cancelled.");
+    if (!ok)
+        return Error::model(prefix + " is not valid JSON: " +
+                            (sax.message().empty() ? std::string("parse error") : sax.message()));
+    out.hasDuplicate = sax.found();
+    out.duplicate = sax.duplicate();
     return out;
 }
+
+namespace {
+
+// Appends a compact rendering of v to s, stopping once s is longer than limit; the
+// recursion is bounded by the parse depth limit and by the output limit.
+void appendShort(const nlohmann::json& v, std::string& s, size_t limit, int depth)
+{
+    using json = nlohmann::json;
+    if (s.size() > limit) return;
+    if (depth > kJsonMaxDepth) {
+        s += "...";
+        return;
+    }
+    switch (v.type()) {
+    case json::value_t::object: {
+        s += '{';
+        bool first = true;
+        for (auto it = v.begin(); it != v.end() && s.size() <= limit; ++it) {
+            if (!first) s += ',';
+            first = false;
+            s += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace);
+            s += ':';
+            appendShort(it.value(), s, limit, depth + 1);
+        }
+        s += '}';
+        return;
+    }
+    case json::value_t::array: {
+        s += '[';
+        bool first = true;
+        for (auto it = v.begin(); it != v.end() && s.size() <= limit; ++it) {
+            if (!first) s += ',';
+            first = false;
+            appendShort(*it, s, limit, depth + 1);
+        }
+        s += ']';
+        return;
+    }
+    case json::value_t::string: {
+        const std::string& str = v.get_ref<const std::string&>();
+        // only a prefix of a long string is rendered
+        const json cut(str.size() > limit + 8 ? str.substr(0, limit + 8) : str);
+        s += cut.dump(-1, ' ', false, json::error_handler_t::replace);
+        return;
+    }
+    default:
+        s += v.dump(-1, ' ', false, json::error_handler_t::replace);
+        return;
+    }
+}
+
+} // namespace
 
 std::string jsonShort(const nlohmann::json& v, size_t maxChars)
 {
     std::string s;
     try {
-        s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        appendShort(v, s, maxChars, 0);
     } catch (...) {
         s = "?";
     }

@@ -1,7 +1,9 @@
 #pragma once
 // Strict JSON parsing for untrusted model files (safetensors headers, the shard index,
-// config.json): explicit UTF-8 validation, duplicate-key detection, and short value
-// dumps for error messages. Never throws; failures are Errors naming the file.
+// config.json, compression configs): explicit UTF-8 validation, one linear SAX pass with
+// duplicate-key detection and a nesting bound (kJsonMaxDepth), and bounded value
+// renderings for error messages. Never throws; failures are Errors naming the file.
+#include "common/progress.h"
 #include "common/result.h"
 
 #include <QString>
@@ -16,6 +18,10 @@ namespace qs {
 
 // Offset of the first byte that is not part of well-formed UTF-8 (overlong forms,
 // surrogates and code points above U+10FFFF are ill-formed), or -1 if all is valid.
+// Deepest nesting of objects/arrays accepted; deeper documents are refused at parse time
+// so that nothing downstream (messages, serialization, destructors) recurses without bound.
+inline constexpr int kJsonMaxDepth = 64;
+
 int64_t firstInvalidUtf8(const uint8_t* data, size_t size);
 
 struct JsonDuplicate {
@@ -32,11 +38,14 @@ struct ParsedJson {
 
 // Parses data[0, size) as one JSON document (surrounding whitespace allowed) after
 // checking it is valid UTF-8. what says what the bytes are ("header", "index") for the
-// message: "<file>: <what> is not valid JSON: ...". exitCode of the error is 2.
+// message: "<file>: <what> is not valid JSON: ...". exitCode of the error is 2. Time
+// and memory are linear in size; cancel (if given) is polled during the parse
+// ("Cancelled.", exit 2).
 Result<ParsedJson> parseJsonStrict(const QString& file, const char* what, const uint8_t* data,
-                                   size_t size);
+                                   size_t size, const Progress* cancel = nullptr);
 
-// A compact dump of v for messages, cut to about maxChars characters.
+// A compact rendering of v for messages, cut to about maxChars characters; never
+// serializes more of v than that (safe on huge untrusted values).
 std::string jsonShort(const nlohmann::json& v, size_t maxChars = 60);
 // "an object", "a string", "a negative integer" ... for "expected X, got Y" messages.
 std::string jsonKind(const nlohmann::json& v);

@@ -68,6 +68,15 @@ Result<std::shared_ptr<LocalProvider>> LocalProvider::open(const QString& path)
     if (!fi.isDir())
         return Error::model(toStd(p->m_absPath) + ": not a regular file or a folder");
     p->m_root = p->m_absPath;
+    p->m_canonRoot = QFileInfo(p->m_root).canonicalFilePath();
+    {
+        // An HF cache snapshot (<repo>/snapshots/<commit>) may link into <repo>/blobs.
+        QDir up(p->m_canonRoot);
+        if (up.cdUp() && QFileInfo(up.path()).fileName() == QLatin1String("snapshots") && up.cdUp()) {
+            const QFileInfo blobs(up.filePath(QStringLiteral("blobs")));
+            if (blobs.isDir()) p->m_blobsDir = blobs.canonicalFilePath();
+        }
+    }
     const QFileInfo rootInfo(p->m_root);
     p->m_repoName = rootInfo.fileName().isEmpty() ? p->m_root : rootInfo.fileName();
     p->m_resultsName = p->m_repoName;
@@ -108,7 +117,19 @@ Result<QString> LocalProvider::resolve(const QString& path) const
         return Error::model(toStd(path) + ": not a relative path inside " + toStd(m_absPath));
     if (m_singleFile && path != m_files.front())
         return Error::model(toStd(path) + ": no such file (" + toStd(m_absPath) + " is a single file)");
-    return localPath(path);
+    const QString local = localPath(path);
+    if (!m_singleFile) {
+        // Symlinks may not lead out of the model folder (an untrusted repo could point a
+        // shard at any file of the machine), except a cache snapshot's links to its blobs.
+        const QString target = QFileInfo(local).canonicalFilePath();  // empty when missing
+        auto inside = [&target](const QString& dir) {
+            return !dir.isEmpty() && target.startsWith(dir + QLatin1Char('/'));
+        };
+        if (!target.isEmpty() && !inside(m_canonRoot) && !inside(m_blobsDir))
+            return Error::model(toStd(path) + ": is a symbolic link to " + toStd(target) +
+                                ", outside the model folder " + toStd(m_absPath) + "; refused");
+    }
+    return local;
 }
 
 bool LocalProvider::hasFile(const QString& path)

@@ -4,7 +4,10 @@
 // Files are memory-mapped once (QFile::map) and handed out as slices of the mapping;
 // a file that cannot be mapped is read range by range into buffers instead.
 // Errors (exitCode 2): a missing path -> "No such file or directory: <path>"; a folder
-// with no .safetensors file; paths outside the folder; ranges beyond a file's end.
+// with no .safetensors file; paths outside the folder; ranges beyond a file's end;
+// symbolic links (in a model folder) whose target is outside the folder, except exactly
+// the Hugging Face cache layout: a folder snapshots/<commit> whose links point into the
+// sibling ../../blobs store.
 #include "io/file_provider.h"
 
 #include <QString>
@@ -44,6 +47,8 @@ private:
     QString m_root;         // folder holding the files
     QString m_repoName, m_resultsName;
     bool m_singleFile = false;
+    QString m_canonRoot;    // folder mode: the folder with symlinks resolved
+    QString m_blobsDir;     // folder mode inside an HF cache: <repo>/blobs, resolved
     QStringList m_files;    // cached listing
 
     std::mutex m_mutex;

@@ -163,13 +163,13 @@ Result<SafetensorsTensor> parseEntry(const EntryCtx& c, const json& v, uint64_t 
 } // namespace
 
 Result<SafetensorsHeader> parseHeader(const QString& file, const uint8_t* data, uint64_t headerLength,
-                                      uint64_t fileSize)
+                                      uint64_t fileSize, const Progress* progress)
 {
     const std::string f = toStd(file);
     if (headerLength > kSafetensorsMaxHeader || fileSize < 8 || headerLength > fileSize - 8)
         return Error::model(f + ": header length " + std::to_string(headerLength) +
                             " does not fit in the file of " + std::to_string(fileSize) + " bytes");
-    auto parsed = parseJsonStrict(file, "header", data, size_t(headerLength));
+    auto parsed = parseJsonStrict(file, "header", data, size_t(headerLength), progress);
     if (!parsed) return parsed.error();
     const json& root = parsed->value;
     if (!root.is_object())
@@ -189,7 +189,9 @@ Result<SafetensorsHeader> parseHeader(const QString& file, const uint8_t* data, 
     h.headerLength = headerLength;
     const uint64_t dataSize = h.dataSize();
     h.tensors.reserve(root.size());
+    size_t seen = 0;
     for (auto it = root.begin(); it != root.end(); ++it) {
+        if ((++seen & 0xFFFF) == 0 && progress && progress->cancelled()) return Error::model("Cancelled.");
         if (it.key() == "__metadata__") {
             const json& m = it.value();
             if (!m.is_object())
@@ -207,9 +209,7 @@ Result<SafetensorsHeader> parseHeader(const QString& file, const uint8_t* data, 
         if (!t) return t.error();
         h.tensors.push_back(std::move(*t));
     }
-    // nlohmann's object is a std::map: already sorted by name.
-    std::sort(h.tensors.begin(), h.tensors.end(),
-              [](const SafetensorsTensor& a, const SafetensorsTensor& b) { return a.name < b.name; });
+    // nlohmann's object is a std::map: already sorted by name (byte-wise).
 
     // Overlap check on the non-empty ranges, sorted by begin.
     std::vector<const SafetensorsTensor*> byOffset;
@@ -245,7 +245,7 @@ Result<SafetensorsHeader> readHeader(FileProvider& provider, const QString& file
     if ((*bytes)->size() != *n)
         return Error::model(toStd(file) + ": read " + std::to_string((*bytes)->size()) + " header bytes, expected " +
                             std::to_string(*n));
-    return parseHeader(file, (*bytes)->data(), *n, *size);
+    return parseHeader(file, (*bytes)->data(), *n, *size, progress);
 }
 
 } // namespace qs

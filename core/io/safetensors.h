@@ -55,9 +55,11 @@ struct SafetensorsHeader {
 Result<uint64_t> parseHeaderLength(const QString& file, const uint8_t* prefix, uint64_t prefixSize,
                                    uint64_t fileSize);
 
-// Parses and validates the JSON header bytes json[0, headerLength).
+// Parses and validates the JSON header bytes json[0, headerLength) in time linear in
+// the header (one SAX pass, nesting bounded by kJsonMaxDepth); progress, if given, is
+// polled for cancellation ("Cancelled.").
 Result<SafetensorsHeader> parseHeader(const QString& file, const uint8_t* json, uint64_t headerLength,
-                                      uint64_t fileSize);
+                                      uint64_t fileSize, const Progress* progress = nullptr);
 
 // Reads and validates one file's header through a provider (prefix, then header).
 Result<SafetensorsHeader> readHeader(FileProvider& provider, const QString& file,
