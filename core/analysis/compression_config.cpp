@@ -1,5 +1,7 @@
 #include "analysis/compression_config.h"
 
+#include "io/json_util.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -32,11 +34,22 @@ std::string lower(std::string s)
     return s;
 }
 
-// The JSON spelling of a value for messages: "abc" with quotes, 1.5, true, [...].
+// The JSON spelling of a value for messages: "abc" with quotes, 1.5, true, [...]
+// (bounded: never serializes more of an untrusted value than it shows).
 std::string shown(const json& v)
 {
-    std::string s = v.dump();
-    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+    return jsonShort(v, 57);
+}
+
+// The params each algorithm reads (its schema); other known params are ignored with a
+// warning and never written to compression_config.used.json.
+bool paramApplies(const std::string& algorithm, const std::string& key)
+{
+    if (algorithm.rfind("mixed-tile", 0) != 0) return false;
+    if (key == "metric" || key == "threshold" || key == "formats" || key == "tile_formats") return true;
+    if (algorithm == "mixed-tile-greedy") return key == "cluster" || key == "k";
+    if (algorithm == "mixed-tile-random") return key == "iters" || key == "seed";
+    return false;
 }
 
 class Checker {
@@ -165,22 +178,43 @@ MixedAlgorithm CompressionConfig::mixedAlgorithm() const
     return MixedAlgorithm::Greedy;
 }
 
+namespace {
+
+Result<CompressionConfig> parseConfigDocument(const json& doc, const QString& path);
+
+} // namespace
+
 Result<CompressionConfig> parseCompressionConfig(const QByteArray& bytes, const QString& path)
+{
+    const Checker c(path);
+    // One linear pass with a nesting bound; numbers outside double range and every other
+    // JSON-library failure become this error (exit 1), never an exception.
+    auto parsed = parseJsonStrict(QDir::toNativeSeparators(path), "compression config",
+                                  reinterpret_cast<const uint8_t*>(bytes.constData()), size_t(bytes.size()));
+    if (!parsed) {
+        std::string m = parsed.error().message;
+        const std::string lead = c.where() + ": compression config is ";
+        if (m.rfind(lead, 0) == 0) m = c.where() + ": " + m.substr(lead.size());
+        return Error::usage(m);
+    }
+    if (parsed->hasDuplicate) {
+        const JsonDuplicate& d = parsed->duplicate;
+        return c.fail(d.parent.empty() ? d.key : d.parent + "." + d.key, "appears more than once");
+    }
+    try {
+        return parseConfigDocument(parsed->value, path);
+    } catch (const std::exception& e) {  // a JSON-library type/range error: a bug, reported cleanly
+        return Error::usage(c.where() + ": cannot be read: " + e.what());
+    }
+}
+
+namespace {
+
+Result<CompressionConfig> parseConfigDocument(const json& doc, const QString& path)
 {
     const Checker c(path);
     CompressionConfig cfg;
     cfg.path = path;
-    json doc = json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) {
-        // Re-parse for the position of the error (no exception leaves this function).
-        try {
-            const json again = json::parse(bytes.constData(), bytes.constData() + bytes.size());
-            (void)again;
-        } catch (const json::parse_error& e) {
-            return Error::usage(c.where() + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
-        }
-        return Error::usage(c.where() + ": not valid JSON");
-    }
     if (!doc.is_object()) return Error::usage(c.where() + ": expected a JSON object, got " + shown(doc));
     for (auto it = doc.begin(); it != doc.end(); ++it)
         if (std::find_if(std::begin(kTopKeys), std::end(kTopKeys), [&](const char* k) { return it.key() == k; }) == std::end(kTopKeys))
@@ -194,18 +228,22 @@ Result<CompressionConfig> parseCompressionConfig(const QByteArray& bytes, const 
             return c.fail("algorithm", "unknown algorithm \"" + a.get<std::string>() + "\" (valid: " + algorithmList() + ")");
     }
     if (doc.contains("quantization_formats")) {
-        auto f = formatList(c, "quantization_formats", doc["quantization_formats"], false);
+        auto f = formatList(c, "quantization_formats", doc.at("quantization_formats"), false);
         if (!f) return f.error();
         cfg.formats = std::move(*f);
     }
     if (doc.contains("params")) {
-        if (!doc["params"].is_object()) return c.expected("params", "an object", doc["params"]);
-        cfg.params = doc["params"];
+        if (!doc.at("params").is_object()) return c.expected("params", "an object", doc.at("params"));
     }
-    const json& p = cfg.params;
-    for (auto it = p.begin(); it != p.end(); ++it)
+    const json p = doc.contains("params") ? doc.at("params") : json::object();
+    for (auto it = p.begin(); it != p.end(); ++it) {
         if (std::find_if(std::begin(kParamKeys), std::end(kParamKeys), [&](const char* k) { return it.key() == k; }) == std::end(kParamKeys))
             cfg.warnings.push_back(c.where() + ": unknown key \"params." + it.key() + "\" ignored");
+        else if (!paramApplies(cfg.algorithm, it.key()))
+            cfg.warnings.push_back(c.where() + ": \"params." + it.key() + "\" does not apply to " + cfg.algorithm + "; ignored");
+        else
+            cfg.params[it.key()] = it.value();  // only known keys of this algorithm are kept
+    }
 
     if (p.contains("metric")) {
         if (!p["metric"].is_string() || !parseMetric(p["metric"].get<std::string>(), cfg.metric))
@@ -229,7 +267,8 @@ Result<CompressionConfig> parseCompressionConfig(const QByteArray& bytes, const 
         cfg.k = int(n);
     }
     if (p.contains("iters")) {
-        if (!asInteger(p["iters"], 1, 100000000, n)) return c.expected("params.iters", "an integer >= 1", p["iters"]);
+        if (!asInteger(p["iters"], 1, kMaxRandomIters, n))
+            return c.expected("params.iters", "an integer from 1 to " + std::to_string(kMaxRandomIters), p["iters"]);
         cfg.iters = int(n);
     }
     for (const char* key : {"formats", "tile_formats"}) {
@@ -256,6 +295,8 @@ Result<CompressionConfig> parseCompressionConfig(const QByteArray& bytes, const 
     }
     return cfg;
 }
+
+} // namespace
 
 Result<CompressionConfig> loadCompressionConfig(const QString& path)
 {
@@ -322,8 +363,18 @@ std::string usedConfigJson(const CompressionConfig& cfg, const std::vector<std::
     json out = json::object();
     out["algorithm"] = cfg.algorithm;
     out["quantization_formats"] = quantizationFormats;
-    json params = cfg.params;
-    params.erase("seed");
+    // Only the algorithm's own params, from the validated values (never the raw JSON).
+    json params = json::object();
+    if (cfg.isMixed()) {
+        params["metric"] = std::string(metricName(cfg.metric));
+        params["threshold"] = cfg.threshold;
+        if (!cfg.tileFormats.empty()) params["formats"] = cfg.tileFormats;
+        if (cfg.algorithm == "mixed-tile-greedy") {
+            params["cluster"] = cfg.kmeans ? "kmeans" : "single";
+            if (cfg.kmeans) params["k"] = cfg.k;
+        }
+        if (cfg.algorithm == "mixed-tile-random") params["iters"] = cfg.iters;
+    }
     if (mixed) {
         params["metric"] = std::string(metricName(mixed->metric));
         params["threshold"] = mixed->threshold;

@@ -5,7 +5,10 @@
 //
 // Every error names the file and the field and says what was expected, e.g.
 //   compression_configs/x.json: params.threshold: expected a number, got "abc"
-// (exitCode 1). Unknown keys are not errors; they are listed in `warnings`.
+// (exitCode 1); invalid JSON, nesting deeper than 64 levels, duplicate keys and numbers
+// outside double range included (no JSON-library exception escapes). Unknown keys and
+// params the algorithm does not read are not errors; they are listed in `warnings` and
+// not written back.
 #include "common/result.h"
 #include "compression/mixed.h"
 #include "formats/format.h"
@@ -21,11 +24,16 @@
 
 namespace qs {
 
+// Upper bound of params.iters (mixed-tile-random): every sample is kept, written to the
+// CSV and plotted, so the count must stay reasonable; larger values are a config error.
+inline constexpr int64_t kMaxRandomIters = 100000;
+
 struct CompressionConfig {
     QString path;                          // the file (messages); empty without a config
     std::string algorithm = "none";        // canonical name (alias mixed-tile resolved)
     std::vector<std::string> formats;      // quantization_formats (registry names); empty = not given
-    nlohmann::json params = nlohmann::json::object();  // as given
+    nlohmann::json params = nlohmann::json::object();  // the algorithm's own keys as given
+                                                       // (others warned about and dropped)
     std::optional<uint64_t> seed;          // the seed in use, when one applies
     std::string seedSource;                // "config" | "params" | "random" | "default"
     std::vector<std::string> warnings;     // unknown keys

@@ -33,7 +33,16 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");
-        QTest::newRow("not json") << "{\"algorithm\": " << "cfg/x.json: not valid JSON (byte 15)";
+        QTest::newRow("not json") << "{\"algorithm\": " << "cfg/x.json: not valid JSON: parse error at line 1, column 15: syntax error while parsing value - "
+                                              "unexpected end of input; expected '[', '{', or a literal";
+        // #16: numbers outside double range, deep nesting and duplicate keys are clean errors.
+        QTest::newRow("number overflow") << R"({"params": {"threshold": 1e400}})"
+                                         << "cfg/x.json: not valid JSON: number overflow parsing '1e400'";
+        QTest::newRow("deep nesting") << "{\"params\": " + QString(100000, '[') + QString(100000, ']') + "}"
+                                      << "cfg/x.json: not valid JSON: nesting deeper than 64 levels";
+        QTest::newRow("duplicate key") << R"({"params": {"k": 1, "k": 2}})" << "cfg/x.json: params.k: appears more than once";
+        QTest::newRow("iters too many") << R"({"params": {"iters": 1000000}})"
+                                        << "cfg/x.json: params.iters: expected an integer from 1 to 100000, got 1000000";
         QTest::newRow("not object") << "[1]" << "cfg/x.json: expected a JSON object, got [1]";
         QTest::newRow("unknown algorithm") << R"({"algorithm": "mixed-tile-genetic"})"
                                            << "cfg/x.json: algorithm: unknown algorithm \"mixed-tile-genetic\" (valid: none, "
@@ -59,7 +68,7 @@ private Q_SLOTS:
                                      << "cfg/x.json: params.metric: expected a string (pcc, mae, atol), got 1";
         QTest::newRow("k zero") << R"({"params": {"k": 0}})" << "cfg/x.json: params.k: expected an integer >= 1, got 0";
         QTest::newRow("k float") << R"({"params": {"k": 2.5}})" << "cfg/x.json: params.k: expected an integer >= 1, got 2.5";
-        QTest::newRow("iters") << R"({"params": {"iters": -3}})" << "cfg/x.json: params.iters: expected an integer >= 1, got -3";
+        QTest::newRow("iters") << R"({"params": {"iters": -3}})" << "cfg/x.json: params.iters: expected an integer from 1 to 100000, got -3";
         QTest::newRow("cluster") << R"({"params": {"cluster": "dbscan"}})"
                                  << "cfg/x.json: params.cluster: expected \"single\" or \"kmeans\", got \"dbscan\"";
         QTest::newRow("tile formats") << R"({"params": {"formats": "bf16,bfp9"}})"
@@ -174,7 +183,15 @@ private Q_SLOTS:
 }
 )";
         QCOMPARE(QString::fromStdString(usedConfigJson(*c, {"bf16", "bfp8"}, &*m)), QString::fromStdString(expect));
-        c = parseCompressionConfig(R"({"algorithm": "transpose", "params": {}})", "x");
+        // #16: only the algorithm's own params are kept and written (no raw copies).
+        c = parseCompressionConfig(R"({"algorithm": "mixed-tile-threshold", "params": {"k": 3, "iters": 4, "junk": [[[1]]]}})", "x");
+        QVERIFY(c.ok());
+        QCOMPARE(c->warnings.size(), size_t(3));
+        QCOMPARE(QString::fromStdString(c->warnings[0]), QString("x: \"params.iters\" does not apply to mixed-tile-threshold; ignored"));
+        QCOMPARE(QString::fromStdString(usedConfigJson(*c, {"bf16"})),
+                 QString("{\n  \"algorithm\": \"mixed-tile-threshold\",\n  \"params\": {\n    \"metric\": \"pcc\",\n"
+                         "    \"threshold\": 0.999\n  },\n  \"quantization_formats\": [\n    \"bf16\"\n  ]\n}\n"));
+        c = parseCompressionConfig(R"({"algorithm": "transpose", "params": {"threshold": 0.5}})", "x");
         QCOMPARE(QString::fromStdString(usedConfigJson(*c, {"bf16"})),
                  QString("{\n  \"algorithm\": \"transpose\",\n  \"params\": {},\n  \"quantization_formats\": [\n    \"bf16\"\n  ]\n}\n"));
     }
