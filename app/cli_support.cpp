@@ -1,5 +1,7 @@
 #include "cli_support.h"
 
+#include "common/escape.h"
+
 #include <QTextStream>
 
 #include <csignal>
@@ -10,11 +12,15 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// SIGINT, SIGTERM and SIGHUP all cancel the running command cleanly (work folders and
+// temporary files removed, exit 130); a second signal leaves at once.
 extern "C" void onSigint(int)
 {
-    if (g_interrupted) std::_Exit(130);  // second Ctrl+C: leave at once
+    if (g_interrupted) std::_Exit(130);
     g_interrupted = 1;
 }
+
+constexpr int kCancelSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 std::string humanCount(double v, const std::string& unit)
 {
@@ -38,13 +44,13 @@ std::string humanCount(double v, const std::string& unit)
 CliProgress::CliProgress()
     : m_tty(isatty(STDERR_FILENO)), m_start(std::chrono::steady_clock::now()), m_lastDraw(m_start), m_phaseStart(m_start)
 {
-    std::signal(SIGINT, onSigint);
+    for (int sig : kCancelSignals) std::signal(sig, onSigint);
 }
 
 CliProgress::~CliProgress()
 {
     finish();
-    std::signal(SIGINT, SIG_DFL);
+    for (int sig : kCancelSignals) std::signal(sig, SIG_DFL);
 }
 
 void CliProgress::phase(const std::string& text)
@@ -93,6 +99,7 @@ void CliProgress::draw(bool force)
         line += " " + humanCount(double(m_done), m_unit) + "/" + humanCount(double(m_total), m_unit);
         if (secs > 0.2) line += " " + humanCount(double(m_done) / secs, m_unit) + "/s";
     }
+    line = qs::escapeControl(line);
     if (m_tty) {
         if (line.size() > 150) line = line.substr(0, 147) + "...";
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
@@ -167,7 +174,11 @@ qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
 int reportError(const qs::Error& error)
 {
     std::fflush(stdout);
-    std::fprintf(stderr, "error: %s\n", error.message.c_str());
+    if (g_interrupted) {  // however the cancel surfaced (local read, Hub fetch, between tensors)
+        std::fprintf(stderr, "error: cancelled\n");
+        return kExitCancelled;
+    }
+    std::fprintf(stderr, "error: %s\n", qs::escapeControl(error.message, true).c_str());
     return error.exitCode ? error.exitCode : 1;
 }
 

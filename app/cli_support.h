@@ -41,6 +41,8 @@ void addFormatOptionFlags(QCommandLineParser& parser);
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);
 
 // Prints "error: <message>" to stderr and returns the error's exit code.
+// Exit status of a command cancelled by SIGINT/SIGTERM/SIGHUP, whatever layer noticed.
+inline constexpr int kExitCancelled = 130;
 int reportError(const qs::Error& error);
 // Prints "error: <message>" plus a hint to run --help, returns 1.
 int usageError(const QString& command, const QString& message);

@@ -86,6 +86,9 @@ int runExportCommand(const QStringList& args)
         auto w = (*writer)->write(bytes.data(), bytes.size());
         if (!w) return reportError(w.error());
     }
+    // A cancel that arrives during the last tensor must not replace the old file: the
+    // writer's destructor removes the temporary file and leaves the target untouched.
+    if (progress.cancelled()) return reportError(qs::Error{"cancelled", 1});
     auto c = (*writer)->commit();
     progress.finish();
     if (!c) return reportError(c.error());

@@ -1,6 +1,8 @@
 // `quantscope list MODEL [FILTER...]`: the tensors of a model, one line each, and totals.
 #include "cli_support.h"
 #include "commands.h"
+
+#include "common/escape.h"
 #include "analysis/model_open.h"
 
 #include "io/selection.h"
@@ -86,9 +88,11 @@ int runListCommand(const QStringList& args)
         return reportError(qs::Error::usage("No tensors matched \"" + query.toStdString() + "\"."));
 
     size_t wName = 4, wDtype = 5, wShape = 5, wElems = 8, wBytes = 5;
+    // Untrusted names and fields are printed with control characters escaped.
+    auto safe = [](const std::string& s) { return qs::escapeControl(s); };
     for (const auto* t : rows) {
-        wName = std::max(wName, t->name.size());
-        wDtype = std::max(wDtype, t->dtypeName.size());
+        wName = std::max(wName, safe(t->name).size());
+        wDtype = std::max(wDtype, safe(t->dtypeName).size());
         wShape = std::max(wShape, t->shapeString().size());
         wElems = std::max(wElems, withCommas(uint64_t(t->numel())).size());
         wBytes = std::max(wBytes, withCommas(t->byteLength).size());
@@ -99,19 +103,23 @@ int runListCommand(const QStringList& args)
                          "  " + pad("ELEMENTS", wElems, true) + "  " + pad("BYTES", wBytes, true) + "  FILE";
     out += (colour ? "\033[90m" + header + "\033[0m" : header) + "\n";
     uint64_t storedParams = 0, storedBytes = 0, logicalParams = 0, scaleParams = 0;
+    bool overflow = false;
     for (const auto* t : rows) {
-        out += pad(t->name, wName, false) + "  " + pad(t->dtypeName, wDtype, false) + "  " + pad(t->shapeString(), wShape, false) +
+        out += pad(safe(t->name), wName, false) + "  " + pad(safe(t->dtypeName), wDtype, false) + "  " + pad(t->shapeString(), wShape, false) +
                "  " + pad(withCommas(uint64_t(t->numel())), wElems, true) + "  " + pad(withCommas(t->byteLength), wBytes, true) +
-               "  " + t->file.toStdString();
-        if (!t->scaleInvName.empty()) out += "  (fp8, scale " + t->scaleInvName + ")";
+               "  " + safe(t->file.toStdString());
+        if (!t->scaleInvName.empty()) out += "  (fp8, scale " + safe(t->scaleInvName) + ")";
         out += "\n";
-        storedParams += uint64_t(t->numel());
-        storedBytes += t->byteLength;
+        // Totals saturate with a visible "more than" instead of wrapping.
+        overflow |= __builtin_add_overflow(storedParams, uint64_t(t->numel()), &storedParams);
+        overflow |= __builtin_add_overflow(storedBytes, t->byteLength, &storedBytes);
         const bool isScale = t->name.size() > 10 && t->name.compare(t->name.size() - 10, 10, "_scale_inv") == 0 &&
                              (*model)->find(t->name.substr(0, t->name.size() - 10)) != nullptr;
-        if (isScale) scaleParams += uint64_t(t->numel());
-        else logicalParams += uint64_t(t->numel());
+        overflow |= __builtin_add_overflow(isScale ? scaleParams : logicalParams, uint64_t(t->numel()),
+                                           isScale ? &scaleParams : &logicalParams);
     }
+    if (overflow)
+        out += "\nwarning: the totals exceed 2^64 and are shown as lower bounds (the headers declare impossible sizes)\n";
     out += "\n" + std::to_string(rows.size()) + " tensors\n";
     out += "stored:  " + withCommas(storedParams) + " parameters in " + withCommas(storedBytes) + " bytes (" +
            human(double(storedBytes)) + ")\n";

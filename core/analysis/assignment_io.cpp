@@ -11,6 +11,8 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <cstring>
 
@@ -46,7 +48,14 @@ Result<void> writeFileAtomic(const QString& path, const QByteArray& bytes)
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) return Error::model(where(path) + ": cannot write: " + f.errorString().toStdString());
     if (f.write(bytes) != bytes.size()) return Error::model(where(path) + ": write failed: " + f.errorString().toStdString());
-    if (!f.commit()) return Error::model(where(path) + ": cannot save: " + f.errorString().toStdString());
+    errno = 0;
+    if (!f.flush() || !f.commit()) {  // the OS's reason (e.g. a full disk), not Qt's "Unknown error"
+        const int e = errno;
+        const QString qt = f.errorString();
+        return Error::model(where(path) + ": cannot save: " +
+                            (e && (qt.isEmpty() || qt == QLatin1String("Unknown error")) ? std::string(std::strerror(e))
+                                                                                        : qt.toStdString()));
+    }
     return {};
 }
 

@@ -2,10 +2,13 @@
 // `wq` so that its users read it the same way: title, formats/compression/backend
 // lines, the hierarchy, then per tensor a stats line and one table per compression.
 #include "analysis/wq_run.h"
+#include "common/escape.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -109,7 +112,7 @@ void renderTree(const TreeNode& node, const std::string& prefix, bool colour, st
     for (const auto& [name, child] : node.children) {
         const bool last = ++i == node.children.size();
         const int count = leafCount(child);
-        std::string line = prefix + (last ? "└── " : "├── ") + name;
+        std::string line = prefix + (last ? "└── " : "├── ") + escapeControl(name);
         if (count > 1) line += " (" + std::to_string(count) + ")";
         out += "  " + paint(line, "muted", colour) + "\n";
         if (!child.children.empty()) renderTree(child, prefix + (last ? "    " : "│   "), colour, out);
@@ -136,7 +139,32 @@ std::string slugify(const std::string& name)
     const size_t b = out.find_first_not_of('_');
     if (b == std::string::npos) return "tensor";
     const size_t e = out.find_last_not_of('_');
-    return out.substr(b, e - b + 1);
+    out = out.substr(b, e - b + 1);
+    // Bounded, so "<slug>_assignment_mapping.json" fits any file system's 255-byte names.
+    if (out.size() > kSlugMaxChars) out = out.substr(0, kSlugMaxChars - 17) + "-" + slugHash(name);
+    return out;
+}
+
+std::string slugHash(const std::string& name)
+{
+    uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    for (unsigned char c : name) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string uniqueSlug(const std::string& name, std::set<std::string>& used)
+{
+    std::string s = slugify(name);
+    if (!used.insert(s).second) {
+        s = s.substr(0, std::min(s.size(), kSlugMaxChars - 17)) + "-" + slugHash(name);
+        for (int i = 2; !used.insert(s).second; ++i) s += "-" + std::to_string(i);
+    }
+    return s;
 }
 
 std::string renderHeader(const WqReport& r, bool colour)
@@ -174,7 +202,7 @@ std::string renderHeader(const WqReport& r, bool colour)
 std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
 {
     std::string out;
-    out += paint(t.info.name, "title", colour) + "\n";
+    out += paint(escapeControl(t.info.name), "title", colour) + "\n";
     const Stats& s = t.stats;
     std::string meta = "shape=" + t.info.shapeString() + " min=" + sciText(s.min) +
                        " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
@@ -333,6 +361,7 @@ std::string renderJson(const WqReport& r)
     for (const auto& t : r.tensors) {
         nlohmann::json jt;
         jt["name"] = t.info.name;
+        if (!t.slug.empty()) jt["slug"] = t.slug;
         jt["dtype"] = t.info.dtypeName;
         jt["shape"] = t.info.shape;
         jt["file"] = t.info.file.toStdString();

@@ -15,7 +15,16 @@
 #include <QSaveFile>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <random>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace qs {
 
@@ -34,32 +43,76 @@ Result<void> writeFile(const QString& path, const std::string& content)
     return writeFileAtomic(path, QByteArray::fromStdString(content));
 }
 
-// The results folder is built under a hidden ".<stamp>.incomplete" name and renamed
-// when everything is written, so a failed or cancelled run never leaves a folder that
-// looks complete.
+// The results folder is built under a hidden work folder unique to this process
+// (".<stamp>.<pid>.<random>.incomplete", created with an exclusive mkdir) and renamed
+// when everything is written, without replacing anything: on a name collision the final
+// name gets a "-2", "-3" ... suffix. A failed or cancelled run removes only its own work
+// folder; work folders left by processes that no longer run (SIGKILL, power loss) are
+// removed when the next run starts in the same place.
 struct ResultsFolder {
     QString finalPath;
     QString workPath;
+
+    static void removeStale(const QString& base)
+    {
+        const QStringList entries = QDir(base).entryList({QStringLiteral(".*.incomplete")},
+                                                         QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot);
+        for (const QString& e : entries) {
+            const QStringList parts = e.split('.');  // "", stamp, pid, random, "incomplete"
+            if (parts.size() != 5) continue;        // not ours: leave it
+            bool ok = false;
+            const qint64 pid = parts[2].toLongLong(&ok);
+            if (!ok || pid <= 0 || pid == qint64(::getpid())) continue;
+            if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+            QDir(QDir(base).filePath(e)).removeRecursively();
+        }
+    }
 
     static Result<ResultsFolder> create(const QString& parent, const QString& model, const std::string& algorithm)
     {
         const QString base = QDir(parent).filePath(QStringLiteral("results/%1/%2").arg(model, QString::fromStdString(algorithm)));
         if (!QDir().mkpath(base)) return Error::model("cannot create the results folder " + base.toStdString());
+        removeStale(base);
         const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-        QString name = stamp;
-        for (int i = 2; QFileInfo::exists(QDir(base).filePath(name)); ++i) name = stamp + "-" + QString::number(i);
         ResultsFolder f;
-        f.finalPath = QDir(base).filePath(name);
-        f.workPath = QDir(base).filePath("." + name + ".incomplete");
-        QDir(f.workPath).removeRecursively();
-        if (!QDir().mkpath(f.workPath)) return Error::model("cannot create " + f.workPath.toStdString());
-        return f;
+        f.finalPath = QDir(base).filePath(stamp);
+        std::random_device rd;
+        for (int attempt = 0;; ++attempt) {
+            const QString work = QDir(base).filePath(QStringLiteral(".%1.%2.%3.incomplete")
+                                                         .arg(stamp)
+                                                         .arg(qint64(::getpid()))
+                                                         .arg(rd() & 0xFFFFFF, 6, 16, QLatin1Char('0')));
+            if (::mkdir(QFile::encodeName(work).constData(), 0777) == 0) {
+                f.workPath = work;
+                return f;
+            }
+            if (errno != EEXIST || attempt > 100)
+                return Error::model("cannot create " + work.toStdString() + ": " + std::strerror(errno));
+        }
     }
     Result<void> commit()
     {
-        if (!QDir().rename(workPath, finalPath))
-            return Error::model("cannot rename " + workPath.toStdString() + " to " + finalPath.toStdString());
-        return {};
+        for (int i = 1; i < 1000; ++i) {
+            const QString target = i == 1 ? finalPath : finalPath + "-" + QString::number(i);
+            const QByteArray from = QFile::encodeName(workPath), to = QFile::encodeName(target);
+            // rename without replacing: a concurrent run's folder of the same name stays
+            if (::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_NOREPLACE) == 0) {
+                finalPath = target;
+                return {};
+            }
+            if (errno == EINVAL || errno == ENOSYS) {  // file system without RENAME_NOREPLACE
+                if (QFileInfo::exists(target)) continue;
+                if (::rename(from.constData(), to.constData()) == 0) {
+                    finalPath = target;
+                    return {};
+                }
+            }
+            if (errno != EEXIST && errno != ENOTEMPTY)
+                return Error::model("cannot rename " + workPath.toStdString() + " to " + target.toStdString() + ": " +
+                                    std::strerror(errno));
+        }
+        return Error::model("cannot rename " + workPath.toStdString() + ": every name " + finalPath.toStdString() +
+                            "-N is taken");
     }
     void discard() { QDir(workPath).removeRecursively(); }
 };
@@ -177,6 +230,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
 
     std::vector<FormatChoice> choices;
     for (const Format* f : formatList) choices.push_back({f, params.options});
+    std::set<std::string> usedSlugs;  // artefact names are unique within the run
 
     // 3. Tensors, one after another (each one uses every core).
     for (size_t ti = 0; ti < report.tensorNames.size(); ++ti) {
@@ -221,7 +275,8 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             if (folder) {
                 const QString dir = QDir(folder->workPath).filePath(QString::fromStdString(config.algorithm).replace('-', '_'));
                 QDir().mkpath(dir);
-                const QString slug = QString::fromStdString(slugify(name));
+                tensor.slug = uniqueSlug(name, usedSlugs);
+                const QString slug = QString::fromStdString(tensor.slug);
                 auto npy = writeAssignmentNpy(QDir(dir).filePath(slug + "_assignment.npy"), mixed->assignment,
                                               mixed->tilesH, mixed->tilesW);
                 if (!npy) return fail(npy.error());
@@ -287,6 +342,11 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         if (!c) return fail(c.error());
         auto d = folder->commit();
         if (!d) return fail(d.error());
+        if (folder->finalPath != report.resultsPath) {  // the name had to take a suffix
+            report.resultsPath = folder->finalPath;
+            auto e = writeFile(QDir(folder->finalPath).filePath("results.json"), renderJson(report));
+            if (!e) return e.error();
+        }
     }
     return report;
 }

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ struct WqRow {
 
 struct WqTensor {
     TensorInfo info;
+    std::string slug;  // file-name stem of its artefacts (empty when none were written)
     Stats stats;
     std::vector<WqRow> rows;
 };
@@ -119,7 +121,14 @@ std::string renderSummary(const WqReport& report, bool colour);
 std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour
 std::string renderJson(const WqReport& report);       // results.json (keys sorted)
 
-// <slug>: runs of characters outside [A-Za-z0-9._-] replaced by '_' (WQ.md §5).
+// <slug>: runs of characters outside [A-Za-z0-9._-] replaced by '_' (WQ.md §5); names
+// whose slug would exceed kSlugMaxChars are cut and end in "-" + slugHash(name).
+inline constexpr size_t kSlugMaxChars = 96;
 std::string slugify(const std::string& name);
+// 16 hex digits (FNV-1a 64 of the name).
+std::string slugHash(const std::string& name);
+// slugify(name), made unique among `used` (a run's slugs so far) by a "-<hash>" suffix
+// when another name already produced it ("a/b.weight" vs "a:b.weight"); adds it to used.
+std::string uniqueSlug(const std::string& name, std::set<std::string>& used);
 
 } // namespace qs

@@ -8,6 +8,9 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <cerrno>
+#include <cstring>
+
 #include <cstring>
 #include <set>
 
@@ -122,6 +125,14 @@ Result<std::vector<uint8_t>> buildSafetensorsHeader(const QString& path, const s
     return out;
 }
 
+// The OS's reason for a failed write (errno) when Qt has none better.
+static std::string ioCause(const QFileDevice& f, int savedErrno)
+{
+    const QString qt = f.errorString();
+    if (savedErrno != 0 && (qt.isEmpty() || qt == QLatin1String("Unknown error"))) return std::strerror(savedErrno);
+    return toStd(qt);
+}
+
 SafetensorsWriter::~SafetensorsWriter()
 {
     if (m_file) m_file->cancelWriting();
@@ -156,7 +167,7 @@ Result<void> SafetensorsWriter::write(const void* data, uint64_t bytes)
     while (bytes > 0) {
         const qint64 chunk = qint64(std::min<uint64_t>(bytes, 1ull << 30));
         if (m_file->write(p, chunk) != chunk)
-            return Error::model(toStd(m_path) + ": write failed: " + toStd(m_file->errorString()));
+            return Error::model(toStd(m_path) + ": write failed: " + ioCause(*m_file, errno));
         p += chunk;
         bytes -= uint64_t(chunk);
         m_written += uint64_t(chunk);
@@ -170,10 +181,18 @@ Result<void> SafetensorsWriter::commit()
     if (m_written != m_dataBytes)
         return Error::model(toStd(m_path) + ": " + std::to_string(m_written) + " tensor bytes written but the header declares " +
                             std::to_string(m_dataBytes));
+    // Flush first so a full disk reports its real cause (QSaveFile alone says "Unknown error").
+    errno = 0;
+    if (!m_file->flush()) {
+        const std::string cause = ioCause(*m_file, errno);
+        m_file.reset();  // discards the temporary file
+        return Error::model(toStd(m_path) + ": cannot save: " + cause);
+    }
+    errno = 0;
     const bool ok = m_file->commit();
-    const QString err = m_file->errorString();
+    const std::string err = ioCause(*m_file, errno);
     m_file.reset();
-    if (!ok) return Error::model(toStd(m_path) + ": cannot save: " + toStd(err));
+    if (!ok) return Error::model(toStd(m_path) + ": cannot save: " + err);
     return {};
 }
 

@@ -212,10 +212,20 @@ void buildRandomSamplesPlot(QCustomPlot* plot, const RandomSamplesData& d)
     QCPGraph* green = scatterGraph(plot, QColor(44, 160, 44), QCPScatterStyle::ssDisc, 8, QStringLiteral("PCC ≥ 0.999"));
     QCPGraph* amber = scatterGraph(plot, QColor(240, 163, 10), QCPScatterStyle::ssDisc, 8, QStringLiteral("0.99 ≤ PCC < 0.999"));
     QCPGraph* red = scatterGraph(plot, QColor(214, 39, 40), QCPScatterStyle::ssDisc, 8, QStringLiteral("PCC < 0.99"));
-    for (size_t i = 0; i < d.bytes.size(); ++i) {
+    // Points are added in bulk (one sort per graph, not one insertion each) and thinned
+    // to at most kRandomPlotMaxPoints evenly spaced samples; the chosen one is drawn below.
+    QVector<double> kx[3], ky[3];
+    const size_t n = d.bytes.size();
+    const size_t stride = n > kRandomPlotMaxPoints ? (n + kRandomPlotMaxPoints - 1) / kRandomPlotMaxPoints : 1;
+    for (size_t i = 0; i < n; i += stride) {
         const double p = d.pcc[i];
-        (p >= 0.999 ? green : p >= 0.99 ? amber : red)->addData(d.bytes[i] / unit.div, p);
+        const int g = p >= 0.999 ? 0 : p >= 0.99 ? 1 : 2;
+        kx[g].push_back(d.bytes[i] / unit.div);
+        ky[g].push_back(p);
     }
+    green->addData(kx[0], ky[0]);
+    amber->addData(kx[1], ky[1]);
+    red->addData(kx[2], ky[2]);
     if (d.chosen >= 0 && size_t(d.chosen) < d.bytes.size()) {
         QCPGraph* c = plot->addGraph();
         c->setLineStyle(QCPGraph::lsNone);

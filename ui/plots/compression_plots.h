@@ -21,6 +21,9 @@ class QCustomPlot;
 
 namespace qs {
 
+// The random-samples scatter draws at most this many samples (evenly thinned).
+inline constexpr size_t kRandomPlotMaxPoints = 20000;
+
 // One colour per format; x = tile column, y = tile row (row 0 at the top).
 struct TileMapData {
     std::string title;

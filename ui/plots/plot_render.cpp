@@ -25,16 +25,16 @@ Result<void> writePng(const QImage& image, const QString& path)
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
-        return Error::usage("cannot create the folder " + info.absolutePath().toStdString());
+        return Error::model("cannot create the folder " + info.absolutePath().toStdString());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+        return Error::model("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
     if (!image.save(&file, "PNG")) {
         file.cancelWriting();
-        return Error::usage("cannot encode the PNG " + path.toStdString());
+        return Error::model("cannot encode the PNG " + path.toStdString());
     }
     if (!file.commit())
-        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+        return Error::model("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
     return {};
 }
 
@@ -42,12 +42,12 @@ Result<void> writeTextFile(const QString& path, const std::string& text)
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
-        return Error::usage("cannot create the folder " + info.absolutePath().toStdString());
+        return Error::model("cannot create the folder " + info.absolutePath().toStdString());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+        return Error::model("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
     if (file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.commit())
-        return Error::usage("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+        return Error::model("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
     return {};
 }
 
@@ -73,7 +73,7 @@ std::string curvesCsv(const CurvePlotData& data)
 Result<void> savePlotPng(const PlotBuild& build, const QString& path, int width, int height)
 {
     if (width < 16 || height < 16 || width > 16384 || height > 16384)
-        return Error::usage("plot size " + std::to_string(width) + "x" + std::to_string(height) +
+        return Error::model("plot size " + std::to_string(width) + "x" + std::to_string(height) +
                             " is out of range (16..16384 pixels per side)");
     return writePng(renderPlotImage(build, width, height), path);
 }

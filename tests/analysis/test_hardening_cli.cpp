@@ -1,0 +1,147 @@
+// Issue #16 regressions seen from the command line: control characters in names are
+// escaped, artefact slugs are unique and bounded (and mapped in results.json), stale
+// work folders of dead processes are removed (others kept), config errors exit 1.
+#include "cli_runner.h"
+#include "test_paths.h"
+
+#include "io/safetensors_writer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+
+namespace {
+
+std::vector<uint8_t> floats(size_t n)
+{
+    std::vector<uint8_t> out(n * 4);
+    for (size_t i = 0; i < n; ++i) {
+        const float v = 0.01f * float(int(i % 97) - 48);
+        std::memcpy(out.data() + 4 * i, &v, 4);
+    }
+    return out;
+}
+
+bool writeModel(const QString& path, const std::vector<std::string>& names)
+{
+    std::vector<std::vector<uint8_t>> bytes;
+    std::vector<qs::TensorData> t;
+    bytes.reserve(names.size());
+    for (const auto& n : names) {
+        bytes.push_back(floats(32 * 32));
+        t.push_back({{n, qs::DType::F32, {32, 32}}, bytes.back()});
+    }
+    return qs::writeSafetensors(path, t).ok();
+}
+
+bool writeText(const QString& path, const QByteArray& text)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
+}
+
+qint64 deadPid()
+{
+    for (qint64 pid = 4000000; pid > 1000; pid -= 7919)
+        if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH) return pid;
+    return -1;
+}
+
+} // namespace
+
+class TestHardeningCli : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    // #16.13: ANSI escapes, CR and LF in tensor names never reach the terminal raw.
+    void controlCharactersEscaped()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        QVERIFY(writeModel(model, {"evil\x1b[2J\rname\nx", "plain"}));
+        const CliRun r = runCli({"list", model});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(!r.out.contains('\x1b') && !r.out.contains('\r'));
+        QVERIFY2(r.out.contains("evil\\x1B[2J\\x0Dname\\x0Ax  F32"), r.out.constData());
+        const CliRun w = runCli({"wq", model, "-c", "bf16", "--no-results"});
+        QCOMPARE(w.exitCode, 0);
+        QVERIFY(!w.out.contains('\x1b') && !w.out.contains('\r') && !w.err.contains('\x1b'));
+        QVERIFY(w.out.contains("\nevil\\x1B[2J\\x0Dname\\x0Ax\n"));
+    }
+
+    // #16.7 + #16.4 + #16.6: colliding and overlong names get distinct bounded slugs,
+    // listed in results.json; a dead process's work folder is removed, others stay.
+    void slugsUniqueBoundedAndStaleFoldersRemoved()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        const std::string longName = std::string(300, 'L') + ".weight";
+        QVERIFY(writeModel(model, {"a/b.weight", "a:b.weight", longName}));
+        const QString cfg = tmp.filePath("cfg.json");
+        QVERIFY(writeText(cfg, R"({"algorithm": "mixed-tile-random", "params": {"iters": 3, "formats": ["bf16", "bfp8"]}})"));
+        const QString base = tmp.filePath("out/results/m/mixed-tile-random");
+        QVERIFY(QDir().mkpath(base));
+        const qint64 dead = deadPid();
+        QVERIFY(dead > 0);
+        const QString stale = QString(".20200101-000000.%1.abcdef.incomplete").arg(dead);
+        const QString alive = QString(".20200101-000000.%1.abcdef.incomplete").arg(qint64(::getpid()));
+        const QString foreign = ".something.incomplete";
+        for (const QString& d : {stale, alive, foreign}) QVERIFY(QDir().mkpath(base + "/" + d));
+
+        const CliRun r = runCli({"wq", model, "-c", "bf16", "--compression-config", cfg, "--results-dir", tmp.filePath("out")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(!QFileInfo::exists(base + "/" + stale));
+        QVERIFY(QFileInfo::exists(base + "/" + alive));
+        QVERIFY(QFileInfo::exists(base + "/" + foreign));
+        const QStringList runs = QDir(base).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(runs.size(), 1);
+        const QString run = base + "/" + runs.first();
+
+        QFile jf(run + "/results.json");
+        QVERIFY(jf.open(QIODevice::ReadOnly));
+        const QJsonArray tensors = QJsonDocument::fromJson(jf.readAll()).object()["tensors"].toArray();
+        QCOMPARE(tensors.size(), 3);
+        QSet<QString> slugs;
+        for (const auto& t : tensors) {
+            const QString slug = t.toObject()["slug"].toString();
+            QVERIFY(!slug.isEmpty() && slug.size() <= 96);
+            slugs.insert(slug);
+            QVERIFY2(QFileInfo::exists(run + "/mixed_tile_random/" + slug + "_assignment.npy"), qPrintable(slug));
+            QVERIFY(QFileInfo::exists(run + "/mixed_tile_random/" + slug + ".csv"));
+        }
+        QCOMPARE(slugs.size(), 3);
+        QMap<QString, QString> slugOf;
+        for (const auto& t : tensors) slugOf[t.toObject()["name"].toString()] = t.toObject()["slug"].toString();
+        QCOMPARE(slugOf["a/b.weight"], QString("a_b.weight"));
+        QVERIFY2(QRegularExpression("^a_b\\.weight-[0-9a-f]{16}$").match(slugOf["a:b.weight"]).hasMatch(),
+                 qPrintable(slugOf["a:b.weight"]));
+        QVERIFY2(QRegularExpression("^L{79}-[0-9a-f]{16}$").match(slugOf[QString::fromStdString(longName)]).hasMatch(),
+                 qPrintable(slugOf[QString::fromStdString(longName)]));
+    }
+
+    // #16.2 / #16.10: config errors are exit 1 with the field named.
+    void configErrorsExitOne()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        QVERIFY(writeModel(model, {"w"}));
+        const QString cfg = tmp.filePath("cfg.json");
+        QVERIFY(writeText(cfg, R"({"params": {"threshold": 1e400}})"));
+        CliRun r = runCli({"wq", model, "--compression-config", cfg, "--no-results"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("cfg.json: not valid JSON: number overflow parsing '1e400'"), r.err.constData());
+        QVERIFY(writeText(cfg, R"({"algorithm": "mixed-tile-random", "params": {"iters": 1000000}})"));
+        r = runCli({"wq", model, "--compression-config", cfg, "--no-results"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("params.iters: expected an integer from 1 to 100000, got 1000000"), r.err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHardeningCli)
+#include "test_hardening_cli.moc"
