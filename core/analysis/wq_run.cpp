@@ -342,11 +342,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         if (!c) return fail(c.error());
         auto d = folder->commit();
         if (!d) return fail(d.error());
-        if (folder->finalPath != report.resultsPath) {  // the name had to take a suffix
-            report.resultsPath = folder->finalPath;
-            auto e = writeFile(QDir(folder->finalPath).filePath("results.json"), renderJson(report));
-            if (!e) return e.error();
-        }
+        report.resultsPath = folder->finalPath;  // with its "-N" suffix if the name was taken
     }
     return report;
 }
