@@ -12,6 +12,7 @@ jobs="${QS_JOBS:-$(nproc)}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
           nlohmann-json3-dev libgl-dev fonts-dejavu-core xvfb xauth)
+[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)  # fuzz smoke test
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,9 +57,14 @@ case "$mode" in
     # The core, the CLI and their tests once more with ASan + UBSan (GUI tests left out).
     # -O1 without -g: quick to compile, quick enough to run, frame pointers give stacks.
     build build-asan -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DQS_SANITIZE=ON -DQS_BUILD_GUI=OFF \
-      -DQS_BUILD_BENCH=OFF
+      -DQS_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build-asan -j "$jobs" --output-on-failure
+    # libFuzzer smoke test: each target of tests/fuzz for a fixed number of executions
+    # (clang, ASan + UBSan); any crash fails. Long runs: see tests/fuzz/README.md.
+    QS_TARGETS=fuzz_all build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DQS_FUZZ=ON \
+      -DQS_BUILD_GUI=OFF -DQS_BUILD_TESTS=OFF -DQS_BUILD_BENCH=OFF
+    ctest --test-dir build-fuzz -j "$jobs" --output-on-failure
     ;;
   *)
     echo "usage: packaging/setup.sh [run|test|build]" >&2
