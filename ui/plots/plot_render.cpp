@@ -7,7 +7,9 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace qs {
 
@@ -29,8 +31,15 @@ Result<void> writePng(const QImage& image, const QString& path)
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return Error::model("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    errno = 0;
     if (!image.save(&file, "PNG")) {
+        // Usually a write error (full disk): name the OS's reason rather than the encoder.
+        const int e = errno;
+        const bool ioError = file.error() != QFileDevice::NoError || e != 0;
         file.cancelWriting();
+        if (ioError)
+            return Error::model("cannot write " + path.toStdString() + ": " +
+                                (e ? std::string(std::strerror(e)) : file.errorString().toStdString()));
         return Error::model("cannot encode the PNG " + path.toStdString());
     }
     if (!file.commit())
