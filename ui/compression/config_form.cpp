@@ -134,7 +134,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
 
     m_iters = new QSpinBox(this);
     m_iters->setObjectName(QStringLiteral("itersBox"));
-    m_iters->setRange(0, 100000000);
+    m_iters->setRange(0, int(kMaxRandomIters));  // above it the config is refused
     form->addRow(tr("Iters (random)"), m_iters);
     addError(QStringLiteral("params.iters"));
 
