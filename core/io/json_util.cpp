@@ -90,16 +90,20 @@ public:
     bool key(json::string_t& k)
     {
         Level& l = m_stack.back();
-        if (!m_found && l.node->contains(k)) {
-            m_found = true;
-            m_dup.depth = int(m_stack.size());
-            m_dup.key = k;
-            m_dup.parent = l.name;
+        // one map lookup: insert, or find the repeated key (which keeps the last value,
+        // as nlohmann does)
+        auto [it, inserted] = l.node->get_ref<json::object_t&>().try_emplace(std::move(k), nullptr);
+        if (!inserted) {
+            if (!m_found) {
+                m_found = true;
+                m_dup.depth = int(m_stack.size());
+                m_dup.key = it->first;
+                m_dup.parent = l.name ? *l.name : std::string();
+            }
+            it->second = nullptr;
         }
-        // a repeated key keeps the last value, as nlohmann does
-        l.slot = &(*l.node)[k];
-        *l.slot = nullptr;
-        l.key = std::move(k);
+        l.slot = &it->second;
+        l.key = &it->first;
         return true;
     }
 
@@ -117,9 +121,9 @@ public:
 private:
     struct Level {
         json* node;
-        json* slot = nullptr;  // object: the value for the last key
-        std::string key;
-        std::string name;      // key under which this container sits
+        json* slot = nullptr;             // object: the value for the last key
+        const std::string* key = nullptr;  // object: the last key (map keys do not move)
+        const std::string* name = nullptr; // key under which this container sits
     };
 
     bool fail(std::string m)
@@ -157,10 +161,10 @@ private:
     {
         if (m_stack.size() >= size_t(kJsonMaxDepth))
             return fail("nesting deeper than " + std::to_string(kJsonMaxDepth) + " levels");
-        std::string name;
+        const std::string* name = nullptr;
         if (!m_stack.empty() && m_stack.back().node->is_object()) name = m_stack.back().key;
         json* node = place(std::move(v));
-        m_stack.push_back(Level{node, nullptr, {}, std::move(name)});
+        m_stack.push_back(Level{node, nullptr, nullptr, name});
         return true;
     }
 

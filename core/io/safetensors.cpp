@@ -132,11 +132,11 @@ Result<SafetensorsTensor> parseEntry(const EntryCtx& c, const json& v, uint64_t 
         !nonNegativeInt((*off)[1], &t.end))
         return Error::model(c.at() + "data_offsets must be two non-negative integers [begin, end], got " +
                             jsonShort(*off));
-    const std::string offs = "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
+    auto offs = [&t] { return "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]"; };  // messages only
     if (t.begin > t.end)
-        return Error::model(c.at() + "data_offsets " + offs + ": begin is after end");
+        return Error::model(c.at() + "data_offsets " + offs() + ": begin is after end");
     if (t.end > dataSize)
-        return Error::model(c.at() + "data_offsets " + offs + " end beyond the data section of " +
+        return Error::model(c.at() + "data_offsets " + offs() + " end beyond the data section of " +
                             std::to_string(dataSize) + " bytes");
 
     int64_t numel = 0;
@@ -153,7 +153,7 @@ Result<SafetensorsTensor> parseEntry(const EntryCtx& c, const json& v, uint64_t 
                                 std::to_string(totalBits) + " bits, not a whole number of bytes");
         const uint64_t need = totalBits / 8;
         if (t.end - t.begin != need)
-            return Error::model(c.at() + "data_offsets " + offs + " give " + std::to_string(t.end - t.begin) +
+            return Error::model(c.at() + "data_offsets " + offs() + " give " + std::to_string(t.end - t.begin) +
                                 " bytes but " + t.dtypeName + " " + shapeList(t.shape) + " needs " +
                                 std::to_string(need));
     }
