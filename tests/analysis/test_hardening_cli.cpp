@@ -14,7 +14,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
 
 namespace {
 
@@ -28,14 +34,14 @@ std::vector<uint8_t> floats(size_t n)
     return out;
 }
 
-bool writeModel(const QString& path, const std::vector<std::string>& names)
+bool writeModel(const QString& path, const std::vector<std::string>& names, int64_t side = 32)
 {
     std::vector<std::vector<uint8_t>> bytes;
     std::vector<qs::TensorData> t;
     bytes.reserve(names.size());
     for (const auto& n : names) {
-        bytes.push_back(floats(32 * 32));
-        t.push_back({{n, qs::DType::F32, {32, 32}}, bytes.back()});
+        bytes.push_back(floats(size_t(side * side)));
+        t.push_back({{n, qs::DType::F32, {side, side}}, bytes.back()});
     }
     return qs::writeSafetensors(path, t).ok();
 }
@@ -44,6 +50,45 @@ bool writeText(const QString& path, const QByteArray& text)
 {
     QFile f(path);
     return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
+}
+
+// Runs the binary with stderr into a pipe that is not read, sends SIGTERM after 300 ms,
+// then drains stderr; returns the exit code (-1 if killed by a signal) and stderr.
+std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
+{
+    int pipeFd[2];
+    if (::pipe(pipeFd) != 0) return {-2, {}};
+    const QByteArray program = QFile::encodeName(qs::test::binaryPath());
+    std::vector<QByteArray> argStore{program};
+    for (const QString& a : args) argStore.push_back(a.toLocal8Bit());
+    std::vector<char*> argv;
+    for (auto& a : argStore) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipeFd[1], 2);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, pipeFd[0]);
+    posix_spawn_file_actions_addclose(&fa, pipeFd[1]);
+    ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, program.constData(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(pipeFd[1]);
+    if (rc != 0 || pid <= 0) {
+        ::close(pipeFd[0]);
+        return {-2, {}};
+    }
+    ::usleep(300000);
+    ::kill(pid, SIGTERM);
+    QByteArray err;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(pipeFd[0], buf, sizeof buf)) > 0) err.append(buf, qsizetype(n));
+    ::close(pipeFd[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
 }
 
 qint64 deadPid()
@@ -123,6 +168,36 @@ private Q_SLOTS:
                  qPrintable(slugOf["a:b.weight"]));
         QVERIFY2(QRegularExpression("^L{79}-[0-9a-f]{16}$").match(slugOf[QString::fromStdString(longName)]).hasMatch(),
                  qPrintable(slugOf[QString::fromStdString(longName)]));
+    }
+
+    // #16.5 + #16.6: SIGTERM cancels like Ctrl+C (exit 130): an export leaves the old
+    // file untouched and no temporary file; wq leaves no work folder. No race: the child
+    // writes a progress line per tensor into a pipe nobody reads until after the signal,
+    // so it blocks long before its last tensor and the signal always arrives mid-run.
+    void sigtermCancelsCleanly()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        std::vector<std::string> names;
+        for (int i = 0; i < 5000; ++i) names.push_back("layer." + std::to_string(i) + ".weight");  // ~150 KB of lines
+        QVERIFY(writeModel(model, names, 8));
+        const QString out = tmp.filePath("o/old.safetensors");
+        QVERIFY(QDir().mkpath(tmp.filePath("o")));
+        QVERIFY(writeText(out, "old contents"));
+
+        auto [code, err] = runAndTerminate({"export", model, "-c", "bfp4", "--out", out});
+        QCOMPARE(code, 130);
+        QVERIFY2(err.endsWith("error: cancelled\n"), err.right(200).constData());
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("old contents"));
+        QCOMPARE(QDir(tmp.filePath("o")).entryList(QDir::Files | QDir::Hidden), QStringList{"old.safetensors"});
+
+        auto [wcode, werr] = runAndTerminate({"wq", model, "-c", "bf16", "--results-dir", tmp.filePath("r")});
+        QCOMPARE(wcode, 130);
+        QVERIFY2(werr.endsWith("error: cancelled\n"), werr.right(200).constData());
+        QCOMPARE(QDir(tmp.filePath("r/results/m/none")).entryList(QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot),
+                 QStringList{});
     }
 
     // #16.2 / #16.10: config errors are exit 1 with the field named.
