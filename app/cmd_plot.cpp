@@ -22,6 +22,7 @@
 #include <QTabWidget>
 
 #include <cstdio>
+#include <set>
 
 namespace {
 
@@ -196,6 +197,7 @@ int runWeights(const QStringList& args)
     const QString outDir = p.isSet("out-dir") ? p.value("out-dir") : QString::fromLatin1(kWeightsDefaultDir);
     std::vector<std::pair<QString, qs::PlotBuild>> shown;
     std::string written;
+    std::set<std::string> usedSlugs;  // one PNG per tensor even when names collide
     for (const std::string& name : *names) {
         progress.phase("plotting " + name);
         auto reader = (*model)->reader(name, &progress);
@@ -212,7 +214,7 @@ int runWeights(const QStringList& args)
         for (const auto& r : analysis->results) maes.push_back(r.metrics.mae);
         const qs::CurvePlotData data = qs::transferCurves(name, analysis->stats, *formats, points, &maes);
         const qs::PlotBuild build = [data](QCustomPlot* plot) { qs::buildTransferPlot(plot, data); };
-        const QString slug = QString::fromStdString(qs::slugify(name));
+        const QString slug = QString::fromStdString(qs::uniqueSlug(name, usedSlugs));
         const QString png = QDir(outDir).filePath(slug + ".png");
         if (auto r = qs::savePlotPng(build, png, w, h); !r) {
             progress.finish();

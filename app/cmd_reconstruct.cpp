@@ -5,6 +5,8 @@
 #include "cli_support.h"
 #include "commands.h"
 
+#include "common/escape.h"
+
 #include "analysis/assignment_io.h"
 #include "analysis/model_open.h"
 #include "analysis/wq_run.h"
@@ -154,7 +156,7 @@ int runReconstructCommand(const QStringList& args)
     int64_t fp32Tiles = 0;
     for (int8_t c : assignment->codes) (c < 0 ? fp32Tiles : counts[size_t(c)])++;
     const qs::Metrics m = qs::computeMetrics(x.data(), y->data(), int64_t(x.size()));
-    std::string out = tensorName + "  shape=" + info->shapeString() + "  tiles=" + std::to_string(grid.tilesH) + "x" +
+    std::string out = qs::escapeControl(tensorName) + "  shape=" + info->shapeString() + "  tiles=" + std::to_string(grid.tilesH) + "x" +
                       std::to_string(grid.tilesW) + "\n  tiles:";
     for (size_t f = 0; f < candidates.size(); ++f) out += " " + std::string(candidates[f]->label) + "=" + std::to_string(counts[f]);
     if (fp32Tiles) out += " FP32=" + std::to_string(fp32Tiles);

@@ -8,6 +8,8 @@
 #include "cli_support.h"
 #include "commands.h"
 
+#include "common/escape.h"
+
 #include "analysis/assignment_io.h"
 #include "analysis/model_open.h"
 #include "compression/mixed.h"
@@ -114,7 +116,7 @@ std::string tableOf(const std::vector<SweepRow>& rows, const std::vector<const q
     for (const SweepRow& r : rows) {
         if (r.tensor != current) {
             current = r.tensor;
-            out += "\n" + r.tensor + "\n  " + pad("THRESHOLD", 10) + pad("FORMAT", 8) + pad("PCC", 9) + "  " + pad("MAE", 10) +
+            out += "\n" + qs::escapeControl(r.tensor) + "\n  " + pad("THRESHOLD", 10) + pad("FORMAT", 8) + pad("PCC", 9) + "  " + pad("MAE", 10) +
                    pad("ATOL", 10) + pad("BYTES", 14, true);
             for (const qs::Format* f : cand) out += pad(std::string(f->label), 7, true);
             out += "  PARETO\n";
