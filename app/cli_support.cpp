@@ -178,7 +178,7 @@ int reportError(const qs::Error& error)
         std::fprintf(stderr, "error: cancelled\n");
         return kExitCancelled;
     }
-    std::fprintf(stderr, "error: %s\n", qs::escapeControl(error.message, true).c_str());
+    std::fprintf(stderr, "error: %s\n", qs::escapeControl(error.message).c_str());
     return error.exitCode ? error.exitCode : 1;
 }
 
