@@ -8,6 +8,8 @@
 #include "cli_support.h"
 #include "commands.h"
 
+#include "analysis/work_folder.h"
+
 #include "common/escape.h"
 
 #include "analysis/assignment_io.h"
@@ -309,20 +311,22 @@ int runSweepCommand(const QStringList& args)
         outDir = QStringLiteral("results/%1/sweep/%2").arg((*model)->provider().resultsName(),
                                                            QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
     const QFileInfo outInfo(outDir);
-    const QString work = QDir(outInfo.absolutePath()).filePath("." + outInfo.fileName() + ".incomplete");
-    QDir(work).removeRecursively();
-    auto finishWith = [&](const qs::Error& e) {
-        QDir(work).removeRecursively();
-        return reportError(e);
-    };
     if (QFileInfo::exists(outDir) && !QDir(outDir).isEmpty())
         return reportError(qs::Error::usage("--out-dir " + outDir.toStdString() + ": exists and is not empty"));
+    // Built in a per-process work folder next to it, renamed into place at the end.
+    auto folder = qs::WorkFolder::create(outInfo.absolutePath(), outInfo.fileName());
+    if (!folder) return reportError(folder.error());
+    const QString work = folder->workPath();
+    auto finishWith = [&](const qs::Error& e) {
+        folder->discard();
+        return reportError(e);
+    };
     if (auto w = qs::writeFileAtomic(QDir(work).filePath("sweep.csv"), QByteArray::fromStdString(csvOf(rows, params.candidates))); !w)
         return finishWith(w.error());
     if (auto w = qs::savePlotPng([&](QCustomPlot* cp) { qs::buildSweepPlot(cp, plot); }, QDir(work).filePath("sweep.png"), 1000, 650); !w)
         return finishWith(w.error());
-    QDir(outDir).removeRecursively();  // empty or absent (checked above)
-    if (!QDir().rename(work, outDir)) return finishWith(qs::Error::model("cannot rename " + work.toStdString() + " to " + outDir.toStdString()));
+    if (auto c = folder->commit(/*suffixOnCollision=*/!p.isSet("out-dir")); !c) return finishWith(c.error());
+    outDir += folder->finalPath().mid(QDir(outInfo.absolutePath()).filePath(outInfo.fileName()).size());  // "-N" if taken
 
     printOut((*model)->provider().repoName().toStdString() + " - sweep of " + std::to_string(selected->size()) + " tensors, " +
              std::string(qs::algorithmName(params.algorithm)) + ", metric " + std::string(qs::metricName(params.metric)) + "\n" +

@@ -4,6 +4,7 @@
 
 #include "analysis/assignment_io.h"
 #include "analysis/compression_config.h"
+#include "analysis/work_folder.h"
 #include "compression/mixed.h"
 #include "analysis/model_open.h"
 #include "io/selection.h"
@@ -15,16 +16,7 @@
 #include <QSaveFile>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <random>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace qs {
 
@@ -42,80 +34,6 @@ Result<void> writeFile(const QString& path, const std::string& content)
 {
     return writeFileAtomic(path, QByteArray::fromStdString(content));
 }
-
-// The results folder is built under a hidden work folder unique to this process
-// (".<stamp>.<pid>.<random>.incomplete", created with an exclusive mkdir) and renamed
-// when everything is written, without replacing anything: on a name collision the final
-// name gets a "-2", "-3" ... suffix. A failed or cancelled run removes only its own work
-// folder; work folders left by processes that no longer run (SIGKILL, power loss) are
-// removed when the next run starts in the same place.
-struct ResultsFolder {
-    QString finalPath;
-    QString workPath;
-
-    static void removeStale(const QString& base)
-    {
-        const QStringList entries = QDir(base).entryList({QStringLiteral(".*.incomplete")},
-                                                         QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot);
-        for (const QString& e : entries) {
-            const QStringList parts = e.split('.');  // "", stamp, pid, random, "incomplete"
-            if (parts.size() != 5) continue;        // not ours: leave it
-            bool ok = false;
-            const qint64 pid = parts[2].toLongLong(&ok);
-            if (!ok || pid <= 0 || pid == qint64(::getpid())) continue;
-            if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
-            QDir(QDir(base).filePath(e)).removeRecursively();
-        }
-    }
-
-    static Result<ResultsFolder> create(const QString& parent, const QString& model, const std::string& algorithm)
-    {
-        const QString base = QDir(parent).filePath(QStringLiteral("results/%1/%2").arg(model, QString::fromStdString(algorithm)));
-        if (!QDir().mkpath(base)) return Error::model("cannot create the results folder " + base.toStdString());
-        removeStale(base);
-        const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-        ResultsFolder f;
-        f.finalPath = QDir(base).filePath(stamp);
-        std::random_device rd;
-        for (int attempt = 0;; ++attempt) {
-            const QString work = QDir(base).filePath(QStringLiteral(".%1.%2.%3.incomplete")
-                                                         .arg(stamp)
-                                                         .arg(qint64(::getpid()))
-                                                         .arg(rd() & 0xFFFFFF, 6, 16, QLatin1Char('0')));
-            if (::mkdir(QFile::encodeName(work).constData(), 0777) == 0) {
-                f.workPath = work;
-                return f;
-            }
-            if (errno != EEXIST || attempt > 100)
-                return Error::model("cannot create " + work.toStdString() + ": " + std::strerror(errno));
-        }
-    }
-    Result<void> commit()
-    {
-        for (int i = 1; i < 1000; ++i) {
-            const QString target = i == 1 ? finalPath : finalPath + "-" + QString::number(i);
-            const QByteArray from = QFile::encodeName(workPath), to = QFile::encodeName(target);
-            // rename without replacing: a concurrent run's folder of the same name stays
-            if (::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_NOREPLACE) == 0) {
-                finalPath = target;
-                return {};
-            }
-            if (errno == EINVAL || errno == ENOSYS) {  // file system without RENAME_NOREPLACE
-                if (QFileInfo::exists(target)) continue;
-                if (::rename(from.constData(), to.constData()) == 0) {
-                    finalPath = target;
-                    return {};
-                }
-            }
-            if (errno != EEXIST && errno != ENOTEMPTY)
-                return Error::model("cannot rename " + workPath.toStdString() + " to " + target.toStdString() + ": " +
-                                    std::strerror(errno));
-        }
-        return Error::model("cannot rename " + workPath.toStdString() + ": every name " + finalPath.toStdString() +
-                            "-N is taken");
-    }
-    void discard() { QDir(workPath).removeRecursively(); }
-};
 
 } // namespace
 
@@ -217,9 +135,13 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     report.usedConfigJson = usedConfigJson(config, report.formats, mixedParams ? &*mixedParams : nullptr);
     if (observer.started) observer.started(report);
 
-    std::optional<ResultsFolder> folder;
+    // results/<model>/<algorithm>/<stamp>, built in a per-process work folder
+    std::optional<WorkFolder> folder;
     if (params.writeResults) {
-        auto f = ResultsFolder::create(params.resultsDir, provider->resultsName(), config.algorithm);
+        const QString base = QDir(params.resultsDir)
+                                 .filePath(QStringLiteral("results/%1/%2")
+                                               .arg(provider->resultsName(), QString::fromStdString(config.algorithm)));
+        auto f = WorkFolder::create(base, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
         if (!f) return f.error();
         folder = *f;
     }
@@ -273,7 +195,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             tensor.rows.push_back(row);
 
             if (folder) {
-                const QString dir = QDir(folder->workPath).filePath(QString::fromStdString(config.algorithm).replace('-', '_'));
+                const QString dir = QDir(folder->workPath()).filePath(QString::fromStdString(config.algorithm).replace('-', '_'));
                 QDir().mkpath(dir);
                 tensor.slug = uniqueSlug(name, usedSlugs);
                 const QString slug = QString::fromStdString(tensor.slug);
@@ -333,16 +255,16 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
 
     // 4. Results folder: table.txt, the used config, results.json.
     if (folder) {
-        auto a = writeFile(QDir(folder->workPath).filePath("table.txt"), renderTableTxt(report));
+        auto a = writeFile(QDir(folder->workPath()).filePath("table.txt"), renderTableTxt(report));
         if (!a) return fail(a.error());
-        auto b = writeFile(QDir(folder->workPath).filePath("compression_config.used.json"), report.usedConfigJson);
+        auto b = writeFile(QDir(folder->workPath()).filePath("compression_config.used.json"), report.usedConfigJson);
         if (!b) return fail(b.error());
-        report.resultsPath = folder->finalPath;
-        auto c = writeFile(QDir(folder->workPath).filePath("results.json"), renderJson(report));
+        report.resultsPath = folder->finalPath();
+        auto c = writeFile(QDir(folder->workPath()).filePath("results.json"), renderJson(report));
         if (!c) return fail(c.error());
         auto d = folder->commit();
         if (!d) return fail(d.error());
-        report.resultsPath = folder->finalPath;  // with its "-N" suffix if the name was taken
+        report.resultsPath = folder->finalPath();  // with its "-N" suffix if the name was taken
     }
     return report;
 }
