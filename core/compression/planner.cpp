@@ -230,3 +230,40 @@ std::vector<PlanItem> tileItems(const TileSums& s)
 }
 
 } // namespace qs
+
+namespace qs {
+
+Result<double> parseBudget(const std::string& text, int64_t params)
+{
+    const auto bad = [&] {
+        return Error::usage("--budget: '" + text +
+                            "' is not a size (expected a number with B, KB, MB, GB, KiB, MiB, GiB or "
+                            "bytes/param; a bare number is bytes)");
+    };
+    size_t pos = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &pos);
+    } catch (...) {
+        return bad();
+    }
+    std::string unit = text.substr(pos);
+    while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+    if (!(v > 0) || !std::isfinite(v)) return bad();
+    static const std::pair<const char*, double> units[] = {
+        {"", 1},          {"B", 1},           {"KB", 1e3},         {"MB", 1e6},          {"GB", 1e9},
+        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    for (const auto& [name, factor] : units)
+        if (unit == name) return v * factor;
+    if (unit == "bytes/param") return v * double(params);
+    return bad();
+}
+
+Result<double> budgetFromBits(double bits, int64_t params)
+{
+    if (!(bits > 0) || !std::isfinite(bits))
+        return Error::usage("--bits: expected a positive number of bits per parameter, got " + std::to_string(bits));
+    return bits * double(params) / 8.0;
+}
+
+} // namespace qs

@@ -46,6 +46,13 @@ Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget
 // bytes (bytesPerTensor) are not modelled per tile; the caller adds them.
 std::vector<PlanItem> tileItems(const TileSums& sums);
 
+// --budget SIZE (ISSUE-NOTES #11): a number with a unit B, KB/MB/GB (powers of 1000),
+// KiB/MiB/GiB (powers of 1024), or "bytes/param" (times params); a bare number is bytes.
+// Returns bytes; a usage error naming the text and the accepted forms otherwise.
+Result<double> parseBudget(const std::string& text, int64_t params);
+// --bits B: average bits per parameter -> bytes (B * params / 8); B must be > 0.
+Result<double> budgetFromBits(double bits, int64_t params);
+
 // The sse of an option from error sums (Σd², shift-independent).
 inline double sseOf(const ErrorSums& s) { return s.sdd; }
 

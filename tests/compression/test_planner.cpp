@@ -159,6 +159,29 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(e.error().message), QString("planner: item 1 has no options"));
     }
 
+    void budgets()
+    {
+        QCOMPARE(parseBudget("1000", 7).value(), 1000.0);
+        QCOMPARE(parseBudget("512B", 7).value(), 512.0);
+        QCOMPARE(parseBudget("1.5GB", 7).value(), 1.5e9);
+        QCOMPARE(parseBudget("2 MB", 7).value(), 2e6);
+        QCOMPARE(parseBudget("3KB", 7).value(), 3000.0);
+        QCOMPARE(parseBudget("3KiB", 7).value(), 3072.0);
+        QCOMPARE(parseBudget("2MiB", 7).value(), 2097152.0);
+        QCOMPARE(parseBudget("1GiB", 7).value(), 1073741824.0);
+        QCOMPARE(parseBudget("0.5bytes/param", 1000).value(), 500.0);
+        for (const char* bad : {"", "GB", "-1GB", "1TB", "1 gb", "x"}) {
+            auto r = parseBudget(bad, 7);
+            QVERIFY2(!r.ok(), bad);
+            QCOMPARE(r.error().exitCode, 1);
+            QCOMPARE(QString::fromStdString(r.error().message),
+                     QString("--budget: '%1' is not a size (expected a number with B, KB, MB, GB, KiB, MiB, GiB "
+                             "or bytes/param; a bare number is bytes)").arg(bad));
+        }
+        QCOMPARE(budgetFromBits(4.5, 1000).value(), 562.5);
+        QVERIFY(!budgetFromBits(0, 1000).ok());
+    }
+
     void tileGranularity()
     {
         // 64x96 tensor, tiles of different scales: the planner's tile choice, applied,
