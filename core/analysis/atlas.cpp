@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace qs {
@@ -151,6 +152,115 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
     });
     for (size_t i = 0; i < order.size() && i < topN; ++i) a.worst.push_back(entries[order[i]]);
     return a;
+}
+
+} // namespace qs
+
+namespace qs {
+
+namespace {
+
+std::string num(double v)
+{
+    if (!std::isfinite(v)) return "null";
+    char b[40];
+    std::snprintf(b, sizeof b, "%.9g", v);
+    return b;
+}
+
+std::string jstr(const std::string& s)
+{
+    std::string o = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\', o += c;
+        else if (static_cast<unsigned char>(c) < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
+            o += b;
+        } else o += c;
+    }
+    return o + "\"";
+}
+
+std::string csvField(const std::string& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string o = "\"";
+    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return o + "\"";
+}
+
+std::string csvNum(double v) { return std::isfinite(v) ? num(v) : (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); }
+
+} // namespace
+
+std::string atlasJson(const Atlas& a)
+{
+    std::string o = "{\n  \"metric\": " + jstr(atlasMetricName(a.metric)) + ",\n  \"unit\": " +
+                    jstr(atlasMetricUnit(a.metric)) + ",\n  \"formats\": [";
+    for (size_t i = 0; i < a.formats.size(); ++i) o += (i ? ", " : "") + jstr(a.formats[i]);
+    o += "],\n  \"layers\": [";
+    for (size_t i = 0; i < a.layers.size(); ++i) o += (i ? ", " : "") + std::to_string(a.layers[i]);
+    o += "],\n  \"kinds\": [";
+    for (size_t i = 0; i < a.kinds.size(); ++i) o += (i ? ", " : "") + jstr(a.kinds[i]);
+    o += "],\n  \"cells\": [";
+    bool first = true;
+    for (size_t f = 0; f < a.formats.size(); ++f)
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            for (size_t k = 0; k < a.kinds.size(); ++k) {
+                const AtlasCell& c = a.cell(f, l, k);
+                if (c.tensors == 0) continue;
+                o += std::string(first ? "" : ",") + "\n    {\"format\": " + jstr(a.formats[f]) + ", \"layer\": " +
+                     (a.layers[l] < 0 ? std::string("null") : std::to_string(a.layers[l])) + ", \"kind\": " + jstr(a.kinds[k]) +
+                     ", \"tensors\": " + std::to_string(c.tensors) + ", \"numel\": " + std::to_string(c.numel) +
+                     ", \"pcc\": " + num(c.aggregate.pcc) + ", \"mae\": " + num(c.aggregate.mae) +
+                     ", \"atol\": " + num(c.aggregate.atol) + ", \"sqnr_db\": " + num(c.aggregate.sqnrDb) +
+                     ", \"worst_tensor\": " + jstr(c.worstTensor) + ", \"worst_value\": " + num(c.worstValue) +
+                     ", \"estimate\": " + (c.estimate ? "true" : "false") + "}";
+                first = false;
+            }
+    o += "\n  ],\n  \"worst\": [";
+    for (size_t i = 0; i < a.worst.size(); ++i) {
+        const AtlasEntry& e = a.worst[i];
+        o += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(e.tensor) + ", \"format\": " + jstr(e.format) +
+             ", \"value\": " + num(atlasValue(e.metrics, a.metric)) + ", \"estimate\": " +
+             (e.estimate ? "true" : "false") + "}";
+    }
+    return o + "\n  ]\n}\n";
+}
+
+std::string atlasCsv(const Atlas& a)
+{
+    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate\n";
+    for (size_t f = 0; f < a.formats.size(); ++f)
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            for (size_t k = 0; k < a.kinds.size(); ++k) {
+                const AtlasCell& c = a.cell(f, l, k);
+                if (c.tensors == 0) continue;
+                o += csvField(a.formats[f]) + "," + (a.layers[l] < 0 ? std::string() : std::to_string(a.layers[l])) + "," +
+                     csvField(a.kinds[k]) + "," + std::to_string(c.tensors) + "," + std::to_string(c.numel) + "," +
+                     csvNum(c.aggregate.pcc) + "," + csvNum(c.aggregate.mae) + "," + csvNum(c.aggregate.atol) + "," +
+                     csvNum(c.aggregate.sqnrDb) + "," + csvField(c.worstTensor) + "," + csvNum(c.worstValue) + "," +
+                     (c.estimate ? "1" : "0") + "\n";
+            }
+    return o;
+}
+
+std::string atlasReport(const Atlas& a)
+{
+    std::string o = "Worst " + std::to_string(a.worst.size()) + " by " + atlasMetricName(a.metric) +
+                    (*atlasMetricUnit(a.metric) ? std::string(" (") + atlasMetricUnit(a.metric) + ")" : std::string()) + ":\n";
+    size_t w = 0;
+    for (const AtlasEntry& e : a.worst) w = std::max(w, e.tensor.size());
+    for (size_t i = 0; i < a.worst.size(); ++i) {
+        const AtlasEntry& e = a.worst[i];
+        char b[64];
+        std::snprintf(b, sizeof b, "%3zu. ", i + 1);
+        o += b + e.tensor + std::string(w - e.tensor.size() + 2, ' ');
+        std::snprintf(b, sizeof b, "%-8s %12.6g", e.format.c_str(), atlasValue(e.metrics, a.metric));
+        o += b + std::string(e.estimate ? "  (estimate)" : "") + "\n";
+    }
+    return o;
 }
 
 } // namespace qs

@@ -66,4 +66,14 @@ struct Atlas {
 
 Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, size_t topN = 20);
 
+// atlas.json: {"metric","unit","formats","layers","kinds","cells":[{format,layer,kind,
+// tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate}...],"worst":[...]}
+// (non-empty cells only; non-finite numbers as null).
+std::string atlasJson(const Atlas& atlas);
+// atlas.csv: format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate
+// (layer empty for non-layer tensors).
+std::string atlasCsv(const Atlas& atlas);
+// The top-N text report: one line per tensor, worst first; "(estimate)" marks sampled rows.
+std::string atlasReport(const Atlas& atlas);
+
 } // namespace qs
