@@ -28,3 +28,9 @@ int runReconstructCommand(const QStringList& args);
 
 // `quantscope sweep MODEL [FILTER...] --metric pcc --thresholds ...`.
 int runSweepCommand(const QStringList& args);
+
+// `quantscope atlas MODEL [FILTER...] -c FORMATS [--out-dir D] [--metric sqnr|pcc|mae]`.
+int runAtlasCommand(const QStringList& args);
+
+// `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--out-dir D]`.
+int runPlanCommand(const QStringList& args);

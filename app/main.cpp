@@ -40,6 +40,8 @@ const std::vector<Command>& commands()
         {"plot", "headless plots: `plot synth` (amax staircase) and `plot weights MODEL`", runPlotCommand},
         {"reconstruct", "re-apply a saved mixed-tile assignment to a tensor", runReconstructCommand},
         {"sweep", "mixed-tile size versus accuracy over several thresholds", runSweepCommand},
+        {"atlas", "whole-model error by layer and kind: atlas.json/csv, heat map per format", runAtlasCommand},
+        {"plan", "memory-budget planner: a format per tensor for a --budget or --bits", runPlanCommand},
     };
     return list;
 }

@@ -1,0 +1,266 @@
+#include "analysis/atlas.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace qs {
+
+bool parseAtlasMetric(const std::string& s, AtlasMetric& out)
+{
+    if (s == "sqnr") return out = AtlasMetric::Sqnr, true;
+    if (s == "pcc") return out = AtlasMetric::Pcc, true;
+    if (s == "mae") return out = AtlasMetric::Mae, true;
+    return false;
+}
+
+const char* atlasMetricName(AtlasMetric m)
+{
+    return m == AtlasMetric::Sqnr ? "sqnr" : m == AtlasMetric::Pcc ? "pcc" : "mae";
+}
+
+const char* atlasMetricUnit(AtlasMetric m)
+{
+    return m == AtlasMetric::Sqnr ? "dB" : m == AtlasMetric::Pcc ? "" : "abs";
+}
+
+double atlasValue(const Metrics& m, AtlasMetric metric)
+{
+    return metric == AtlasMetric::Sqnr ? m.sqnrDb : metric == AtlasMetric::Pcc ? m.pcc : m.mae;
+}
+
+bool atlasHigherIsBetter(AtlasMetric metric) { return metric != AtlasMetric::Mae; }
+
+namespace {
+
+bool allDigits(const std::string& s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::vector<std::string> splitDots(const std::string& s)
+{
+    std::vector<std::string> parts;
+    size_t a = 0;
+    for (;;) {
+        const size_t b = s.find('.', a);
+        parts.push_back(s.substr(a, b == std::string::npos ? std::string::npos : b - a));
+        if (b == std::string::npos) return parts;
+        a = b + 1;
+    }
+}
+
+// a is worse than b under metric
+bool worse(double a, double b, AtlasMetric metric) { return atlasHigherIsBetter(metric) ? a < b : a > b; }
+
+} // namespace
+
+LayerKind layerKind(const std::string& name)
+{
+    const std::vector<std::string> p = splitDots(name);
+    LayerKind lk;
+    size_t at = p.size();
+    for (size_t i = 0; i + 1 < p.size(); ++i) {
+        if ((p[i] == "layers" || p[i] == "h" || p[i] == "blocks" || p[i] == "layer") && allDigits(p[i + 1])) {
+            at = i + 1;
+            break;
+        }
+    }
+    if (at == p.size() || p[at].size() > 9) {
+        lk.kind = name;
+        return lk;
+    }
+    lk.layer = std::stoi(p[at]);
+    for (size_t i = at + 1; i < p.size(); ++i) {
+        if (!lk.kind.empty()) lk.kind += '.';
+        lk.kind += allDigits(p[i]) ? std::string("*") : p[i];
+    }
+    return lk;
+}
+
+Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, size_t topN)
+{
+    Atlas a;
+    a.metric = metric;
+    std::vector<LayerKind> lks;
+    lks.reserve(entries.size());
+    std::map<int, size_t> layerIx;
+    std::map<std::string, size_t> kindIx;
+    for (const AtlasEntry& e : entries) {
+        lks.push_back(layerKind(e.tensor));
+        layerIx[lks.back().layer] = 0;
+        kindIx[lks.back().kind] = 0;
+        if (std::find(a.formats.begin(), a.formats.end(), e.format) == a.formats.end()) a.formats.push_back(e.format);
+    }
+    for (auto& [l, ix] : layerIx) ix = a.layers.size(), a.layers.push_back(l);
+    for (auto& [k, ix] : kindIx) ix = a.kinds.size(), a.kinds.push_back(k);
+    a.cells.assign(a.formats.size(),
+                   std::vector<std::vector<AtlasCell>>(a.layers.size(), std::vector<AtlasCell>(a.kinds.size())));
+    // merged sums per cell (all sums of one cell share no shift in general: merge only
+    // when every member has sums with the same shift, else element-weighted means)
+    struct Acc {
+        ErrorSums sums;
+        bool sumsUsable = true;
+        double wPcc = 0, wMae = 0, wSqErr = 0, wSqX = 0;
+        double atol = 0;
+    };
+    std::vector<Acc> acc(a.formats.size() * a.layers.size() * a.kinds.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const AtlasEntry& e = entries[i];
+        const size_t f = size_t(std::find(a.formats.begin(), a.formats.end(), e.format) - a.formats.begin());
+        const size_t l = layerIx[lks[i].layer], k = kindIx[lks[i].kind];
+        AtlasCell& c = a.cells[f][l][k];
+        Acc& ac = acc[(f * a.layers.size() + l) * a.kinds.size() + k];
+        const double v = atlasValue(e.metrics, metric);
+        if (c.tensors == 0 || worse(v, c.worstValue, metric)) c.worstValue = v, c.worstTensor = e.tensor;
+        if (c.tensors == 0) ac.sums.shift = e.sums.shift;
+        ++c.tensors;
+        c.numel += e.numel;
+        c.estimate = c.estimate || e.estimate;
+        if (e.sums.n == 0 || e.sums.shift != ac.sums.shift) ac.sumsUsable = false;
+        if (ac.sumsUsable) ac.sums.merge(e.sums);
+        const double n = double(e.metrics.count > 0 ? e.metrics.count : e.numel);
+        ac.wPcc += n * e.metrics.pcc;
+        ac.wMae += n * e.metrics.mae;
+        ac.wSqErr += n * e.metrics.rmse * e.metrics.rmse;
+        ac.atol = std::max(ac.atol, e.metrics.atol);
+    }
+    for (size_t f = 0; f < a.formats.size(); ++f)
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            for (size_t k = 0; k < a.kinds.size(); ++k) {
+                AtlasCell& c = a.cells[f][l][k];
+                const Acc& ac = acc[(f * a.layers.size() + l) * a.kinds.size() + k];
+                if (c.tensors == 0) continue;
+                if (ac.sumsUsable) {
+                    c.aggregate = finish(ac.sums);
+                } else {  // without common sums: element-weighted means; SQNR from the worst member
+                    const double n = double(c.numel);
+                    c.aggregate.pcc = ac.wPcc / n;
+                    c.aggregate.mae = ac.wMae / n;
+                    c.aggregate.rmse = std::sqrt(ac.wSqErr / n);
+                    c.aggregate.atol = ac.atol;
+                    c.aggregate.sqnrDb = metric == AtlasMetric::Sqnr ? c.worstValue : 0.0;
+                    c.aggregate.count = c.numel;
+                }
+            }
+    std::vector<size_t> order(entries.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+        return worse(atlasValue(entries[x].metrics, metric), atlasValue(entries[y].metrics, metric), metric);
+    });
+    for (size_t i = 0; i < order.size() && i < topN; ++i) a.worst.push_back(entries[order[i]]);
+    return a;
+}
+
+} // namespace qs
+
+namespace qs {
+
+namespace {
+
+std::string num(double v)
+{
+    if (!std::isfinite(v)) return "null";
+    char b[40];
+    std::snprintf(b, sizeof b, "%.9g", v);
+    return b;
+}
+
+std::string jstr(const std::string& s)
+{
+    std::string o = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\', o += c;
+        else if (static_cast<unsigned char>(c) < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
+            o += b;
+        } else o += c;
+    }
+    return o + "\"";
+}
+
+std::string csvField(const std::string& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string o = "\"";
+    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return o + "\"";
+}
+
+std::string csvNum(double v) { return std::isfinite(v) ? num(v) : (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); }
+
+} // namespace
+
+std::string atlasJson(const Atlas& a)
+{
+    std::string o = "{\n  \"metric\": " + jstr(atlasMetricName(a.metric)) + ",\n  \"unit\": " +
+                    jstr(atlasMetricUnit(a.metric)) + ",\n  \"formats\": [";
+    for (size_t i = 0; i < a.formats.size(); ++i) o += (i ? ", " : "") + jstr(a.formats[i]);
+    o += "],\n  \"layers\": [";
+    for (size_t i = 0; i < a.layers.size(); ++i) o += (i ? ", " : "") + std::to_string(a.layers[i]);
+    o += "],\n  \"kinds\": [";
+    for (size_t i = 0; i < a.kinds.size(); ++i) o += (i ? ", " : "") + jstr(a.kinds[i]);
+    o += "],\n  \"cells\": [";
+    bool first = true;
+    for (size_t f = 0; f < a.formats.size(); ++f)
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            for (size_t k = 0; k < a.kinds.size(); ++k) {
+                const AtlasCell& c = a.cell(f, l, k);
+                if (c.tensors == 0) continue;
+                o += std::string(first ? "" : ",") + "\n    {\"format\": " + jstr(a.formats[f]) + ", \"layer\": " +
+                     (a.layers[l] < 0 ? std::string("null") : std::to_string(a.layers[l])) + ", \"kind\": " + jstr(a.kinds[k]) +
+                     ", \"tensors\": " + std::to_string(c.tensors) + ", \"numel\": " + std::to_string(c.numel) +
+                     ", \"pcc\": " + num(c.aggregate.pcc) + ", \"mae\": " + num(c.aggregate.mae) +
+                     ", \"atol\": " + num(c.aggregate.atol) + ", \"sqnr_db\": " + num(c.aggregate.sqnrDb) +
+                     ", \"worst_tensor\": " + jstr(c.worstTensor) + ", \"worst_value\": " + num(c.worstValue) +
+                     ", \"estimate\": " + (c.estimate ? "true" : "false") + "}";
+                first = false;
+            }
+    o += "\n  ],\n  \"worst\": [";
+    for (size_t i = 0; i < a.worst.size(); ++i) {
+        const AtlasEntry& e = a.worst[i];
+        o += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(e.tensor) + ", \"format\": " + jstr(e.format) +
+             ", \"value\": " + num(atlasValue(e.metrics, a.metric)) + ", \"estimate\": " +
+             (e.estimate ? "true" : "false") + "}";
+    }
+    return o + "\n  ]\n}\n";
+}
+
+std::string atlasCsv(const Atlas& a)
+{
+    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate\n";
+    for (size_t f = 0; f < a.formats.size(); ++f)
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            for (size_t k = 0; k < a.kinds.size(); ++k) {
+                const AtlasCell& c = a.cell(f, l, k);
+                if (c.tensors == 0) continue;
+                o += csvField(a.formats[f]) + "," + (a.layers[l] < 0 ? std::string() : std::to_string(a.layers[l])) + "," +
+                     csvField(a.kinds[k]) + "," + std::to_string(c.tensors) + "," + std::to_string(c.numel) + "," +
+                     csvNum(c.aggregate.pcc) + "," + csvNum(c.aggregate.mae) + "," + csvNum(c.aggregate.atol) + "," +
+                     csvNum(c.aggregate.sqnrDb) + "," + csvField(c.worstTensor) + "," + csvNum(c.worstValue) + "," +
+                     (c.estimate ? "1" : "0") + "\n";
+            }
+    return o;
+}
+
+std::string atlasReport(const Atlas& a)
+{
+    std::string o = "Worst " + std::to_string(a.worst.size()) + " by " + atlasMetricName(a.metric) +
+                    (*atlasMetricUnit(a.metric) ? std::string(" (") + atlasMetricUnit(a.metric) + ")" : std::string()) + ":\n";
+    size_t w = 0;
+    for (const AtlasEntry& e : a.worst) w = std::max(w, e.tensor.size());
+    for (size_t i = 0; i < a.worst.size(); ++i) {
+        const AtlasEntry& e = a.worst[i];
+        char b[64];
+        std::snprintf(b, sizeof b, "%3zu. ", i + 1);
+        o += b + e.tensor + std::string(w - e.tensor.size() + 2, ' ');
+        std::snprintf(b, sizeof b, "%-8s %12.6g", e.format.c_str(), atlasValue(e.metrics, a.metric));
+        o += b + std::string(e.estimate ? "  (estimate)" : "") + "\n";
+    }
+    return o;
+}
+
+} // namespace qs

@@ -1,0 +1,79 @@
+#pragma once
+// Model atlas (issue #11): whole-model error aggregated by layer and tensor kind.
+// Input is one entry per (tensor, format) with the tensor's finished metrics, numel and
+// error sums (from the one per-tensor walk, runWq); output is a grid of cells
+// [format][layer][kind], each with its tensor count, the element-weighted aggregate
+// (from merged sums when available) and its worst member by the chosen metric, plus
+// the top-N worst tensors. Names are split into layer and kind by layerKind().
+// Plain C++20: no Qt, no I/O; never fails (unknown layer -> layer -1, "non-layer" row).
+#include "metrics/metrics.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+enum class AtlasMetric { Sqnr, Pcc, Mae };
+
+// "sqnr" | "pcc" | "mae"; false for anything else.
+bool parseAtlasMetric(const std::string& s, AtlasMetric& out);
+const char* atlasMetricName(AtlasMetric m);
+const char* atlasMetricUnit(AtlasMetric m);  // "dB", "", "abs"
+// The metric's value and whether a higher value is worse (mae) or better (sqnr, pcc).
+double atlasValue(const Metrics& m, AtlasMetric metric);
+bool atlasHigherIsBetter(AtlasMetric metric);
+
+struct LayerKind {
+    int layer = -1;     // the first ".<int>." component after layers/h/blocks/layer; -1: none
+    std::string kind;   // the name with the layer prefix removed ("mlp.down_proj.weight"),
+                        // or the full name for non-layer tensors
+};
+// "model.layers.12.self_attn.q_proj.weight" -> {12, "self_attn.q_proj.weight"};
+// "model.layers.3.mlp.experts.17.down_proj.weight" -> {3, "mlp.experts.*.down_proj.weight"}
+// (further integers are folded into '*', so the experts of a layer share one cell).
+LayerKind layerKind(const std::string& tensorName);
+
+struct AtlasEntry {
+    std::string tensor;
+    std::string format;
+    int64_t numel = 0;
+    Metrics metrics;
+    ErrorSums sums;          // optional: sums.n == 0 -> the cell aggregate uses metrics only
+    bool estimate = false;   // sampled (--sample): marked as an estimate everywhere
+};
+
+struct AtlasCell {
+    int64_t tensors = 0;
+    int64_t numel = 0;
+    Metrics aggregate;        // finish(merged sums), or element-weighted means without sums
+    std::string worstTensor;  // the member with the worst metric value (first on ties)
+    double worstValue = 0;
+    bool estimate = false;    // any member is an estimate
+};
+
+struct Atlas {
+    AtlasMetric metric = AtlasMetric::Sqnr;
+    std::vector<std::string> formats;  // in first-seen order
+    std::vector<int> layers;           // sorted ascending; -1 (non-layer) first if present
+    std::vector<std::string> kinds;    // sorted
+    // cells[f][l][k]; tensors == 0 where no tensor falls
+    std::vector<std::vector<std::vector<AtlasCell>>> cells;
+    std::vector<AtlasEntry> worst;     // top-N entries, worst first (all formats)
+
+    const AtlasCell& cell(size_t f, size_t l, size_t k) const { return cells[f][l][k]; }
+};
+
+Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, size_t topN = 20);
+
+// atlas.json: {"metric","unit","formats","layers","kinds","cells":[{format,layer,kind,
+// tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate}...],"worst":[...]}
+// (non-empty cells only; non-finite numbers as null).
+std::string atlasJson(const Atlas& atlas);
+// atlas.csv: format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate
+// (layer empty for non-layer tensors).
+std::string atlasCsv(const Atlas& atlas);
+// The top-N text report: one line per tensor, worst first; "(estimate)" marks sampled rows.
+std::string atlasReport(const Atlas& atlas);
+
+} // namespace qs

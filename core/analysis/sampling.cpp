@@ -1,0 +1,93 @@
+#include "analysis/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace qs {
+
+std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed)
+{
+    if (bands <= 0) return {};
+    int64_t m = int64_t(std::llround(fraction * double(bands)));
+    m = std::clamp<int64_t>(m, std::min<int64_t>(2, bands), bands);
+    std::vector<int64_t> idx(static_cast<size_t>(bands));
+    std::iota(idx.begin(), idx.end(), int64_t(0));
+    std::mt19937_64 rng(seed);
+    for (int64_t i = 0; i < m; ++i) {
+        std::uniform_int_distribution<int64_t> pick(i, bands - 1);
+        std::swap(idx[size_t(i)], idx[size_t(pick(rng))]);
+    }
+    idx.resize(size_t(m));
+    std::sort(idx.begin(), idx.end());
+    return idx;
+}
+
+namespace {
+
+// Two-sided 95 % Student t quantile for df degrees of freedom.
+double t975(int64_t df)
+{
+    static const double table[] = {0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                   2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                   2.080,  2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    if (df <= 0) return 0;
+    if (df <= 30) return table[df];
+    return 1.959964 + 2.37 / double(df);  // close to the exact quantile beyond 30
+}
+
+Interval jackknife(const std::vector<double>& loo, double full, double tq, double fpc)
+{
+    const double m = double(loo.size());
+    double mean = 0;
+    for (double v : loo) mean += v;
+    mean /= m;
+    double ss = 0;
+    for (double v : loo) ss += (v - mean) * (v - mean);
+    const double se = std::sqrt((m - 1) / m * ss * fpc);
+    return {full, full - tq * se, full + tq * se};
+}
+
+} // namespace
+
+SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bands, int64_t totalBands)
+{
+    SampleEstimate e;
+    e.sampledBands = int64_t(bands.size());
+    e.totalBands = totalBands;
+    e.exact = e.sampledBands >= totalBands;
+    if (bands.empty()) return e;
+    ErrorSums all;
+    all.shift = bands.front().shift;
+    for (const ErrorSums& b : bands) all.merge(b);
+    e.metrics = finish(all);
+    e.pcc = {e.metrics.pcc, e.metrics.pcc, e.metrics.pcc};
+    e.mae = {e.metrics.mae, e.metrics.mae, e.metrics.mae};
+    e.sqnrDb = {e.metrics.sqnrDb, e.metrics.sqnrDb, e.metrics.sqnrDb};
+    if (e.exact || bands.size() < 2) return e;
+    std::vector<double> pcc, mae, sqnr;
+    for (size_t i = 0; i < bands.size(); ++i) {
+        ErrorSums s = all;
+        s.subtract(bands[i]);
+        const Metrics m = finish(s);
+        pcc.push_back(m.pcc), mae.push_back(m.mae), sqnr.push_back(m.sqnrDb);
+    }
+    const double fpc = 1.0 - double(bands.size()) / double(totalBands);
+    const double tq = t975(int64_t(bands.size()) - 1);
+    e.pcc = jackknife(pcc, e.metrics.pcc, tq, fpc);
+    // MAE is positive and right-skewed under band sampling: its interval is built on the
+    // log scale and mapped back (asymmetric around the estimate)
+    if (e.metrics.mae > 0 && std::all_of(mae.begin(), mae.end(), [](double v) { return v > 0; })) {
+        std::vector<double> lm;
+        for (double v : mae) lm.push_back(std::log(v));
+        const Interval l = jackknife(lm, std::log(e.metrics.mae), tq, fpc);
+        e.mae = {e.metrics.mae, std::exp(l.lo), std::exp(l.hi)};
+    } else {
+        e.mae = jackknife(mae, e.metrics.mae, tq, fpc);
+    }
+    e.sqnrDb = jackknife(sqnr, e.metrics.sqnrDb, tq, fpc);
+    return e;
+}
+
+} // namespace qs
