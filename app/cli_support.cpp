@@ -1,5 +1,7 @@
 #include "cli_support.h"
 
+#include "analysis/wq_run.h"
+
 #include "common/escape.h"
 
 #include <QTextStream>
@@ -180,6 +182,34 @@ int reportError(const qs::Error& error)
     }
     std::fprintf(stderr, "error: %s\n", qs::escapeControl(error.message).c_str());
     return error.exitCode ? error.exitCode : 1;
+}
+
+void addSelectionFlags(QCommandLineParser& p)
+{
+    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
+    p.addPositionalArgument("FILTER", "Optional tensor filter words (joined by one space).", "[FILTER...]");
+    p.addOption({"revision", "Hub revision: branch, tag, 40-hex commit or refs/pr/N (default: main).", "rev"});
+    p.addOption({"cache-dir", "Cache for fetched byte ranges (default: ~/.cache/quantscope).", "dir"});
+    p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
+    p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+}
+
+qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params)
+{
+    const QStringList pos = p.positionalArguments();
+    if (pos.isEmpty()) return qs::Error::usage("missing MODEL (a Hub repo id or URL, a folder, or a .safetensors file)");
+    params.model = pos.first();
+    params.filter = pos.mid(1);
+    params.revision = p.value("revision");
+    params.cacheDir = p.value("cache-dir");
+    params.regex = p.value("regex");
+    if (p.isSet("limit")) {
+        bool ok = false;
+        params.limit = p.value("limit").toInt(&ok);
+        if (!ok || params.limit < 0)
+            return qs::Error::usage("--limit: expected a whole number >= 0, got \"" + p.value("limit").toStdString() + "\"");
+    }
+    return {};
 }
 
 int usageError(const QString& command, const QString& message)

@@ -36,6 +36,15 @@ private:
 // Colour on stdout: a terminal, NO_COLOR unset, TERM not "dumb".
 bool stdoutWantsColour();
 
+namespace qs { struct WqParams; }
+
+// The model and tensor selection of the commands that walk a model through runWq (wq,
+// atlas, plan): MODEL [FILTER...], --revision, --cache-dir, --regex, --limit.
+void addSelectionFlags(QCommandLineParser& parser);
+// Fills params.model/filter/revision/cacheDir/regex/limit from the parsed command line.
+// Error (exit 1) naming what is wrong: MODEL missing, --limit not a whole number >= 0.
+qs::Result<void> selectionFrom(const QCommandLineParser& parser, qs::WqParams& params);
+
 // Format-option flags shared by wq, export, plot and sweep.
 void addFormatOptionFlags(QCommandLineParser& parser);
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);

@@ -23,12 +23,7 @@ int runAtlasCommand(const QStringList& args)
         "tensors shows its worst member) to --out-dir, and prints the 20 worst tensors.\n\n"
         "Example:\n  quantscope atlas ./my-model -c bfp8,bfp4 --metric sqnr --out-dir atlas");
     p.addHelpOption();
-    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
-    p.addPositionalArgument("FILTER", "Optional tensor filter words.", "[FILTER...]");
-    p.addOption({"revision", "Hub revision (default: main).", "rev"});
-    p.addOption({"cache-dir", "Cache for fetched byte ranges.", "dir"});
-    p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
-    p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+    addSelectionFlags(p);
     p.addOption({{"c", "format"}, "Formats (repeatable or comma-separated; 'all' as in wq).", "FORMAT"});
     p.addOption({"metric", "sqnr (default), pcc or mae: the value the heat maps and the top-20 rank by.", "name", "sqnr"});
     p.addOption({"out-dir", "Folder for atlas.json, atlas.csv and the PNGs (default: atlas).", "dir", "atlas"});
@@ -38,23 +33,12 @@ int runAtlasCommand(const QStringList& args)
         printOut(p.helpText().toStdString());
         return 0;
     }
-    const QStringList pos = p.positionalArguments();
-    if (pos.isEmpty()) return usageError("atlas", "missing MODEL");
+    qs::WqParams params;
+    if (auto sel = selectionFrom(p, params); !sel) return usageError("atlas", QString::fromStdString(sel.error().message));
     qs::AtlasMetric metric;
     if (!qs::parseAtlasMetric(p.value("metric").toStdString(), metric))
         return usageError("atlas", "--metric: expected sqnr, pcc or mae, got \"" + p.value("metric") + "\"");
 
-    qs::WqParams params;
-    params.model = pos.first();
-    params.filter = pos.mid(1);
-    params.revision = p.value("revision");
-    params.cacheDir = p.value("cache-dir");
-    params.regex = p.value("regex");
-    if (p.isSet("limit")) {
-        bool ok = false;
-        params.limit = p.value("limit").toInt(&ok);
-        if (!ok || params.limit < 0) return usageError("atlas", "--limit: expected a whole number >= 0, got \"" + p.value("limit") + "\"");
-    }
     params.formats = p.values("c");
     params.writeResults = false;
     auto opts = formatOptionsFrom(p);

@@ -43,11 +43,7 @@ int runPlanCommand(const QStringList& args)
         "a bare number is bytes. --bits B: average bits per parameter.\n\n"
         "Example:\n  quantscope plan ./my-model -c bf16,bfp8,bfp4,bfp2 --bits 5");
     p.addHelpOption();
-    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
-    p.addPositionalArgument("FILTER", "Optional tensor filter words.", "[FILTER...]");
-    p.addOption({"revision", "Hub revision (default: main).", "rev"});
-    p.addOption({"cache-dir", "Cache for fetched byte ranges.", "dir"});
-    p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
+    addSelectionFlags(p);
     p.addOption({{"c", "formats"}, "Candidate formats (repeatable or comma-separated; default: all).", "FORMAT"});
     p.addOption({"budget", "Total size budget.", "SIZE"});
     p.addOption({"bits", "Average bits per parameter.", "B"});
@@ -58,8 +54,8 @@ int runPlanCommand(const QStringList& args)
         printOut(p.helpText().toStdString());
         return 0;
     }
-    const QStringList pos = p.positionalArguments();
-    if (pos.isEmpty()) return usageError("plan", "missing MODEL");
+    qs::WqParams params;
+    if (auto sel = selectionFrom(p, params); !sel) return usageError("plan", QString::fromStdString(sel.error().message));
     if (p.isSet("budget") == p.isSet("bits")) return usageError("plan", "give exactly one of --budget SIZE and --bits B");
     double bits = 0;
     if (p.isSet("bits")) {
@@ -68,12 +64,6 @@ int runPlanCommand(const QStringList& args)
         if (!ok || !(bits > 0)) return usageError("plan", "--bits: expected a positive number, got \"" + p.value("bits") + "\"");
     }
 
-    qs::WqParams params;
-    params.model = pos.first();
-    params.filter = pos.mid(1);
-    params.revision = p.value("revision");
-    params.cacheDir = p.value("cache-dir");
-    params.regex = p.value("regex");
     params.formats = p.values("c");
     params.writeResults = false;
     auto opts = formatOptionsFrom(p);

@@ -19,11 +19,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
         "Example:\n  quantscope wq deepseek-ai/DeepSeek-R1 model.layers.0.self_attn --limit 10 -c bfp8 -c bfp4\n"
         "  quantscope wq ./my-model mlp --compression-config compression_configs/compression_config.mixed_tile_greedy.example.json");
     p.addHelpOption();
-    p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
-    p.addPositionalArgument("FILTER", "Optional tensor filter words (joined by one space).", "[FILTER...]");
-    p.addOption({"revision", "Hub revision: branch, tag, 40-hex commit or refs/pr/N (default: main).", "rev"});
-    p.addOption({"cache-dir", "Cache for fetched byte ranges (default: ~/.cache/quantscope).", "dir"});
-    p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+    addSelectionFlags(p);
     p.addOption({{"c", "format"}, "Format to evaluate (repeatable, or comma-separated). 'all' = the original seven "
                  "(mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0), 'every' = every format in the registry.", "FORMAT"});
     p.addOption({"compression-config", "JSON compression config (algorithm and params).", "PATH"});
@@ -32,7 +28,6 @@ int runWqCommand(const QStringList& args, const QString& programName)
     p.addOption({"summary", "Append the mean over tensors per compression and format."});
     p.addOption({"results-dir", "Parent folder of results/ (default: the working directory).", "dir", "."});
     p.addOption({"no-results", "Do not write a results folder."});
-    p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
     p.addOption({"json", "Also print every row as one JSON document on stdout after the table."});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
@@ -40,20 +35,8 @@ int runWqCommand(const QStringList& args, const QString& programName)
         printOut(p.helpText().toStdString());
         return 0;
     }
-    const QStringList pos = p.positionalArguments();
-    if (pos.isEmpty()) return usageError("wq", "missing MODEL (a Hub repo id or URL, a folder, or a .safetensors file)");
-
     qs::WqParams params;
-    params.model = pos.first();
-    params.filter = pos.mid(1);
-    params.revision = p.value("revision");
-    params.cacheDir = p.value("cache-dir");
-    params.regex = p.value("regex");
-    if (p.isSet("limit")) {
-        bool ok = false;
-        params.limit = p.value("limit").toInt(&ok);
-        if (!ok || params.limit < 0) return usageError("wq", "--limit: expected a whole number >= 0, got \"" + p.value("limit") + "\"");
-    }
+    if (auto sel = selectionFrom(p, params); !sel) return usageError("wq", QString::fromStdString(sel.error().message));
     params.formats = p.values("c");
     params.configPath = p.value("compression-config");
     params.backend = p.value("backend");
