@@ -117,6 +117,10 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
     const QString self = QFileInfo(QString::fromLocal8Bit(argv[0])).fileName();
 
+    if (self == "wq" && !args.isEmpty() && (args.first() == "--version" || args.first() == "-v")) {
+        printOut("wq (quantscope) " QS_VERSION "\n");
+        return 0;
+    }
     if (self == "wq")
         return runHeadless(argc, argv, [](const QStringList& a) { return runWqCommand(a, "wq"); }, args);
 

@@ -2,8 +2,12 @@
 # QuantScope set-up: installs what is missing (Debian 12 packages only), builds, and
 #   run   - opens the explorer on the bundled demo model (or, without a display, runs
 #           `quantscope wq` on it and prints the table)
-#   test  - runs the whole test suite, then again under AddressSanitizer + UBSan
+#   test  - runs the whole test suite, then again under AddressSanitizer + UBSan, a libFuzzer
+#           smoke test, and the package test (as root; see `package`)
 #   build - only builds
+#   package - builds build/quantscope_<version>_<arch>.deb (CPack; man pages and icons made
+#           at build time), then, as root, installs, exercises and removes it
+#           (packaging/test_package.sh)
 # Idempotent and non-interactive. Build folders: build/ and build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +16,9 @@ jobs="${QS_JOBS:-$(nproc)}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
           nlohmann-json3-dev libgl-dev fonts-dejavu-core xvfb xauth)
-[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev libomp-14-dev)  # fuzz smoke test
+packaging=(help2man librsvg2-bin dpkg-dev file lintian desktop-file-utils appstream man-db shared-mime-info)
+[ "$mode" = package ] && packages+=("${packaging[@]}")
+[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev libomp-14-dev "${packaging[@]}")  # fuzz smoke test, package
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,6 +43,16 @@ build() {  # build DIR [cmake args...]; QS_TARGETS limits what is built
   else
     cmake --build "$dir" -j "$jobs"
   fi
+}
+
+package() {  # builds build/quantscope_<version>_<arch>.deb, then installs, exercises, removes it
+  QS_TARGETS="quantscope demo_model package_data" build build -DQS_PACKAGE=ON
+  rm -f build/quantscope_*.deb
+  (cd build && cpack -G DEB > cpack.log 2>&1) || { cat build/cpack.log; exit 1; }
+  local deb
+  deb=$(ls build/quantscope_*.deb)
+  echo "setup: built $deb"
+  bash packaging/test_package.sh "$deb"
 }
 
 case "$mode" in
@@ -65,9 +81,13 @@ case "$mode" in
     QS_TARGETS=fuzz_all build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DQS_FUZZ=ON \
       -DQS_BUILD_GUI=OFF -DQS_BUILD_TESTS=OFF -DQS_BUILD_BENCH=OFF
     ctest --test-dir build-fuzz -j "$jobs" --output-on-failure
+    package
+    ;;
+  package)
+    package
     ;;
   *)
-    echo "usage: packaging/setup.sh [run|test|build]" >&2
+    echo "usage: packaging/setup.sh [run|test|build|package]" >&2
     exit 2
     ;;
 esac

@@ -15,6 +15,7 @@
 #include "widgets/plot_panel.h"
 #include "models/format_list_model.h"
 
+#include <QDir>
 #include <QFutureWatcher>
 #include <QLabel>
 #include <QLineEdit>
@@ -26,9 +27,27 @@
 
 namespace qs {
 
+namespace {
+// Paths under the home folder are shown as ~/…, like a shell does, and a typed ~/… opens
+// the folder under the home folder.
+QString homeAbbreviated(QString s)
+{
+    const QString home = QDir::homePath();
+    if (home.size() > 1) s.replace(home + QLatin1Char('/'), QStringLiteral("~/"));
+    return s;
+}
+
+QString homeExpanded(const QString& s)
+{
+    if (s == QLatin1String("~")) return QDir::homePath();
+    if (s.startsWith(QLatin1String("~/"))) return QDir::homePath() + s.mid(1);
+    return s;
+}
+} // namespace
+
 void MainWindow::openModel(const QString& text, const QString& revision)
 {
-    const QString t = text.trimmed();
+    const QString t = homeExpanded(text.trimmed());
     if (t.isEmpty()) {
         showError(tr("Nothing to open"), Error::usage("Type a Hub repo id (org/name), a Hub URL or a local path."));
         return;
@@ -37,9 +56,9 @@ void MainWindow::openModel(const QString& text, const QString& revision)
     const uint64_t gen = ++m_openGen;
     clearError();
     m_start->setBusy(true);
-    m_modelField->setText(t);
+    m_modelField->setText(homeAbbreviated(t));
     m_revisionField->setText(revision);
-    statusBar()->showMessage(tr("Opening %1 …").arg(t));
+    statusBar()->showMessage(tr("Opening %1 …").arg(homeAbbreviated(t)));
     OpenModelParams p{t, revision, settings::cacheDir.value()};
     m_openFuture = openModelJob(p);
     m_jobs->track(tr("Opening %1").arg(t), m_openFuture);
@@ -97,7 +116,7 @@ void MainWindow::onModelOpened(OpenModelResult r)
     m_view->showEmpty(tr("Select a tensor in the tree on the left (arrow keys move through it)."));
     m_stack->setCurrentWidget(m_explorer);
     addRecent(r.params.text, r.params.revision);
-    const QString describe = m_model->provider().describe();
+    const QString describe = homeAbbreviated(m_model->provider().describe());
     setWindowTitle(QStringLiteral("%1 — QuantScope").arg(m_model->provider().repoName()));
     statusBar()->showMessage(tr("%1: %2 tensors, %3 stored (opened in %4 ms)")
                                  .arg(describe)

@@ -152,6 +152,12 @@ private Q_SLOTS:
                                 QProcessEnvironment::systemEnvironment(), link);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("model.layers.0.self_attn.rotary_emb.inv_freq"));
+        // `wq --version` names itself and the package, with the one version number.
+        const CliRun v = runCli({"--version"}, tmp.path(), QProcessEnvironment::systemEnvironment(), link);
+        const CliRun q = runCli({"--version"});
+        QCOMPARE(v.exitCode, 0);
+        QVERIFY2(q.out.startsWith("quantscope ") && q.out.size() > 13, q.out.constData());
+        QCOMPARE(v.out, "wq (quantscope) " + q.out.mid(11));
     }
 
     void helpAndVersion()

@@ -52,6 +52,7 @@ private Q_SLOTS:
     void toggleFormatsDrivesViews();
     void switchTabsAndLogToggle();
     void dropFileOpensIt();
+    void homeFolderShownAsTilde();
     void errorsStayInTheWindow();
     void hubErrorsSayWhatToDo();
     void settingsPersist();
@@ -320,6 +321,24 @@ void TestMainWindow::dropFileOpensIt()
     enter2.setAccepted(false);
     QApplication::sendEvent(m_w, &enter2);
     QVERIFY(!enter2.isAccepted());
+}
+
+void TestMainWindow::homeFolderShownAsTilde()
+{
+    // A model under the home folder is shown as ~/…, and a typed ~/… opens it.
+    const QString home = m_tmp.filePath("home");
+    QVERIFY(QDir().mkpath(home + "/models"));
+    QVERIFY(writeF32(home + "/models/one.safetensors", {{"a.weight", {4, 8}, pseudoNormal(32, 3, 0.1f)}}));
+    const QByteArray oldHome = qgetenv("HOME");
+    qputenv("HOME", home.toLocal8Bit());
+    QSignalSpy opened(m_w, &MainWindow::modelOpened);
+    m_w->openModel(QStringLiteral("~/models/one.safetensors"));
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWait);
+    qputenv("HOME", oldHome);
+    QCOMPARE(opened.front().front().toString().left(24), QStringLiteral("~/models/one.safetensors"));
+    QCOMPARE(m_w->findChild<QLineEdit*>("modelField")->text(), QStringLiteral("~/models/one.safetensors"));
+    QVERIFY2(m_w->statusBar()->currentMessage().startsWith("~/models/one.safetensors"),
+             qPrintable(m_w->statusBar()->currentMessage()));
 }
 
 void TestMainWindow::errorsStayInTheWindow()
