@@ -154,9 +154,14 @@ void MainWindow::buildUi()
     m_rightSplitter = new QSplitter(Qt::Vertical, m_mainSplitter);
     m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
     m_rightSplitter->setChildrenCollapsible(false);
-    m_view = new TensorView(m_rightSplitter);
+    // Pages above the shared results table: the tensor's plots, the compression workspace.
+    m_pages = new QTabWidget(m_rightSplitter);
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_pages->setDocumentMode(true);
+    m_view = new TensorView(m_pages);
+    m_pages->addTab(m_view, tr("Tensor"));
     m_results = new ResultsPanel(m_rightSplitter);
-    m_rightSplitter->addWidget(m_view);
+    m_rightSplitter->addWidget(m_pages);
     m_rightSplitter->addWidget(m_results);
     m_rightSplitter->setStretchFactor(0, 3);
     m_rightSplitter->setStretchFactor(1, 1);

@@ -23,6 +23,7 @@ class QAction;
 class QLabel;
 class QLineEdit;
 class QSplitter;
+class QTabWidget;
 class QStackedWidget;
 class QTimer;
 class QTreeView;
@@ -55,6 +56,9 @@ public:
     QLineEdit* filterField() const { return m_filter; }
     FormatPanel* formatPanel() const { return m_formats; }
     TensorView* tensorView() const { return m_view; }
+    // The right pane's pages above the results table: "Tensor" (the plots), and the
+    // pages other parts add (the compression workspace).
+    QTabWidget* pages() const { return m_pages; }
     ResultsPanel* resultsPanel() const { return m_results; }
     JobStatus* jobStatus() const { return m_jobs; }
     StartPage* startPage() const { return m_start; }
@@ -136,6 +140,7 @@ private:
     QSplitter* m_mainSplitter = nullptr;
     QSplitter* m_leftSplitter = nullptr;
     QSplitter* m_rightSplitter = nullptr;
+    QTabWidget* m_pages = nullptr;
     QLabel* m_banner = nullptr;
     QLineEdit* m_modelField = nullptr;
     QLineEdit* m_revisionField = nullptr;

@@ -25,6 +25,7 @@
 #include <QMimeData>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QScreen>
 #include <QTabWidget>
 
 namespace qs {
@@ -187,13 +188,18 @@ void MainWindow::restoreSettings()
     m_formats->restoreSettings();
     m_view->setRandSamples(settings::randSamples.value());
     m_view->setLogScales(settings::histogramLog.value(), settings::errorHistogramLog.value());
-    if (const QByteArray g = settings::windowGeometry.value(); !g.isEmpty()) restoreGeometry(g);
-    else resize(1480, 940);
+    // First start: 1480x940, or 95 % of a smaller screen (a 1366x768 laptop).
+    if (const QByteArray g = settings::windowGeometry.value(); g.isEmpty() || !restoreGeometry(g)) {
+        QSize size(1480, 940);
+        if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size() * 0.95);
+        resize(size);
+    }
     if (const QByteArray s = settings::windowState.value(); !s.isEmpty()) restoreState(s);
     if (const QByteArray s = settings::mainSplitter.value(); !s.isEmpty()) m_mainSplitter->restoreState(s);
     if (const QByteArray s = settings::leftSplitter.value(); !s.isEmpty()) m_leftSplitter->restoreState(s);
     if (const QByteArray s = settings::rightSplitter.value(); !s.isEmpty()) m_rightSplitter->restoreState(s);
     m_view->tabs()->setCurrentIndex(std::clamp(settings::currentTab.value(), 0, TensorView::TabCount - 1));
+    m_pages->setCurrentIndex(std::clamp(settings::currentPage.value(), 0, m_pages->count() - 1));
 }
 
 void MainWindow::saveSettings()
@@ -204,6 +210,7 @@ void MainWindow::saveSettings()
     settings::leftSplitter.set(m_leftSplitter->saveState());
     settings::rightSplitter.set(m_rightSplitter->saveState());
     settings::currentTab.set(m_view->tabs()->currentIndex());
+    settings::currentPage.set(m_pages->currentIndex());
     settings::randSamples.set(m_view->randSamples());
     settings::histogramLog.set(m_view->histogramLog());
     settings::errorHistogramLog.set(m_view->errorLog());

@@ -44,6 +44,7 @@ inline const Setting<QByteArray> mainSplitter{"window/mainSplitter", {}};
 inline const Setting<QByteArray> leftSplitter{"window/leftSplitter", {}};
 inline const Setting<QByteArray> rightSplitter{"window/rightSplitter", {}};
 inline const Setting<int> currentTab{"window/currentTab", 0};
+inline const Setting<int> currentPage{"window/currentPage", 0};  // Tensor / Compression
 
 inline const Setting<QStringList> recentModels{"models/recent", {}};
 inline const Setting<QString> lastRevision{"models/revision", QStringLiteral("main")};

@@ -14,7 +14,9 @@
 #include "plots/qcp.h"
 #include "widgets/results_panel.h"
 
+#include <QAction>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDirIterator>
 #include <QDropEvent>
 #include <QLineEdit>
@@ -24,6 +26,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -340,6 +343,51 @@ private Q_SLOTS:
             QVERIFY2(a == b, qPrintable(f));
         }
         QCOMPARE(npy, 2);
+    }
+
+    // Issue #15: the workspace is a page beside the tensor plots (not a dock that starves
+    // the explorer), the window fits a 1366x768 screen with it shown, the tile map keeps the
+    // data's aspect ratio, and the threshold box shows the digits a value has.
+    void fitsALaptopScreen()
+    {
+        auto* show = m_window->findChild<QAction*>(QStringLiteral("showWorkspace"));
+        QVERIFY(show && show->isCheckable());
+        show->setChecked(false);
+        QCOMPARE(m_window->pages()->currentIndex(), 0);
+        show->setChecked(true);
+        QCOMPARE(m_window->pages()->currentWidget(), static_cast<QWidget*>(ws()));
+        const QSize min = m_window->minimumSizeHint();
+        QVERIFY2(min.width() <= 1366 && min.height() <= 700,
+                 qPrintable(QStringLiteral("minimum size %1x%2").arg(min.width()).arg(min.height())));
+        m_window->resize(1366, 740);
+        m_window->selectTensor(kTensor);
+        waitSums();
+        // 512 x 256 = 16 tile rows x 8 tile columns: one tile as many pixels across as down.
+        QCustomPlot* plot = nullptr;
+        auto squareTiles = [&] {
+            plot = ws()->tileMap()->findChild<QCustomPlot*>(QStringLiteral("tileMapPlot"));
+            if (!plot || !plot->isVisible()) return false;
+            plot->replot();
+            const QRect r = plot->axisRect()->rect();
+            const double px = r.width() / plot->xAxis->range().size(), py = r.height() / plot->yAxis->range().size();
+            return r.height() > 100 && std::abs(px / py - 1.0) < 0.01 && plot->yAxis->range().size() >= 16;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(squareTiles(), kWait);
+        // The page switch is in the Compression menu and goes back to the plots.
+        show->setChecked(false);
+        QCOMPARE(m_window->pages()->currentIndex(), 0);
+        show->setChecked(true);
+        // Threshold text: "0.999", not "0.999000000"; slider positions give 3 significant digits.
+        ws()->form()->setThreshold(0.999);
+        ws()->thresholdSpin()->setValue(0.999);
+        QCOMPARE(ws()->thresholdSpin()->text(), QStringLiteral("0.999"));
+        for (int pos : {137, 500, 861}) {
+            ws()->thresholdSlider()->setValue(pos);
+            const double loss = 1.0 - ws()->thresholdSpin()->value();
+            QVERIFY2(std::abs(QString::number(loss, 'g', 3).toDouble() - loss) < 1e-12, qPrintable(QString::number(loss, 'g', 17)));
+            QVERIFY2(!ws()->thresholdSpin()->text().endsWith(QLatin1Char('0')), qPrintable(ws()->thresholdSpin()->text()));
+        }
+        m_window->resize(1400, 1000);
     }
 
     void cleanupTestCase() { m_window.reset(); }

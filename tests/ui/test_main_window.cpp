@@ -2,6 +2,7 @@
 // selecting tensors by keyboard and mouse, the filter, toggling formats, switching tabs,
 // dropping a file, error states and persisted settings. Assertions are on the widgets'
 // and models' state.
+#include "compression/compression_workspace.h"
 #include "gui_test_util.h"
 #include "main_window.h"
 #include "models/format_list_model.h"
@@ -404,12 +405,15 @@ void TestMainWindow::settingsPersist()
     openDemo();
     m_w->formatPanel()->model()->setCheckedNames({"bfp4", "nvfp4"});
     m_w->setExportSize(640, 480);
+    m_w->pages()->setCurrentIndex(1);  // the compression workspace
     m_w->close();  // saves
     QVERIFY(settings::recentModels.value().first().startsWith(QDir(demoDir()).absolutePath()));
     QCOMPARE(settings::checkedFormats.value(), QStringList({"bfp4", "nvfp4"}));
     MainWindow second;
     QCOMPARE(second.formatPanel()->model()->checkedNames(), QStringList({"bfp4", "nvfp4"}));
     QCOMPARE(second.exportSize(), QSize(640, 480));
+    QCOMPARE(second.pages()->currentWidget(), static_cast<QWidget*>(second.compressionWorkspace()));
+    settings::currentPage.reset();
     auto* recent = second.startPage()->findChild<QListWidget*>("recentList");
     QVERIFY(recent && recent->count() >= 1);
     QCOMPARE(recent->item(0)->data(Qt::UserRole).toString(), QDir(demoDir()).absolutePath());

@@ -41,6 +41,30 @@ namespace qs {
 namespace {
 
 constexpr int kSliderSteps = 1000;
+
+// A threshold box that shows the digits a value has (0.999, 0.0000234), not 9 decimals.
+class ThresholdSpinBox : public QDoubleSpinBox {
+public:
+    using QDoubleSpinBox::QDoubleSpinBox;
+    QString textFromValue(double v) const override
+    {
+        QString t = QDoubleSpinBox::textFromValue(v);
+        const QChar point = locale().decimalPoint().front();
+        if (t.contains(point)) {
+            while (t.endsWith(QLatin1Char('0'))) t.chop(1);
+            if (t.endsWith(point)) t.chop(1);
+        }
+        return t;
+    }
+};
+
+// Three significant digits: slider positions give thresholds like 0.99912 or 2.34e-05.
+double roundSignificant(double v)
+{
+    if (!(v > 0) || !std::isfinite(v)) return v;
+    const double scale = std::pow(10.0, 2 - std::floor(std::log10(v)));
+    return std::round(v * scale) / scale;
+}
 constexpr int kSweepPoints = 25;
 
 QString bytesText(double b) { return QLocale(QLocale::English).toString(qlonglong(std::llround(b))); }
@@ -94,14 +118,9 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_metric->setObjectName(QStringLiteral("liveMetricBox"));
     m_metric->addItems({QStringLiteral("pcc"), QStringLiteral("mae"), QStringLiteral("atol")});
     live->addWidget(m_metric);
-    live->addWidget(new QLabel(tr("Threshold: strict"), right));
-    m_slider = new QSlider(Qt::Horizontal, right);
-    m_slider->setObjectName(QStringLiteral("thresholdSlider"));
-    m_slider->setRange(0, kSliderSteps);
-    m_slider->setToolTip(tr("Right = looser threshold (log scale)"));
-    live->addWidget(m_slider, 1);
-    live->addWidget(new QLabel(tr("loose"), right));
-    m_spin = new QDoubleSpinBox(right);
+    live->addSpacing(8);
+    live->addWidget(new QLabel(tr("Threshold"), right));
+    m_spin = new ThresholdSpinBox(right);
     m_spin->setObjectName(QStringLiteral("thresholdSpin"));
     m_spin->setDecimals(9);
     m_spin->setRange(-1, 1);
@@ -109,7 +128,18 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_spin->setKeyboardTracking(false);
     m_spin->setMinimumWidth(110);
     live->addWidget(m_spin);
+    live->addStretch(1);
     rl->addLayout(live);
+    // The slider on a row of its own: it needs the width to be precise.
+    auto* slide = new QHBoxLayout;
+    slide->addWidget(new QLabel(tr("strict"), right));
+    m_slider = new QSlider(Qt::Horizontal, right);
+    m_slider->setObjectName(QStringLiteral("thresholdSlider"));
+    m_slider->setRange(0, kSliderSteps);
+    m_slider->setToolTip(tr("Right = looser threshold (log scale)"));
+    slide->addWidget(m_slider, 1);
+    slide->addWidget(new QLabel(tr("loose"), right));
+    rl->addLayout(slide);
     m_info = new QLabel(right);
     m_info->setObjectName(QStringLiteral("workspaceInfo"));
     m_info->setWordWrap(true);
@@ -120,9 +150,9 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_liveNote->setStyleSheet(QStringLiteral("color:#64748b; font-size:11px"));
     rl->addWidget(m_liveNote);
 
-    auto* vsplit = new QSplitter(Qt::Vertical, right);
-    vsplit->setChildrenCollapsible(false);
-    auto* tabs = new QTabWidget(vsplit);
+    // Tile map, size vs accuracy and the per-format counts share the height (a 768-px
+    // screen leaves the page about 450 px).
+    auto* tabs = new QTabWidget(right);
     tabs->setObjectName(QStringLiteral("workspaceTabs"));
     m_map = new TileMapView(tabs);
     tabs->addTab(m_map, tr("Tile map"));
@@ -141,22 +171,19 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_sizeBox = new QVBoxLayout;
     sl->addLayout(m_sizeBox, 1);
     tabs->addTab(sizeTab, tr("Size vs accuracy"));
-    m_counts = new QTableWidget(vsplit);
+    m_counts = new QTableWidget(tabs);
     m_counts->setObjectName(QStringLiteral("countsTable"));
     m_counts->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_counts->verticalHeader()->hide();
     m_counts->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_counts->setAlternatingRowColors(true);
-    vsplit->addWidget(tabs);
-    vsplit->addWidget(m_counts);
-    vsplit->setStretchFactor(0, 4);
-    vsplit->setStretchFactor(1, 1);
-    rl->addWidget(vsplit, 1);
+    tabs->addTab(m_counts, tr("Tiles && bytes"));
+    rl->addWidget(tabs, 1);
     split->addWidget(right);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    left->setMinimumWidth(m_form->sizeHint().width() + 24);
-    split->setSizes({380, 900});
+    left->setMinimumWidth(std::min(m_form->sizeHint().width() + 24, 300));
+    split->setSizes({330, 900});
 
     m_algTimer = new QTimer(this);
     m_algTimer->setSingleShot(true);
@@ -227,7 +254,7 @@ bool CompressionWorkspace::loadConfig(const QString& path)
 {
     const bool ok = m_form->loadFile(path);
     if (!ok) m_lastError = m_form->fieldError(QStringLiteral("file"));
-    if (auto* dock = parentWidget(); dock && !dock->isVisible()) dock->show();
+    if (auto* pages = m_window->pages(); pages->currentWidget() != this) pages->setCurrentWidget(this);
     return ok;
 }
 
@@ -323,7 +350,7 @@ double CompressionWorkspace::sliderToThreshold(int pos) const
 {
     const double f = double(pos) / kSliderSteps;
     const double e = std::log10(m_rangeLo) + (std::log10(m_rangeHi) - std::log10(m_rangeLo)) * f;
-    const double v = std::pow(10.0, e);
+    const double v = roundSignificant(std::pow(10.0, e));
     return m_params.metric == MetricKind::Pcc ? 1.0 - v : v;
 }
 

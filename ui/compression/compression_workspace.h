@@ -1,5 +1,5 @@
 #pragma once
-// CompressionWorkspace: the explorer's compression workspace (issue #6), shown as a dock
+// CompressionWorkspace: the explorer's compression workspace (issue #6), shown as a page
 // of the main window. The config form (config_form.h); for the selected tensor the tile
 // map (tile_map_view.h), a live threshold slider + spin box and metric switch, a table of
 // tile counts and bytes per format, and the size-versus-accuracy panel (pure formats,
@@ -9,7 +9,7 @@
 // greedy and random (slower) when the slider rests for 150 ms or is released, in a job.
 // "Run config on selection" runs wq with the form's config as a job (progress, cancel),
 // fills the results table and writes the results folder exactly as `quantscope wq` does.
-// installCompressionWorkspace() adds the dock and the Compression menu to a MainWindow.
+// installCompressionWorkspace() adds the page and the Compression menu to a MainWindow.
 #include "analysis/compression_config.h"
 #include "analysis/wq_run.h"
 #include "compression/mixed.h"
@@ -135,7 +135,8 @@ private:
     QString m_lastRunFolder, m_lastError;
 };
 
-// Adds the workspace as a dock (hidden until used) and the Compression menu (Open
+// Adds the workspace as the "Compression" page beside the tensor plots (Show workspace,
+// Ctrl+K) and the Compression menu (Open
 // config…, Save config as…, Examples ▸, Run config on selection…) to the window.
 CompressionWorkspace* installCompressionWorkspace(MainWindow* window);
 

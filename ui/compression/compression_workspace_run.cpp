@@ -1,4 +1,4 @@
-// CompressionWorkspace: running the config over the selection, and installing the dock
+// CompressionWorkspace: running the config over the selection, and installing its page and menu
 // and the Compression menu into the main window.
 #include "compression/compression_workspace.h"
 
@@ -16,7 +16,8 @@
 
 #include <QAction>
 #include <QDir>
-#include <QDockWidget>
+#include <QAction>
+#include <QTabWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -144,13 +145,23 @@ void CompressionWorkspace::runOnSelection(const QString& resultsDir)
 
 CompressionWorkspace* installCompressionWorkspace(MainWindow* window)
 {
-    auto* dock = new QDockWidget(QObject::tr("Compression workspace"), window);
-    dock->setObjectName(QStringLiteral("compressionDock"));
-    dock->setAllowedAreas(Qt::AllDockWidgetAreas);
-    auto* ws = new CompressionWorkspace(window, dock);
-    dock->setWidget(ws);
-    window->addDockWidget(Qt::BottomDockWidgetArea, dock);
-    dock->hide();
+    // A page beside the tensor plots, above the shared results table: it shares the
+    // tree, the format list and the results with the explorer and fits a 1366x768 screen.
+    QTabWidget* pages = window->pages();
+    auto* ws = new CompressionWorkspace(window, pages);
+    pages->addTab(ws, QObject::tr("Compression"));
+    auto* show = new QAction(QObject::tr("Show &workspace"), window);
+    show->setObjectName(QStringLiteral("showWorkspace"));
+    show->setCheckable(true);
+    show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    show->setToolTip(QObject::tr("Switch between the tensor plots and the compression workspace (Ctrl+K)"));
+    QObject::connect(show, &QAction::toggled, pages, [pages, ws](bool on) {
+        if (on) pages->setCurrentWidget(ws);
+        else if (pages->currentWidget() == ws) pages->setCurrentIndex(0);
+    });
+    QObject::connect(pages, &QTabWidget::currentChanged, show,
+                     [pages, ws, show](int) { show->setChecked(pages->currentWidget() == ws); });
+    auto* bringUp = show;  // what the menu entries below check to bring the workspace up
 
     auto* menu = new QMenu(QObject::tr("&Compression"), window);
     menu->setObjectName(QStringLiteral("compressionMenu"));
@@ -158,14 +169,13 @@ CompressionWorkspace* installCompressionWorkspace(MainWindow* window)
     const QList<QAction*> menus = window->menuBar()->actions();
     if (!menus.isEmpty()) window->menuBar()->insertMenu(menus.last(), menu);
     else window->menuBar()->addMenu(menu);
-    menu->addAction(dock->toggleViewAction());
-    dock->toggleViewAction()->setText(QObject::tr("Show &workspace"));
+    menu->addAction(show);
     menu->addSeparator();
-    menu->addAction(QObject::tr("&Open config…"), ws, [ws, dock, window] {
+    menu->addAction(QObject::tr("&Open config…"), ws, [ws, bringUp, window] {
         const QString f = QFileDialog::getOpenFileName(window, QObject::tr("Open a compression config"),
                                                        CompressionWorkspace::examplesDir(), QObject::tr("JSON (*.json)"));
         if (f.isEmpty()) return;
-        dock->show();
+        bringUp->setChecked(true);
         ws->loadConfig(f);
     });
     menu->addAction(QObject::tr("&Save config as…"), ws, [ws, window] {
@@ -181,18 +191,18 @@ CompressionWorkspace* installCompressionWorkspace(MainWindow* window)
             const QString path = QDir(dir).filePath(name);
             QString label = name;
             label.remove(QStringLiteral("compression_config.")).remove(QStringLiteral(".example.json"));
-            examples->addAction(label, ws, [ws, dock, path] {
-                dock->show();
+            examples->addAction(label, ws, [ws, bringUp, path] {
+                bringUp->setChecked(true);
                 ws->loadConfig(path);
             });
         }
     }
     examples->setEnabled(!examples->isEmpty());
     menu->addSeparator();
-    menu->addAction(QObject::tr("&Run config on selection…"), ws, [ws, dock, window] {
+    menu->addAction(QObject::tr("&Run config on selection…"), ws, [ws, bringUp, window] {
         const QString d = QFileDialog::getExistingDirectory(window, QObject::tr("Parent folder of results/"), QDir::currentPath());
         if (d.isEmpty()) return;
-        dock->show();
+        bringUp->setChecked(true);
         ws->runOnSelection(d);
     });
     menu->addAction(QObject::tr("Cancel the run"), ws, &CompressionWorkspace::cancelRun);

@@ -148,6 +148,7 @@ void buildTileMapPlot(QCustomPlot* plot, const TileMapData& d)
     plot->xAxis->setRange(-0.5, W - 0.5);
     plot->yAxis->setRange(-0.5, H - 0.5);
     plot->yAxis->setRangeReversed(true);
+    keepDataAspect(plot);
     auto intTicks = QSharedPointer<QCPAxisTickerFixed>::create();
     intTicks->setTickStep(1.0);
     intTicks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);

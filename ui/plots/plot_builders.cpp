@@ -205,6 +205,7 @@ void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data)
     plot->yAxis->setLabel(QStringLiteral("row"));
     plot->xAxis->setRange(0, double(data.cols));
     plot->yAxis->setRange(0, double(data.rows));
+    keepDataAspect(plot);
     QString note = QString::fromStdString(data.note);
     if (data.blockRows * data.blockCols > 1) {
         if (!note.isEmpty()) note += QStringLiteral(" · ");

@@ -108,4 +108,17 @@ void applyPlotTheme(QCustomPlot* plot, const QString& title)
     plot->plotLayout()->setRowSpacing(0);
 }
 
+void keepDataAspect(QCustomPlot* plot)
+{
+    QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] {
+        const QRect r = plot->axisRect()->rect();
+        if (r.width() < 2 || r.height() < 2) return;
+        const QCPRange x = plot->xAxis->range(), y = plot->yAxis->range();
+        const double sx = x.size() / r.width(), sy = y.size() / r.height();  // data units per pixel
+        if (!(sx > 0) || !(sy > 0)) return;
+        if (sx > sy * 1.0001) plot->yAxis->setRange(y.center(), sx * r.height(), Qt::AlignCenter);
+        else if (sy > sx * 1.0001) plot->xAxis->setRange(x.center(), sy * r.width(), Qt::AlignCenter);
+    });
+}
+
 } // namespace qs

@@ -22,6 +22,12 @@ bool curveDashed(const std::string& key);
 // QCustomPlot, so nothing of an earlier picture can leak into the next): white
 // background, light grid, axis fonts, and a title element in a new top row.
 void applyPlotTheme(QCustomPlot* plot, const QString& title);
+
+// Matrix plots (heat map, tile map): one data unit is as many pixels across as down, so a
+// 512x256 matrix is drawn twice as tall as wide. Before every replot the axis whose range
+// is too small for the axis rect's shape is widened about its centre (never narrowed, so
+// no data is clipped); zoom and pan keep working.
+void keepDataAspect(QCustomPlot* plot);
 // Title font / axis font used by the theme (also by the colour scale).
 QFont plotTitleFont();
 QFont plotAxisFont();
