@@ -11,6 +11,7 @@
 #include "models/tensor_tree_model.h"
 #include "plots/qcp.h"
 #include "settings.h"
+#include "widgets/elided_label.h"
 #include "widgets/format_panel.h"
 #include "widgets/job_status.h"
 #include "widgets/plot_panel.h"
@@ -19,14 +20,17 @@
 #include "widgets/tensor_view.h"
 
 #include <QAction>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
@@ -54,6 +58,7 @@ private Q_SLOTS:
     void switchTabsAndLogToggle();
     void dropFileOpensIt();
     void homeFolderShownAsTilde();
+    void longTextsNeverResizePanes();
     void errorsStayInTheWindow();
     void hubErrorsSayWhatToDo();
     void settingsPersist();
@@ -110,7 +115,7 @@ void TestMainWindow::waitForTensor(const QString& name)
                                              .arg(name, m_w->currentTensor())
                                              .arg(m_w->tensorView()->panel(TensorView::TabHeatmap)->hasData())
                                              .arg(m_w->resultsPanel()->model()->rowCount())
-                                             .arg(m_w->findChild<QLabel*>("resultsCaption")->text())
+                                             .arg(m_w->findChild<ElidedLabel*>("resultsCaption")->fullText())
                                              .arg(m_w->jobStatus()->runningCount())),
                               kWait);
 }
@@ -152,8 +157,8 @@ void TestMainWindow::opensDemoAndShowsFirstWeight()
     // The first weight (natural order) is selected and every view fills.
     waitForTensor(QStringLiteral("lm_head.weight"));
     QCOMPARE(m_w->resultsPanel()->model()->rowCount(), 7);  // the original seven
-    QCOMPARE(m_w->tensorView()->findChild<QLabel*>("tensorTitle")->text(), QStringLiteral("lm_head.weight"));
-    QVERIFY(m_w->tensorView()->findChild<QLabel*>("tensorFacts")->text().contains("BF16"));
+    QCOMPARE(m_w->tensorView()->findChild<ElidedLabel*>("tensorTitle")->fullText(), QStringLiteral("lm_head.weight"));
+    QVERIFY(m_w->tensorView()->findChild<ElidedLabel*>("tensorFacts")->fullText().contains("BF16"));
     QVERIFY(m_w->tensorView()->findChild<QLabel*>("stat_0")->text() != QStringLiteral("…"));
     QCOMPARE(m_w->treeView()->currentIndex().data(TensorTreeModel::PathRole).toString(), QStringLiteral("lm_head.weight"));
     // The transfer legend carries the MAE of each format once the metrics landed.
@@ -340,6 +345,41 @@ void TestMainWindow::homeFolderShownAsTilde()
     QCOMPARE(m_w->findChild<QLineEdit*>("modelField")->text(), QStringLiteral("~/models/one.safetensors"));
     QVERIFY2(m_w->statusBar()->currentMessage().startsWith("~/models/one.safetensors"),
              qPrintable(m_w->statusBar()->currentMessage()));
+}
+
+void TestMainWindow::longTextsNeverResizePanes()
+{
+    // Issue #15: a long label (facts of an FP8 tensor, a run's caption) must not narrow the
+    // left pane; the results' Tensor column keeps a useful width and recovers after a narrow
+    // resize; an elided name shows in full as tooltip.
+    openDemo();
+    waitForTensor(QStringLiteral("lm_head.weight"));
+    auto* split = m_w->findChild<QSplitter*>(QStringLiteral("mainSplitter"));
+    QVERIFY(split);
+    QCoreApplication::processEvents();
+    const QList<int> before = split->sizes();
+    const QString longText = QStringLiteral("model.layers.61.mlp.experts.255.down_proj.weight ").repeated(8);
+    m_w->resultsPanel()->setCaption(longText);
+    m_w->tensorView()->showEmpty(longText);
+    QTest::qWait(50);
+    QCOMPARE(split->sizes(), before);
+    auto* caption = m_w->findChild<ElidedLabel*>(QStringLiteral("resultsCaption"));
+    QCOMPARE(caption->fullText(), longText);
+    QVERIFY(caption->text().size() < longText.size());  // elided
+    QCOMPARE(caption->toolTip(), longText);
+
+    m_w->selectTensor(QStringLiteral("model.layers.0.mlp.down_proj.weight"));
+    waitForTensor(QStringLiteral("model.layers.0.mlp.down_proj.weight"));
+    QTableView* table = m_w->resultsPanel()->view();
+    const int wide = table->horizontalHeader()->sectionSize(ResultsModel::ColTensor);
+    m_w->resize(900, 700);
+    QTest::qWait(50);
+    QVERIFY2(table->horizontalHeader()->sectionSize(ResultsModel::ColTensor) >= 200,
+             qPrintable(QString::number(table->horizontalHeader()->sectionSize(ResultsModel::ColTensor))));
+    m_w->resize(1400, 900);
+    QTRY_COMPARE_WITH_TIMEOUT(table->horizontalHeader()->sectionSize(ResultsModel::ColTensor), wide, 5000);
+    const QModelIndex cell = table->model()->index(0, ResultsModel::ColTensor);
+    QCOMPARE(cell.data(Qt::ToolTipRole).toString(), QStringLiteral("model.layers.0.mlp.down_proj.weight"));
 }
 
 void TestMainWindow::errorsStayInTheWindow()

@@ -12,6 +12,7 @@
 #include "models/tensor_filter_proxy.h"
 #include "models/tensor_tree_model.h"
 #include "plots/qcp.h"
+#include "widgets/elided_label.h"
 #include "widgets/format_panel.h"
 #include "widgets/job_status.h"
 #include "widgets/plot_panel.h"
@@ -177,7 +178,7 @@ void TestWindowJobs::analyzeFilterMatches()
     QVERIFY(names.ok());
     QCOMPARE(int(names->size()), 2);  // the weights; their _scale_inv siblings are not candidates
     QCOMPARE(m_w->resultsPanel()->model()->rowCount(), 2);
-    QVERIFY(m_w->findChild<QLabel*>("resultsCaption")->text().contains("q_a_proj"));
+    QVERIFY(m_w->findChild<ElidedLabel*>("resultsCaption")->fullText().contains("q_a_proj"));
 }
 
 void TestWindowJobs::cancelLongAnalysis()
@@ -197,7 +198,7 @@ void TestWindowJobs::cancelLongAnalysis()
     m_w->cancelJobs();
     // Everything stops promptly; the window stays usable and says what happened.
     QTRY_COMPARE_WITH_TIMEOUT(m_w->jobStatus()->runningCount(), 0, 20000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_w->findChild<QLabel*>("resultsCaption")->text().contains("cancelled"), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_w->findChild<ElidedLabel*>("resultsCaption")->fullText().contains("cancelled"), 20000);
     QCOMPARE(done.count(), 0);
     QVERIFY(m_w->resultsPanel()->model()->rowCount() < 2 * int(formats().size()));
     QVERIFY(m_w->isVisible());
@@ -242,7 +243,7 @@ void TestWindowJobs::pngExportEqualsHeadless()
                               qPrintable(QStringLiteral("tensor %1, rows %2, caption \"%3\", jobs %4")
                                              .arg(m_w->currentTensor())
                                              .arg(m_w->resultsPanel()->model()->rowCount())
-                                             .arg(m_w->findChild<QLabel*>("resultsCaption")->text())
+                                             .arg(m_w->findChild<ElidedLabel*>("resultsCaption")->fullText())
                                              .arg(m_w->jobStatus()->runningCount())),
                               kWait);
     QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabTransfer)->plot()->graphCount() == 5 &&

@@ -127,6 +127,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         if (c >= ColPcc) return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
+        if (c == ColTensor) return text(index.row(), c);  // the full name of an elided cell
         if (r.metrics.nonFiniteX + r.metrics.nonFiniteY > 0)
             return tr("Metrics over %1 finite pairs; %2 non-finite inputs and %3 non-finite reconstructions skipped")
                 .arg(r.metrics.count)

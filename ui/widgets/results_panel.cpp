@@ -2,9 +2,11 @@
 
 #include "icons.h"
 #include "models/results_model.h"
+#include "widgets/elided_label.h"
 
 #include <QApplication>
 #include <QClipboard>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
@@ -26,7 +28,7 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     lay->setContentsMargins(8, 4, 8, 4);
     lay->setSpacing(2);
     auto* head = new QHBoxLayout;
-    m_caption = new QLabel(this);
+    m_caption = new ElidedLabel(this);
     m_caption->setObjectName(QStringLiteral("resultsCaption"));
     auto* copy = new QToolButton(this);
     copy->setObjectName(QStringLiteral("resultsCopy"));
@@ -51,11 +53,17 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->horizontalHeader()->setSectionResizeMode(ResultsModel::ColTensor, QHeaderView::Stretch);
+    m_view->horizontalHeader()->setSectionResizeMode(ResultsModel::ColTensor, QHeaderView::Interactive);
     m_view->horizontalHeader()->setHighlightSections(false);
     m_view->setWordWrap(false);
     m_view->setTextElideMode(Qt::ElideMiddle);
     lay->addWidget(m_view, 1);
+    m_view->viewport()->installEventFilter(this);
+    // After the other columns have sized to new rows (queued: the header resizes them first).
+    auto refit = [this] { QMetaObject::invokeMethod(this, &ResultsPanel::fitTensorColumn, Qt::QueuedConnection); };
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, refit);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, refit);
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, refit);
 
     connect(copy, &QToolButton::clicked, this, &ResultsPanel::copySelection);
     auto* sc = new QShortcut(QKeySequence::Copy, m_view);
@@ -64,7 +72,26 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     setCaption(tr("Results: select a tensor, or run Analyze selection (Ctrl+R) on a group or the filter's matches."));
 }
 
-void ResultsPanel::setCaption(const QString& text) { m_caption->setText(text); }
+void ResultsPanel::setCaption(const QString& text) { m_caption->setFullText(text); }
+
+namespace {
+constexpr int kMinTensorWidth = 200;
+}
+
+bool ResultsPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) fitTensorColumn();
+    return QWidget::eventFilter(watched, event);
+}
+
+void ResultsPanel::fitTensorColumn()
+{
+    QHeaderView* h = m_view->horizontalHeader();
+    int others = 0;
+    for (int c = 0; c < h->count(); ++c)
+        if (c != ResultsModel::ColTensor && !h->isSectionHidden(c)) others += h->sectionSize(c);
+    h->resizeSection(ResultsModel::ColTensor, std::max(kMinTensorWidth, m_view->viewport()->width() - others));
+}
 
 QString ResultsPanel::selectionAsTsv() const
 {

@@ -11,6 +11,8 @@ class QToolButton;
 
 namespace qs {
 
+class ElidedLabel;
+
 class ResultsModel;
 
 class ResultsPanel : public QWidget {
@@ -26,11 +28,18 @@ public:
     QString selectionAsTsv() const;
     void copySelection() const;
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // The Tensor column takes the room the other columns leave, but never less than
+    // kMinTensorWidth (the table scrolls sideways instead); names elide in the middle.
+    void fitTensorColumn();
+
     ResultsModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     QTableView* m_view = nullptr;
-    QLabel* m_caption = nullptr;
+    ElidedLabel* m_caption = nullptr;
 };
 
 } // namespace qs

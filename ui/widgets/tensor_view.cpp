@@ -2,6 +2,7 @@
 
 #include "models/tensor_tree_model.h"
 #include "plots/plot_builders.h"
+#include "widgets/elided_label.h"
 #include "widgets/plot_panel.h"
 
 #include <QCheckBox>
@@ -36,14 +37,14 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(8, 6, 8, 0);
     lay->setSpacing(4);
-    m_title = new QLabel(this);
+    m_title = new ElidedLabel(this);
     m_title->setObjectName(QStringLiteral("tensorTitle"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QFont tf = m_title->font();
     tf.setPointSizeF(tf.pointSizeF() * 1.25);
     tf.setBold(true);
     m_title->setFont(tf);
-    m_facts = new QLabel(this);
+    m_facts = new ElidedLabel(this, Qt::ElideRight);
     m_facts->setObjectName(QStringLiteral("tensorFacts"));
     m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_facts->setStyleSheet(QStringLiteral("color:#475569"));
@@ -81,7 +82,7 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     m_errLog = new QCheckBox(tr("Log count axis"), this);
     m_errLog->setObjectName(QStringLiteral("errorLog"));
     m_errLog->setChecked(true);
-    m_errNote = new QLabel(this);
+    m_errNote = new ElidedLabel(this, Qt::ElideRight);
     m_errNote->setStyleSheet(QStringLiteral("color:#64748b"));
     auto* errControls = new QWidget(this);
     auto* el = new QHBoxLayout(errControls);
@@ -174,8 +175,8 @@ void TensorView::showEmpty(const QString& message)
     m_tensor.clear();
     m_hist.reset();
     m_errors.reset();
-    m_title->setText(tr("No tensor selected"));
-    m_facts->setText(message);
+    m_title->setFullText(tr("No tensor selected"));
+    m_facts->setFullText(message);
     for (int i = 0; i < 8; ++i) setStat(i, QStringLiteral("–"));
     for (int t = 0; t < TabCount; ++t)
         if (t != TabStaircase) panel(Tab(t))->showMessage(QString(), message);
@@ -188,7 +189,7 @@ void TensorView::showLoading(const TensorInfo& info, const Model& model)
     m_tensor = QString::fromStdString(info.name);
     m_hist.reset();
     m_errors.reset();
-    m_title->setText(m_tensor);
+    m_title->setFullText(m_tensor);
     uint64_t stored = info.byteLength;
     QString scaleNote;
     if (!info.scaleInvName.empty())
@@ -197,7 +198,7 @@ void TensorView::showLoading(const TensorInfo& info, const Model& model)
             scaleNote = tr(" (incl. %1)").arg(QString::fromStdString(info.scaleInvName));
         }
     const double logical = double(info.numel()) * 4.0;
-    m_facts->setText(tr("%1 · %2 · %3 elements · %4 · stored %5%6 vs fp32 view %7")
+    m_facts->setFullText(tr("%1 · %2 · %3 elements · %4 · stored %5%6 vs fp32 view %7")
                          .arg(QString::fromStdString(info.dtypeName), QString::fromStdString(info.shapeString()),
                               withThousands(uint64_t(info.numel())), info.file, humanBytes(double(stored)), scaleNote,
                               humanBytes(logical)));
@@ -235,7 +236,7 @@ void TensorView::setViewResult(const TensorViewResult& r, bool includeTransfer)
         panel(TabErrors)->showMessage(m_tensor, tr("Check at least one format on the left."));
     else
         panel(TabErrors)->setPlot([e](QCustomPlot* p) { buildErrorHistogramPlot(p, e); });
-    m_errNote->setText(e.sampled < e.total ? tr("deterministic sample of %1 of %2 elements")
+    m_errNote->setFullText(e.sampled < e.total ? tr("deterministic sample of %1 of %2 elements")
                                                  .arg(withThousands(uint64_t(e.sampled)), withThousands(uint64_t(e.total)))
                                            : QString());
     setHeatmap(r.heatmap);

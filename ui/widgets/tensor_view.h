@@ -21,6 +21,8 @@ class QTabWidget;
 
 namespace qs {
 
+class ElidedLabel;
+
 class PlotPanel;
 
 class TensorView : public QWidget {
@@ -62,8 +64,8 @@ private:
     void setStat(int i, const QString& value, const QString& tip = {});
 
     QString m_tensor;
-    QLabel* m_title = nullptr;
-    QLabel* m_facts = nullptr;
+    ElidedLabel* m_title = nullptr;
+    ElidedLabel* m_facts = nullptr;
     std::array<QLabel*, 8> m_stats{};
     QWidget* m_statsBox = nullptr;
     QTabWidget* m_tabs = nullptr;
@@ -73,7 +75,7 @@ private:
     QSpinBox* m_slice = nullptr;
     QLabel* m_sliceLabel = nullptr;
     QSpinBox* m_randSamples = nullptr;
-    QLabel* m_errNote = nullptr;
+    ElidedLabel* m_errNote = nullptr;
     std::optional<HistogramData> m_hist;
     std::optional<ErrorHistogramData> m_errors;
 };
