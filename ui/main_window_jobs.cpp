@@ -349,11 +349,11 @@ void MainWindow::updateFilterInfo()
     }
     m_filterInfo->setStyleSheet(QStringLiteral("color:#64748b"));
     if (!m_proxy->isFiltering()) {
-        m_filterInfo->setText(tr("%1 tensors").arg(total));
+        m_filterInfo->setText(countOf(uint64_t(total), tr("tensor"), tr("tensors")));
         return;
     }
     const qint64 n = m_proxy->matchCount();
-    m_filterInfo->setText(n ? tr("%1 of %2 tensors match").arg(n).arg(total)
+    m_filterInfo->setText(n ? tr("%1 of %2 match").arg(withThousands(uint64_t(n)), countOf(uint64_t(total), tr("tensor"), tr("tensors")))
                             : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
 }
 
@@ -379,25 +379,54 @@ void MainWindow::analyzeSelection()
         showError(tr("Analyze selection"), Error::usage("Check at least one format on the left."));
         return;
     }
-    // Scope: the current group, else the filter's matches, else the current tensor, else all.
+    // What the user sees selected: the visible tensors of the current group, else every
+    // tensor the filter shows, else the current tensor, else the default selection.
     QString scope;
-    const QModelIndex cur = m_proxy->mapToSource(m_tree->currentIndex());
-    const bool group = cur.isValid() && m_treeModel->rowCount(cur.siblingAtColumn(0)) > 0;
+    const QModelIndex cur = m_tree->currentIndex();  // a proxy index: hidden rows are not in it
+    const bool group = cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0;
+    auto visibleTensors = [this](const QModelIndex& root) {
+        QStringList names;
+        std::vector<QModelIndex> todo{root};
+        while (!todo.empty()) {
+            const QModelIndex i = todo.back();
+            todo.pop_back();
+            if (i.isValid() && i.data(TensorTreeModel::IsTensorRole).toBool())
+                names << i.data(TensorTreeModel::PathRole).toString();
+            for (int r = m_proxy->rowCount(i) - 1; r >= 0; --r) todo.push_back(m_proxy->index(r, 0, i));
+        }
+        return names;
+    };
+    const QString filterNote =
+        m_proxy->isFiltering() ? tr(", filter \"%1\"").arg(m_proxy->filterQuery().trimmed()) : QString();
     if (group) {
-        const QString path = cur.data(TensorTreeModel::PathRole).toString();
-        wq.regex = QStringLiteral("^") + QRegularExpression::escape(path) + QStringLiteral("(\\.|$)");
-        scope = tr("group %1").arg(path);
+        wq.tensors = visibleTensors(cur.siblingAtColumn(0));
+        scope = tr("group %1%2").arg(cur.data(TensorTreeModel::PathRole).toString(), filterNote);
     } else if (m_proxy->isFiltering()) {
-        const QString t = m_proxy->filterQuery().trimmed();
-        if (t.startsWith(QLatin1Char('/'))) wq.regex = t.mid(1, t.size() - 2);
-        else wq.filter = QStringList{t};
-        scope = tr("filter \"%1\"").arg(t);
+        wq.tensors = visibleTensors(QModelIndex());
+        scope = tr("the filter's matches%1").arg(filterNote);
     } else if (!m_tensor.empty()) {
-        wq.regex = QStringLiteral("^") + QRegularExpression::escape(currentTensor()) + QStringLiteral("$");
+        wq.tensors = QStringList{currentTensor()};
         scope = currentTensor();
     } else {
         scope = tr("default selection (weights)");
     }
+    // An FP8 weight's scale sibling is read with its weight, not analyzed on its own.
+    if (m_model && wq.tensors.size() > 1) {
+        QSet<QString> scales;
+        for (const QString& n : std::as_const(wq.tensors))
+            if (const TensorInfo* t = m_model->find(n.toStdString()); t && !t->scaleInvName.empty())
+                scales.insert(QString::fromStdString(t->scaleInvName));
+        wq.tensors.removeIf([&](const QString& n) { return scales.contains(n); });
+    }
+    if ((group || m_proxy->isFiltering()) && wq.tensors.isEmpty()) {
+        showError(tr("Analyze selection"), Error::usage("The filter hides every tensor of the selection: nothing to analyze."));
+        return;
+    }
+    if (!wq.tensors.isEmpty())
+        scope = wq.tensors.size() == 1 && scope == wq.tensors.front()
+                    ? scope
+                    : tr("%1 (%2)").arg(countOf(uint64_t(wq.tensors.size()), tr("tensor"), tr("tensors")), scope);
+    statusBar()->showMessage(tr("Analyzing %1 …").arg(scope));
     cancelJob(m_analyzeFuture);
     cancelJob(m_metricsFuture);
     ++m_metricsGen;  // the table belongs to the analysis now

@@ -22,6 +22,21 @@ namespace qs {
 
 namespace {
 
+// The explorer's selection: exactly these tensors, in natural order.
+Result<std::vector<std::string>> exactSelection(const Model& model, const QStringList& names)
+{
+    std::vector<std::string> out;
+    out.reserve(size_t(names.size()));
+    for (const QString& n : names) {
+        std::string name = n.toStdString();
+        if (!model.find(name)) return Error::usage("Tensor \"" + name + "\" is not in the model.");
+        out.push_back(std::move(name));
+    }
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return naturalLess(a, b); });
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile", 0) == 0; }
 
 std::string upper(std::string s)
@@ -117,7 +132,9 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     const std::shared_ptr<FileProvider> provider = model->providerPtr();
     std::vector<std::string> filter;
     for (const QString& w : params.filter) filter.push_back(w.toStdString());
-    auto selected = selectTensors(model->tensorNames(), filter, params.regex.toStdString(), std::max(0, params.limit));
+    auto selected = params.tensors.isEmpty()
+                        ? selectTensors(model->tensorNames(), filter, params.regex.toStdString(), std::max(0, params.limit))
+                        : exactSelection(*model, params.tensors);
     if (!selected) return selected.error();
 
     WqReport report;

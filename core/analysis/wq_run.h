@@ -29,6 +29,8 @@ struct WqParams {
     QString cacheDir;              // empty: the default cache
     QStringList filter;            // positional filter words (joined by one space)
     QString regex;                 // --regex
+    QStringList tensors;           // the explorer's exact selection (non-empty: these, in natural
+                                   // order; filter and regex are not used)
     int limit = -1;                // --limit (negative: no limit)
     QStringList formats;           // -c values; may contain "all" / "every"
     QString configPath;            // --compression-config

@@ -117,23 +117,30 @@ void TestWindowJobs::analyzeGroupMatchesCli()
 {
     open(demoDir());
     m_w->formatPanel()->model()->setCheckedNames({"bf16", "bfp8"});
-    const QModelIndex group = m_w->treeProxy()->mapFromSource(m_w->treeModel()->indexForPath("model.layers.0"));
+    const QModelIndex group = m_w->treeProxy()->mapFromSource(m_w->treeModel()->indexForPath("model.layers.0.mlp"));
     QVERIFY(group.isValid());
     m_w->treeView()->setCurrentIndex(group);
     QSignalSpy done(m_w, &MainWindow::analysisFinished);
     m_w->analyzeSelection();
     QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
 
-    // Expected tensors: wq's own selection rules over the group.
-    auto names = selectTensors(m_w->model()->tensorNames(), QStringList{}, QStringLiteral("^model\\.layers\\.0(\\.|$)"));
-    QVERIFY(names.ok());
-    QCOMPARE(done.first().first().toInt(), int(names->size()));
+    // Expected tensors: every tensor the group shows except FP8 scale siblings, which are
+    // read with their weights (the biases and norms a default wq skips are included: the
+    // user selected them).
+    std::set<QString> expected;
+    for (const TensorInfo& t : m_w->model()->tensors()) {
+        const QString n = QString::fromStdString(t.name);
+        if (n.startsWith("model.layers.0.mlp.") && !n.endsWith("_scale_inv")) expected.insert(n);
+    }
+    QCOMPARE(expected.size(), size_t(2));
+    QCOMPARE(done.first().first().toInt(), int(expected.size()));
     const ResultsModel* rm = m_w->resultsPanel()->model();
-    QCOMPARE(rm->rowCount(), int(names->size()) * 2);
+    QCOMPARE(rm->rowCount(), int(expected.size()) * 2);
     std::set<QString> tensorsInTable;
     for (int r = 0; r < rm->rowCount(); ++r) tensorsInTable.insert(rm->index(r, ResultsModel::ColTensor).data().toString());
-    QCOMPARE(tensorsInTable.size(), names->size());
-    for (const auto& n : *names) QVERIFY(tensorsInTable.count(QString::fromStdString(n)));
+    QCOMPARE(tensorsInTable, expected);
+    QVERIFY(m_w->findChild<ElidedLabel*>("resultsCaption")->fullText().contains(
+        QString("%1 tensors (group model.layers.0.mlp)").arg(expected.size())));
     // PCC colouring like the CLI: bf16 rows green.
     QCOMPARE(rm->index(0, ResultsModel::ColPcc).data(Qt::ForegroundRole).value<QColor>(), ResultsModel::pccColour(1.0));
 
@@ -142,7 +149,7 @@ void TestWindowJobs::analyzeGroupMatchesCli()
     QVERIFY(m_w->exportTable(gui));
     QString out;
     const QString cliDir = m_tmp.filePath("cli");
-    QVERIFY2(runBinary({"wq", demoDir(), "--regex", "^model\\.layers\\.0(\\.|$)", "-c", "bf16", "-c", "bfp8",
+    QVERIFY2(runBinary({"wq", demoDir(), "--regex", "^model\\.layers\\.0\\.mlp\\.", "-c", "bf16", "-c", "bfp8",
                         "--results-dir", cliDir},
                        &out),
              qPrintable(out));

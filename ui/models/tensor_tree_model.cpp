@@ -14,6 +14,11 @@ QString withThousands(uint64_t v)
     return digits;
 }
 
+QString countOf(uint64_t n, const QString& singular, const QString& plural)
+{
+    return withThousands(n) + QLatin1Char(' ') + (n == 1 ? singular : plural);
+}
+
 QString humanBytes(double bytes)
 {
     static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};

@@ -50,5 +50,7 @@ private:
 // "1,234,567" (thousands separators), "1.2 MiB" (binary units with one decimal).
 QString withThousands(uint64_t v);
 QString humanBytes(double bytes);
+// "1 tensor", "1,024 tensors": a count with the noun in the right number.
+QString countOf(uint64_t n, const QString& singular, const QString& plural);
 
 } // namespace qs
