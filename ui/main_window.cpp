@@ -368,6 +368,7 @@ bool MainWindow::isBusy() const { return m_jobs->runningCount() > 0; }
 
 void MainWindow::cancelJobs()
 {
+    if (m_jobs->runningCount() == 0) return;  // Esc with nothing running says nothing
     m_jobs->cancelAll();
     statusBar()->showMessage(tr("Cancelled."), 4000);
 }

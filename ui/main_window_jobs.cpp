@@ -118,9 +118,9 @@ void MainWindow::onModelOpened(OpenModelResult r)
     addRecent(r.params.text, r.params.revision);
     const QString describe = homeAbbreviated(m_model->provider().describe());
     setWindowTitle(QStringLiteral("%1 — QuantScope").arg(m_model->provider().repoName()));
-    statusBar()->showMessage(tr("%1: %2 tensors, %3 stored (opened in %4 ms)")
+    statusBar()->showMessage(tr("%1: %2, %3 stored (opened in %4 ms)")
                                  .arg(describe)
-                                 .arg(m_model->tensors().size())
+                                 .arg(countOf(uint64_t(m_model->tensors().size()), tr("tensor"), tr("tensors")))
                                  .arg(humanBytes(double(m_model->storedBytes())))
                                  .arg(qRound(r.seconds * 1000)));
     updateFilterInfo();
@@ -163,9 +163,9 @@ void MainWindow::onCurrentChanged(const QModelIndex& proxyIndex)
     const QModelIndex src = m_proxy->mapToSource(proxyIndex);
     if (!src.data(TensorTreeModel::IsTensorRole).toBool()) {
         const qint64 n = src.data(TensorTreeModel::LeafCountRole).toLongLong();
-        statusBar()->showMessage(tr("%1: %2 tensors — Analyze selection (Ctrl+R) runs wq over this group")
-                                     .arg(src.data(TensorTreeModel::PathRole).toString())
-                                     .arg(n),
+        statusBar()->showMessage(tr("%1: %2 — Analyze selection (Ctrl+R) runs wq over this group")
+                                     .arg(src.data(TensorTreeModel::PathRole).toString(),
+                                          countOf(uint64_t(n), tr("tensor"), tr("tensors"))),
                                  6000);
         return;
     }
@@ -450,9 +450,9 @@ void MainWindow::analyzeSelection()
         if (gen != m_analyzeGen) return;
         std::lock_guard<std::mutex> lock(state->mutex);
         if (watcher->isCanceled() && !state->report) {
-            m_results->setCaption(tr("Analysis of %1 cancelled after %2 tensors.")
-                                      .arg(scope)
-                                      .arg(m_results->model()->report().tensors.size()));
+            m_results->setCaption(tr("Analysis of %1 cancelled after %2.")
+                                      .arg(scope, countOf(uint64_t(m_results->model()->report().tensors.size()),
+                                                          tr("tensor"), tr("tensors"))));
             return;
         }
         if (state->error) {
@@ -462,10 +462,10 @@ void MainWindow::analyzeSelection()
         }
         if (state->report) {
             m_results->model()->setReport(*state->report);
-            m_results->setCaption(tr("wq over %1: %2 tensors × %3 formats")
-                                      .arg(scope)
-                                      .arg(state->report->tensors.size())
-                                      .arg(state->report->formats.size()));
+            m_results->setCaption(tr("wq over %1: %2 × %3")
+                                      .arg(scope,
+                                           countOf(uint64_t(state->report->tensors.size()), tr("tensor"), tr("tensors")),
+                                           countOf(uint64_t(state->report->formats.size()), tr("format"), tr("formats"))));
             updateActions();
             Q_EMIT analysisFinished(int(state->report->tensors.size()));
         }

@@ -76,6 +76,7 @@ struct WqReport {
     std::vector<std::string> formats;  // registry names, in the order evaluated
     std::vector<std::string> compressions;  // "none" then the algorithm if not none
     std::vector<std::string> tensorNames;
+    std::vector<double> tensorElements;  // elements of each selected tensor (progress weights)
     std::vector<WqTensor> tensors;
     QString resultsPath;               // the results folder written (empty if none)
     std::string usedConfigJson;        // compression_config.used.json content

@@ -28,6 +28,7 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QStatusBar>
 #include <QTest>
 #include <QTreeView>
 
@@ -201,7 +202,15 @@ void TestWindowJobs::cancelLongAnalysis()
     QSignalSpy done(m_w, &MainWindow::analysisFinished);
     m_w->analyzeSelection();
     QTRY_VERIFY_WITH_TIMEOUT(m_w->jobStatus()->runningCount() > 0, kWait);
-    QTest::qWait(150);  // let it get going
+    // The status line says which tensor of how many, and how far (issue #15 §2).
+    auto* jobLabel = m_w->jobStatus()->findChild<QLabel*>("jobLabel");
+    QVERIFY(jobLabel);
+    QTRY_VERIFY_WITH_TIMEOUT(jobLabel->toolTip().contains("tensor 1 of 2 (big.a.weight)") &&
+                                 jobLabel->toolTip().contains(" M elements"),
+                             kWait);
+    QVERIFY2(jobLabel->toolTip().contains(QRegularExpression("(^|\n)Analyzing selection: tensor 1 of 2 \\(big\\.a\\.weight\\) · "
+                                                             "(statistics|quantizing) [0-9.]+ M of 8\\.4 M elements")),
+             qPrintable(jobLabel->toolTip()));
     m_w->cancelJobs();
     // Everything stops promptly; the window stays usable and says what happened.
     QTRY_COMPARE_WITH_TIMEOUT(m_w->jobStatus()->runningCount(), 0, 20000);
@@ -209,6 +218,10 @@ void TestWindowJobs::cancelLongAnalysis()
     QCOMPARE(done.count(), 0);
     QVERIFY(m_w->resultsPanel()->model()->rowCount() < 2 * int(formats().size()));
     QVERIFY(m_w->isVisible());
+    // Esc with nothing running says nothing.
+    m_w->statusBar()->clearMessage();
+    m_w->cancelJobs();
+    QCOMPARE(m_w->statusBar()->currentMessage(), QString());
     // A new job runs normally afterwards.
     m_w->formatPanel()->model()->setCheckedNames({"bf16"});
     m_w->setFilterText(QString());

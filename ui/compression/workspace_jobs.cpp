@@ -58,8 +58,11 @@ QFuture<WqTensor> runConfigJob(WqParams params, std::shared_ptr<RunConfigState> 
             std::lock_guard<std::mutex> lock(st->mutex);
             st->header = header;
             st->started = true;
+            progress.setSpan(0.02, 1.0);  // opening the model had the first 2 %
+            progress.setItemWeights(header.tensorElements);
         };
         observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
+        progress.setSpan(0.0, 0.02);
         auto report = runWq(p, observer, &renderMixedPngsOnUiThread, &progress);
         std::lock_guard<std::mutex> lock(st->mutex);
         if (!report) {

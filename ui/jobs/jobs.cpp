@@ -200,10 +200,13 @@ QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<Anal
             std::lock_guard<std::mutex> lock(st->mutex);
             st->header = header;
             st->started = true;
+            progress.setSpan(0.02, 1.0);  // opening the model had the first 2 %
+            progress.setItemWeights(header.tensorElements);
         };
         observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
         PngRenderer noArtefacts;  // the GUI writes no results folder
         p.wq.writeResults = false;
+        progress.setSpan(0.0, 0.02);
         auto report = runWq(p.wq, observer, noArtefacts, &progress);
         std::lock_guard<std::mutex> lock(st->mutex);
         if (!report) {

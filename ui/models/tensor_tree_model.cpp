@@ -115,10 +115,10 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
             return QStringLiteral("%1\n%2 %3 · %4 elements · %5 in %6")
                 .arg(n.path, QString::fromStdString(t->dtypeName), QString::fromStdString(t->shapeString()),
                      withThousands(uint64_t(t->numel())), humanBytes(double(t->byteLength)), t->file);
-        return QStringLiteral("%1\n%2 tensors · %3 elements · %4")
-            .arg(n.path)
-            .arg(n.leafCount)
-            .arg(withThousands(uint64_t(n.elements)), humanBytes(double(n.storedBytes)));
+        return QStringLiteral("%1\n%2 · %3 · %4")
+            .arg(n.path, countOf(uint64_t(n.leafCount), QStringLiteral("tensor"), QStringLiteral("tensors")),
+                 countOf(uint64_t(n.elements), QStringLiteral("element"), QStringLiteral("elements")),
+                 humanBytes(double(n.storedBytes)));
     case Qt::DecorationRole:
         if (index.column() == ColName) return icon(group ? IconId::Group : IconId::Tensor);
         return {};

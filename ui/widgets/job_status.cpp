@@ -90,11 +90,15 @@ void JobStatus::refresh()
         setVisible(false);
         return;
     }
+    // The newest job in the status bar; every running job in the tooltip (the job list).
     const Job& j = m_jobs.back();
     QString text = j.text.isEmpty() ? j.title : j.text;
     if (m_jobs.size() > 1) text += tr("  (+%1 more)").arg(m_jobs.size() - 1);
     m_label->setText(m_label->fontMetrics().elidedText(text, Qt::ElideMiddle, m_label->maximumWidth()));
-    m_label->setToolTip(text);
+    QStringList list;
+    for (const Job& job : m_jobs)
+        list << tr("%1 — %2 %").arg(job.text.isEmpty() ? job.title : job.text).arg(job.value * 100 / kJobProgressScale);
+    m_label->setToolTip(list.join(QLatin1Char('\n')));
     m_bar->setValue(j.value);
     setVisible(true);
 }
