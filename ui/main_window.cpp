@@ -22,6 +22,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -47,6 +48,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     buildUi();
     buildActions();
     m_workspace = installCompressionWorkspace(this);
+    qApp->installEventFilter(this);
     restoreSettings();
     updateActions();
     startSynth();
@@ -286,6 +288,18 @@ void MainWindow::buildActions()
     });
 
     auto* helpMenu = menuBar()->addMenu(tr("&Help"));
+    auto* keys = helpMenu->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QString rows;
+        for (const auto& [what, key] : shortcutList())
+            rows += QStringLiteral("<tr><td>%1</td><td>&nbsp;&nbsp;<b>%2</b></td></tr>")
+                        .arg(what.toHtmlEscaped(), key.toString(QKeySequence::NativeText).toHtmlEscaped());
+        QMessageBox box(QMessageBox::NoIcon, tr("Keyboard shortcuts"),
+                        tr("<p>These work wherever the focus is, text fields included.</p><table>%1</table>").arg(rows),
+                        QMessageBox::Close, this);
+        box.exec();
+    });
+    keys->setObjectName(QStringLiteral("shortcutsAction"));
+    keys->setShortcut(QKeySequence(Qt::Key_F1));
     helpMenu->addAction(tr("&About QuantScope"), this, [this] {
         QMessageBox::about(this, tr("About QuantScope"),
                            tr("<h3>QuantScope %1</h3><p>Shows what low-precision number formats (Tenstorrent "
@@ -365,6 +379,38 @@ void MainWindow::updateActions()
 QString MainWindow::currentTensor() const { return QString::fromStdString(m_tensor); }
 
 bool MainWindow::isBusy() const { return m_jobs->runningCount() > 0; }
+
+QList<QPair<QString, QKeySequence>> MainWindow::shortcutList() const
+{
+    QList<QPair<QString, QKeySequence>> out;
+    auto clean = [](QString t) { return t.remove(QLatin1Char('&')).remove(QStringLiteral("…")).trimmed(); };
+    for (QAction* top : menuBar()->actions()) {
+        if (!top->menu()) continue;
+        for (QAction* a : top->menu()->actions()) {
+            if (a->shortcut().isEmpty()) continue;
+            out.append({clean(top->text()) + QStringLiteral(" › ") + clean(a->text()), a->shortcut()});
+        }
+    }
+    out.append({tr("Results table › Copy the selected rows"), QKeySequence(QKeySequence::Copy)});
+    out.append({tr("Model field › Open the model"), QKeySequence(Qt::Key_Return)});
+    return out;
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        auto* w = qobject_cast<QWidget*>(watched);
+        if (w && w != this && w->window() == this) {
+            const QKeySequence key(static_cast<QKeyEvent*>(event)->keyCombination());
+            for (QAction* a : findChildren<QAction*>())
+                if (a->isEnabled() && a->shortcut() == key && !a->associatedObjects().isEmpty()) {
+                    event->ignore();  // not taken by the text field: the action's shortcut fires
+                    return true;
+                }
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
 
 void MainWindow::cancelJobs()
 {

@@ -68,6 +68,9 @@ public:
     QString currentTensor() const;
     QString lastError() const { return m_lastError; }
     bool isBusy() const;
+    // Every keyboard shortcut of the window: ("Menu › Item", key), in menu order, then
+    // the shortcuts of panels (what Help › Keyboard shortcuts lists).
+    QList<QPair<QString, QKeySequence>> shortcutList() const;
 
 public Q_SLOTS:
     void openModel(const QString& text, const QString& revision = QString());
@@ -96,6 +99,9 @@ Q_SIGNALS:
     void synthShown();
 
 protected:
+    // Window shortcuts win over a focused text field's own bindings (Ctrl+E is "end of
+    // line" and Ctrl+K "delete to end of line" in a QLineEdit on X11).
+    bool eventFilter(QObject* watched, QEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;

@@ -485,6 +485,57 @@ void TestMainWindow::standardShortcuts()
     m_w->activateWindow();
     QTest::keyClick(m_w, Qt::Key_F, Qt::ControlModifier);
     QTRY_VERIFY(m_w->filterField()->hasFocus());
+
+    // Window shortcuts win over a text field's own bindings: on X11 a QLineEdit claims
+    // Ctrl+E ("end of line") and Ctrl+K ("delete to end of line") through ShortcutOverride.
+    // The offscreen platform has no such bindings, so a field that claims every key
+    // stands in for one.
+    class ClaimingField : public QLineEdit {
+    public:
+        using QLineEdit::QLineEdit;
+        bool event(QEvent* e) override
+        {
+            if (e->type() == QEvent::ShortcutOverride) {
+                e->accept();
+                return true;
+            }
+            return QLineEdit::event(e);
+        }
+    };
+    auto* field = new ClaimingField(m_w);
+    m_w->statusBar()->addWidget(field);
+    field->show();
+    field->setText("mlp");
+    field->setFocus();
+    QTRY_VERIFY(field->hasFocus());
+    auto* show = m_w->findChild<QAction*>("showWorkspace");
+    QVERIFY(show);
+    QVERIFY(!show->isChecked());
+    QTest::keyClick(field, Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(show->isChecked());
+    // Plain typing still goes to the field.
+    field->setCursorPosition(0);
+    QTest::keyClick(field, Qt::Key_X);
+    QCOMPARE(field->text(), QStringLiteral("xmlp"));
+
+    // Help lists every shortcut of every menu, once per key.
+    const auto list = m_w->shortcutList();
+    QStringList lines;
+    QSet<QString> keys;
+    for (const auto& [what, key] : list) {
+        lines << key.toString() + " " + what;
+        QVERIFY2(!keys.contains(key.toString()), qPrintable("two entries for " + key.toString()));
+        keys.insert(key.toString());
+    }
+    for (const QString& want : {QStringLiteral("Ctrl+E Export › Current plot as PNG"),
+                                QStringLiteral("Ctrl+K Compression › Show workspace"),
+                                QStringLiteral("Esc Analyze › Cancel running jobs"),
+                                QStringLiteral("F1 Help › Keyboard shortcuts"),
+                                QStringLiteral("Alt+4 View › Heat map")})
+        QVERIFY2(lines.contains(want), qPrintable(want + " not in:\n" + lines.join("\n")));
+    for (QAction* a : m_w->findChildren<QAction*>())
+        if (!a->shortcut().isEmpty() && !a->associatedObjects().isEmpty())
+            QVERIFY2(keys.contains(a->shortcut().toString()), qPrintable(a->text()));
 }
 
 QTEST_MAIN(TestMainWindow)
