@@ -68,6 +68,15 @@ public:
     QString currentTensor() const;
     QString lastError() const { return m_lastError; }
     bool isBusy() const;
+    // What "Analyze selection" and "Run config on selection" run on: the tensors the tree
+    // shows in the current group, else the filter's matches, else the current tensor
+    // (empty tensors: wq's default selection); scope describes it ("3 tensors (group x)").
+    // An error when the filter hides every tensor of the selection.
+    struct TensorSelection {
+        QStringList tensors;
+        QString scope;
+    };
+    Result<TensorSelection> visibleSelection() const;
     // Every keyboard shortcut of the window: ("Menu › Item", key), in menu order, then
     // the shortcuts of panels (what Help › Keyboard shortcuts lists).
     QList<QPair<QString, QKeySequence>> shortcutList() const;

@@ -357,6 +357,54 @@ void MainWindow::updateFilterInfo()
                             : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
 }
 
+Result<MainWindow::TensorSelection> MainWindow::visibleSelection() const
+{
+    // What the user sees selected: the visible tensors of the current group, else every
+    // tensor the filter shows, else the current tensor, else the default selection.
+    TensorSelection out;
+    const QModelIndex cur = m_tree->currentIndex();  // a proxy index: hidden rows are not in it
+    const bool group = m_model && cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0;
+    auto visibleTensors = [this](const QModelIndex& root) {
+        QStringList names;
+        std::vector<QModelIndex> todo{root};
+        while (!todo.empty()) {
+            const QModelIndex i = todo.back();
+            todo.pop_back();
+            if (i.isValid() && i.data(TensorTreeModel::IsTensorRole).toBool())
+                names << i.data(TensorTreeModel::PathRole).toString();
+            for (int r = m_proxy->rowCount(i) - 1; r >= 0; --r) todo.push_back(m_proxy->index(r, 0, i));
+        }
+        return names;
+    };
+    const bool filtering = m_model && m_proxy->isFiltering();
+    const QString filterNote = filtering ? tr(", filter \"%1\"").arg(m_proxy->filterQuery().trimmed()) : QString();
+    if (group) {
+        out.tensors = visibleTensors(cur.siblingAtColumn(0));
+        out.scope = tr("group %1%2").arg(cur.data(TensorTreeModel::PathRole).toString(), filterNote);
+    } else if (filtering) {
+        out.tensors = visibleTensors(QModelIndex());
+        out.scope = tr("the filter's matches%1").arg(filterNote);
+    } else if (!m_tensor.empty()) {
+        out.tensors = QStringList{currentTensor()};
+        out.scope = currentTensor();
+    } else {
+        out.scope = tr("default selection (weights)");
+    }
+    // An FP8 weight's scale sibling is read with its weight, not analyzed on its own.
+    if (m_model && out.tensors.size() > 1) {
+        QSet<QString> scales;
+        for (const QString& n : std::as_const(out.tensors))
+            if (const TensorInfo* t = m_model->find(n.toStdString()); t && !t->scaleInvName.empty())
+                scales.insert(QString::fromStdString(t->scaleInvName));
+        out.tensors.removeIf([&](const QString& n) { return scales.contains(n); });
+    }
+    if ((group || filtering) && out.tensors.isEmpty())
+        return Error::usage("The filter hides every tensor of the selection: nothing to analyze.");
+    if (!out.tensors.isEmpty() && !(out.tensors.size() == 1 && out.scope == out.tensors.front()))
+        out.scope = tr("%1 (%2)").arg(countOf(uint64_t(out.tensors.size()), tr("tensor"), tr("tensors")), out.scope);
+    return out;
+}
+
 void MainWindow::analyzeSelection()
 {
     if (!m_model) return;
@@ -379,53 +427,13 @@ void MainWindow::analyzeSelection()
         showError(tr("Analyze selection"), Error::usage("Check at least one format on the left."));
         return;
     }
-    // What the user sees selected: the visible tensors of the current group, else every
-    // tensor the filter shows, else the current tensor, else the default selection.
-    QString scope;
-    const QModelIndex cur = m_tree->currentIndex();  // a proxy index: hidden rows are not in it
-    const bool group = cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0;
-    auto visibleTensors = [this](const QModelIndex& root) {
-        QStringList names;
-        std::vector<QModelIndex> todo{root};
-        while (!todo.empty()) {
-            const QModelIndex i = todo.back();
-            todo.pop_back();
-            if (i.isValid() && i.data(TensorTreeModel::IsTensorRole).toBool())
-                names << i.data(TensorTreeModel::PathRole).toString();
-            for (int r = m_proxy->rowCount(i) - 1; r >= 0; --r) todo.push_back(m_proxy->index(r, 0, i));
-        }
-        return names;
-    };
-    const QString filterNote =
-        m_proxy->isFiltering() ? tr(", filter \"%1\"").arg(m_proxy->filterQuery().trimmed()) : QString();
-    if (group) {
-        wq.tensors = visibleTensors(cur.siblingAtColumn(0));
-        scope = tr("group %1%2").arg(cur.data(TensorTreeModel::PathRole).toString(), filterNote);
-    } else if (m_proxy->isFiltering()) {
-        wq.tensors = visibleTensors(QModelIndex());
-        scope = tr("the filter's matches%1").arg(filterNote);
-    } else if (!m_tensor.empty()) {
-        wq.tensors = QStringList{currentTensor()};
-        scope = currentTensor();
-    } else {
-        scope = tr("default selection (weights)");
-    }
-    // An FP8 weight's scale sibling is read with its weight, not analyzed on its own.
-    if (m_model && wq.tensors.size() > 1) {
-        QSet<QString> scales;
-        for (const QString& n : std::as_const(wq.tensors))
-            if (const TensorInfo* t = m_model->find(n.toStdString()); t && !t->scaleInvName.empty())
-                scales.insert(QString::fromStdString(t->scaleInvName));
-        wq.tensors.removeIf([&](const QString& n) { return scales.contains(n); });
-    }
-    if ((group || m_proxy->isFiltering()) && wq.tensors.isEmpty()) {
-        showError(tr("Analyze selection"), Error::usage("The filter hides every tensor of the selection: nothing to analyze."));
+    auto selection = visibleSelection();
+    if (!selection) {
+        showError(tr("Analyze selection"), selection.error());
         return;
     }
-    if (!wq.tensors.isEmpty())
-        scope = wq.tensors.size() == 1 && scope == wq.tensors.front()
-                    ? scope
-                    : tr("%1 (%2)").arg(countOf(uint64_t(wq.tensors.size()), tr("tensor"), tr("tensors")), scope);
+    wq.tensors = selection->tensors;
+    const QString scope = selection->scope;
     statusBar()->showMessage(tr("Analyzing %1 …").arg(scope));
     cancelJob(m_analyzeFuture);
     cancelJob(m_metricsFuture);

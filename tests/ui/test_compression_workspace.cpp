@@ -15,6 +15,10 @@
 #include "widgets/results_panel.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTimer>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QDirIterator>
@@ -187,6 +191,23 @@ private Q_SLOTS:
         QVERIFY(!f->applyForm());
         QCOMPARE(f->fieldError("params.threshold"), QString("✖ expected a number, got \"abc\""));
         QCOMPARE(f->config().threshold, before.threshold);
+        // Run on selection refuses it up front: no folder dialog, the error stays next to
+        // the field and is said in the status bar (issue #15 §3).
+        bool dialogShown = false;
+        QTimer::singleShot(300, this, [&] {
+            if (QWidget* modal = QApplication::activeModalWidget()) {
+                dialogShown = true;
+                modal->close();
+            }
+        });
+        auto* run = ws()->findChild<QPushButton*>("runConfigButton");
+        QVERIFY(run);
+        run->click();
+        QTest::qWait(500);
+        QVERIFY(!dialogShown);
+        QCOMPARE(ws()->lastError(), QString("The config form has errors; fix them first."));
+        QCOMPARE(m_window->statusBar()->currentMessage(), ws()->lastError());
+        QCOMPARE(f->fieldError("params.threshold"), QString("✖ expected a number, got \"abc\""));
         f->thresholdField()->setText("0.999");
         QVERIFY(f->applyForm());
         QVERIFY(!f->hasErrors());

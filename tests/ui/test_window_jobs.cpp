@@ -209,7 +209,7 @@ void TestWindowJobs::cancelLongAnalysis()
                                  jobLabel->toolTip().contains(" M elements"),
                              kWait);
     QVERIFY2(jobLabel->toolTip().contains(QRegularExpression("(^|\n)Analyzing selection: tensor 1 of 2 \\(big\\.a\\.weight\\) · "
-                                                             "(statistics|quantizing) [0-9.]+ M of 8\\.4 M elements")),
+                                                             "(statistics|quantizing) [0-9.,]+( M)? of 8\\.4 M elements")),
              qPrintable(jobLabel->toolTip()));
     m_w->cancelJobs();
     // Everything stops promptly; the window stays usable and says what happened.

@@ -213,10 +213,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     });
     connect(m_sizeScope, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
     connect(m_form, &ConfigForm::configChanged, this, &CompressionWorkspace::onConfigChanged);
-    connect(m_runButton, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Parent folder of results/"), QDir::currentPath());
-        if (!dir.isEmpty()) runOnSelection(dir);
-    });
+    connect(m_runButton, &QPushButton::clicked, this, &CompressionWorkspace::promptAndRun);
     if (m_window) {
         connect(m_window, &MainWindow::tensorShown, this, [this](const QString& name, double) { setTensor(name); });
         connect(m_window, &MainWindow::modelOpened, this, [this] {

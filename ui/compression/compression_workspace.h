@@ -78,6 +78,10 @@ public Q_SLOTS:
     // wq with the form's config over the window's selection (as Analyze selection picks
     // it); resultsDir "" = no results folder.
     void runOnSelection(const QString& resultsDir);
+    // The Run button and Compression › Run config on selection: refuses an unusable form
+    // or selection up front (error next to the field, in the status bar and lastError()),
+    // and only then asks for the results folder.
+    void promptAndRun();
     void cancelRun();
 
 Q_SIGNALS:
@@ -90,6 +94,7 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    bool checkRunnable();
     void onConfigChanged();
     void startSums();
     void recomputeLive();

@@ -32,43 +32,33 @@
 
 namespace qs {
 
-namespace {
-
-// The scope of "Analyze selection": the current group, else the filter's matches, else
-// the current tensor (MainWindow::analyzeSelection picks it the same way).
-QString selectionScope(MainWindow* w, WqParams& wq)
+bool CompressionWorkspace::checkRunnable()
 {
-    const QModelIndex cur = w->treeProxy()->mapToSource(w->treeView()->currentIndex());
-    const bool group = cur.isValid() && w->treeModel()->rowCount(cur.siblingAtColumn(0)) > 0;
-    if (group) {
-        const QString path = cur.data(TensorTreeModel::PathRole).toString();
-        wq.regex = QStringLiteral("^") + QRegularExpression::escape(path) + QStringLiteral("(\\.|$)");
-        return QObject::tr("group %1").arg(path);
+    // Everything that can be refused is refused before the folder dialog.
+    if (!m_window || !m_window->model()) {
+        m_lastError = tr("Open a model first.");
+    } else if (!m_form->applyForm()) {  // shows the error next to the field
+        m_lastError = tr("The config form has errors; fix them first.");
+    } else if (auto sel = m_window->visibleSelection(); !sel) {
+        m_lastError = QString::fromStdString(sel.error().message);
+    } else {
+        m_lastError.clear();
+        return true;
     }
-    if (w->treeProxy()->isFiltering()) {
-        const QString t = w->treeProxy()->filterQuery().trimmed();
-        if (t.startsWith(QLatin1Char('/'))) wq.regex = t.mid(1, t.size() - 2);
-        else wq.filter = QStringList{t};
-        return QObject::tr("filter \"%1\"").arg(t);
-    }
-    if (!w->currentTensor().isEmpty()) {
-        wq.regex = QStringLiteral("^") + QRegularExpression::escape(w->currentTensor()) + QStringLiteral("$");
-        return w->currentTensor();
-    }
-    return QObject::tr("default selection (weights)");
+    m_window->statusBar()->showMessage(m_lastError, 8000);
+    return false;
 }
 
-} // namespace
+void CompressionWorkspace::promptAndRun()
+{
+    if (!checkRunnable()) return;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Parent folder of results/"), QDir::currentPath());
+    if (!dir.isEmpty()) runOnSelection(dir);
+}
 
 void CompressionWorkspace::runOnSelection(const QString& resultsDir)
 {
-    if (!m_window || !m_window->model()) {
-        m_lastError = tr("Open a model first.");
-        Q_EMIT runFinished(false, QString());
-        return;
-    }
-    if (!m_form->applyForm()) {
-        m_lastError = tr("The config form has errors; fix them first.");
+    if (!checkRunnable()) {
         Q_EMIT runFinished(false, QString());
         return;
     }
@@ -93,7 +83,9 @@ void CompressionWorkspace::runOnSelection(const QString& resultsDir)
             return;
         }
     }
-    const QString scope = selectionScope(m_window, wq);
+    auto selection = m_window->visibleSelection();  // checked by checkRunnable
+    wq.tensors = selection ? selection->tensors : QStringList{};
+    const QString scope = selection ? selection->scope : QString();
     cancelJob(m_runFuture);
     const uint64_t gen = ++m_runGen;
     auto state = std::make_shared<RunConfigState>();
@@ -199,11 +191,9 @@ CompressionWorkspace* installCompressionWorkspace(MainWindow* window)
     }
     examples->setEnabled(!examples->isEmpty());
     menu->addSeparator();
-    menu->addAction(QObject::tr("&Run config on selection…"), ws, [ws, bringUp, window] {
-        const QString d = QFileDialog::getExistingDirectory(window, QObject::tr("Parent folder of results/"), QDir::currentPath());
-        if (d.isEmpty()) return;
-        bringUp->setChecked(true);
-        ws->runOnSelection(d);
+    menu->addAction(QObject::tr("&Run config on selection…"), ws, [ws, bringUp] {
+        bringUp->setChecked(true);  // where the form's errors and the run show
+        ws->promptAndRun();
     });
     menu->addAction(QObject::tr("Cancel the run"), ws, &CompressionWorkspace::cancelRun);
     return ws;
