@@ -94,6 +94,7 @@ int runGui(int argc, char** argv, const QString& modelArg)
                 grabWhenIdle(&window, shot.path);
             });
             QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, shot] {
+                std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
                 grabWhenIdle(&window, shot.path);
             });
         }

@@ -5,6 +5,7 @@
 #include "cli_support.h"
 #include "commands.h"
 
+#include "analysis/model_open.h"
 #include "formats/format.h"
 #include "hub/model_ref.h"
 
@@ -152,9 +153,11 @@ int main(int argc, char** argv)
                      first.toLocal8Bit().constData());
         return 1;
     }
-    // `quantscope MODEL [--screenshot PATH]` opens the explorer at MODEL; a word that
-    // is neither a command, a local path nor a Hub reference is a typo.
-    if (!first.startsWith('-') && !QFileInfo::exists(first) && !qs::parseModelReference(first, QString()).ok()) {
+    // `quantscope MODEL [--screenshot PATH]` opens the explorer at MODEL (a missing path
+    // opens the window with the error in its banner, as File › Open would); a word that
+    // is neither a command, a path nor a Hub reference is a typo.
+    if (!first.startsWith('-') && !QFileInfo::exists(first) && !qs::looksLikeLocalPath(first) &&
+        !qs::parseModelReference(first, QString()).ok()) {
         std::fprintf(stderr, "error: \"%s\" is not a command, a local path or a Hub repo id\nRun 'quantscope --help' for usage.\n",
                      first.toLocal8Bit().constData());
         return 1;

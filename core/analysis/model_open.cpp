@@ -5,17 +5,11 @@
 
 namespace qs {
 
-namespace {
-
-// A reference written as a path ("/x", "./x", "../x", "~/x", "x.safetensors") that
-// does not resolve is a missing model (exit 2), not a malformed argument (exit 1).
 bool looksLikeLocalPath(const QString& t)
 {
     return t.startsWith('/') || t.startsWith("./") || t.startsWith("../") || t.startsWith("~/") || t == "." ||
            t == ".." || t.endsWith(".safetensors");
 }
-
-} // namespace
 
 Result<std::shared_ptr<Model>> openModel(const QString& model, const QString& revision, const QString& cacheDir,
                                          Progress* progress)
@@ -25,6 +19,7 @@ Result<std::shared_ptr<Model>> openModel(const QString& model, const QString& re
     auto provider = resolveModel(model, revision, hub, progress);
     if (!provider) {
         Error e = provider.error();
+        // A path that does not resolve is a missing model (exit 2), not a malformed argument.
         if (looksLikeLocalPath(model.trimmed())) e.exitCode = 2;
         return e;
     }

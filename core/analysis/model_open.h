@@ -13,6 +13,10 @@
 
 namespace qs {
 
+// A reference written as a path ("/x", "./x", "../x", "~/x", ".", "..", "x.safetensors"),
+// whether or not it exists.
+bool looksLikeLocalPath(const QString& text);
+
 Result<std::shared_ptr<Model>> openModel(const QString& model, const QString& revision, const QString& cacheDir,
                                          Progress* progress = nullptr);
 

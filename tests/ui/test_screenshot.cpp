@@ -17,6 +17,7 @@ class TestScreenshot : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void explorerWindowUnderXvfb();
+    void missingPathOpensTheWindowWithTheError();
 };
 
 void TestScreenshot::explorerWindowUnderXvfb()
@@ -57,6 +58,37 @@ void TestScreenshot::explorerWindowUnderXvfb()
     for (const auto& [c, n] : colours) top = std::max(top, n);
     QVERIFY2(colours.size() > 300, qPrintable(QStringLiteral("only %1 distinct colours").arg(colours.size())));
     QVERIFY2(top < samples * 0.85, "one colour covers most of the window: blank?");
+}
+
+void TestScreenshot::missingPathOpensTheWindowWithTheError()
+{
+    // `quantscope /no/such/path` with a display: the window opens and shows the error in its
+    // banner, as File › Open would (offscreen platform; the hidden --screenshot option
+    // makes it save a grab and quit, and say what the window shows).
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString png = tmp.filePath("missing.png");
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), tmp.filePath("config"));
+    env.insert(QStringLiteral("XDG_RUNTIME_DIR"), tmp.path());
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    const QString missing = tmp.filePath("no/such/path");
+    p.start(qs::test::binaryPath(), {missing, "--screenshot", png});
+    QVERIFY(p.waitForFinished(60000));
+    const QString out = QString::fromUtf8(p.readAll());
+    QVERIFY2(p.exitCode() == 0, qPrintable(out));
+    QVERIFY2(out.contains("the window shows: ") && out.contains(missing) && out.contains("not found"), qPrintable(out));
+    QVERIFY2(out.contains("wrote " + png), qPrintable(out));
+    QVERIFY(!QImage(png).isNull());
+
+    // A word that is neither a command, a path nor a Hub id is still a typo on stderr.
+    p.start(qs::test::binaryPath(), {"lsit"});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(QString::fromUtf8(p.readAll()).contains("\"lsit\" is not a command, a local path or a Hub repo id"));
 }
 
 QTEST_GUILESS_MAIN(TestScreenshot)
