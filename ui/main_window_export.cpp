@@ -149,8 +149,21 @@ QString MainWindow::promptExportPath(const QString& title, const QString& sugges
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    if (!droppablePath(event->mimeData()).isEmpty() || !droppedConfig(event->mimeData()).isEmpty())
+    const QMimeData* mime = event->mimeData();
+    if (!droppablePath(mime).isEmpty() || !droppedConfig(mime).isEmpty()) {
         event->acceptProposedAction();
+        return;
+    }
+    // Refused at the door (the cursor says so) and the status bar says what would do.
+    QString what = tr("This");
+    if (mime && mime->hasUrls() && !mime->urls().isEmpty()) {
+        const QUrl url = mime->urls().constFirst();
+        what = url.isLocalFile() ? QFileInfo(url.toLocalFile()).fileName() : url.toDisplayString();
+    }
+    statusBar()->showMessage(
+        tr("%1 cannot be dropped here: drop a model folder, a .safetensors file or a compression config (.json).")
+            .arg(what),
+        8000);
 }
 
 void MainWindow::dropEvent(QDropEvent* event)

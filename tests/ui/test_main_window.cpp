@@ -327,6 +327,10 @@ void TestMainWindow::dropFileOpensIt()
     enter2.setAccepted(false);
     QApplication::sendEvent(m_w, &enter2);
     QVERIFY(!enter2.isAccepted());
+    // ... and the status bar says what can be dropped (a .png is not silently ignored).
+    QCOMPARE(m_w->statusBar()->currentMessage(),
+             QStringLiteral("notes.txt cannot be dropped here: drop a model folder, a .safetensors file or a compression "
+                            "config (.json)."));
 }
 
 void TestMainWindow::homeFolderShownAsTilde()
