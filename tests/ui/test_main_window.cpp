@@ -4,6 +4,7 @@
 // and models' state.
 #include "compression/compression_workspace.h"
 #include "gui_test_util.h"
+#include "error_text.h"
 #include "main_window.h"
 #include "models/format_list_model.h"
 #include "models/results_model.h"
@@ -436,6 +437,19 @@ void TestMainWindow::hubErrorsSayWhatToDo()
     qunsetenv("HF_HOME");
     QVERIFY2(err->text().contains("some-org/some-model"), qPrintable(err->text()));
     QVERIFY(err->text().contains("Offline mode is on"));
+    // One accurate piece of advice per situation, for the core's own messages.
+    auto advice = [](const char* message) { return errorAdvice(Error::model(message)); };
+    const QString noNetwork = advice(
+        "some-org/some-model: repo info: Connection refused (http://127.0.0.1:1/api/models/some-org/some-model/revision/"
+        "main, after 5 retries) (resolving revision 'main'; set HF_HUB_OFFLINE=1 to work from the cache only)");
+    QVERIFY2(noNetwork.startsWith("The Hub could not be reached"), qPrintable(noNetwork));
+    QVERIFY(!noNetwork.contains("Offline mode is on"));
+    QVERIFY(advice("HF_HUB_OFFLINE is set and revision 'main' of org/x is not in the cache").startsWith("Offline mode is on"));
+    QVERIFY(advice("org/x is a gated model: its files need a token. Log in at https://huggingface.co/org/x")
+                .startsWith("This repository needs access"));
+    QVERIFY(advice("Repository org/x not found on huggingface.co, or it is private. Check the id; if it is private, "
+                   "set HF_TOKEN").startsWith("Check the spelling"));
+    QVERIFY(advice("Host not found (https://hub.example/api/models/org/x)").startsWith("The Hub could not be reached"));
     // An invalid repo id.
     m_w->openModel(QStringLiteral("a/b/c/d"));
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, kWait);
