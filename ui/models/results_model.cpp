@@ -84,7 +84,11 @@ QString ResultsModel::text(int row, int column) const
     case ColMae: return sci(m.mae);
     case ColAtol: return sci(m.atol);
     case ColRmse: return sci(m.rmse);
-    case ColSqnr: return std::isinf(m.sqnrDb) ? QStringLiteral("∞") : QString::asprintf("%.2f", m.sqnrDb);
+    case ColSqnr: {
+        if (std::isinf(m.sqnrDb)) return QStringLiteral("∞");
+        const QString t = QString::asprintf("%.2f", m.sqnrDb);
+        return t == QLatin1String("-0.00") ? QStringLiteral("0.00") : t;  // no "-0.00" for a value that rounds to 0
+    }
     case ColBits: return QString::asprintf("%.4g", r.bitsPerElement);
     case ColBytes: return withThousands(uint64_t(std::llround(r.bytes)));
     }
