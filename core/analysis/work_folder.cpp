@@ -35,6 +35,15 @@ std::string osError(int e) { return e ? std::string(std::strerror(e)) : std::str
 
 Result<WorkFolder> WorkFolder::create(const QString& parent, const QString& name)
 {
+    // The folders this call creates (deepest first): discard() removes them again when
+    // they are still empty, so a cancelled run leaves no empty results/<model>/<algo>/.
+    QStringList created;
+    for (QString p = QDir::cleanPath(QDir(parent).absolutePath()); !QFileInfo::exists(p);) {
+        created << p;
+        const QString up = QFileInfo(p).absolutePath();
+        if (up == p) break;
+        p = up;
+    }
     if (!QDir().mkpath(parent)) return Error::model("cannot create the folder " + parent.toStdString());
     const QStringList entries = QDir(parent).entryList({QStringLiteral(".*.incomplete")},
                                                        QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot);
@@ -42,6 +51,7 @@ Result<WorkFolder> WorkFolder::create(const QString& parent, const QString& name
         if (isStale(e)) QDir(QDir(parent).filePath(e)).removeRecursively();
     WorkFolder f;
     f.m_finalPath = QDir(parent).filePath(name);
+    f.m_createdParents = created;
     std::random_device rd;
     for (int attempt = 0;; ++attempt) {
         const QString work = QDir(parent).filePath(QStringLiteral(".%1.%2.%3.incomplete")
@@ -90,6 +100,9 @@ Result<void> WorkFolder::commit(bool suffixOnCollision)
 void WorkFolder::discard()
 {
     if (!m_workPath.isEmpty()) QDir(m_workPath).removeRecursively();
+    // rmdir fails on a folder that is not empty (another run's results stay).
+    for (const QString& dir : std::as_const(m_createdParents))
+        if (::rmdir(QFile::encodeName(dir).constData()) != 0) break;
 }
 
 } // namespace qs

@@ -10,6 +10,7 @@
 #include "common/result.h"
 
 #include <QString>
+#include <QStringList>
 
 namespace qs {
 
@@ -25,12 +26,14 @@ public:
     // "<name>-2", "-3", ...; otherwise an existing empty folder of that name is replaced
     // and a non-empty one is an error.
     Result<void> commit(bool suffixOnCollision = true);
-    // Removes this process's work folder (never another one).
+    // Removes this process's work folder (never another one) and the parents create()
+    // made, as far as they are empty.
     void discard();
 
 private:
     QString m_finalPath;
     QString m_workPath;
+    QStringList m_createdParents;  // made by create(), deepest first
 };
 
 } // namespace qs
