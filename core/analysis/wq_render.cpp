@@ -181,6 +181,8 @@ std::string renderHeader(const WqReport& r, bool colour)
     out += paint("formats:", "muted", colour) + " " + join(r.formats) + "\n";
     out += paint("compression:", "muted", colour) + " " + join(r.compressions) + "\n";
     out += paint("backend:", "muted", colour) + " " + r.backend.toStdString() + "\n";
+    if (const std::string flags = formatOptionFlags(r.options); !flags.empty())
+        out += paint("options:", "muted", colour) + " " + flags + "\n";
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
     TreeNode root;
@@ -320,7 +322,10 @@ std::string renderSummary(const WqReport& r, bool colour)
 
 std::string renderTableTxt(const WqReport& r)
 {
+    // Non-default format options come first (the numbers depend on them); with the
+    // defaults the layout is the original tool's.
     std::string out;
+    if (const std::string flags = formatOptionFlags(r.options); !flags.empty()) out += "options: " + flags + "\n\n";
     for (const auto& t : r.tensors) out += renderTensor(r, t, false);
     if (r.summary) out += renderSummary(r, false);
     return out;
@@ -356,6 +361,9 @@ std::string renderJson(const WqReport& r)
     doc["algorithm"] = r.algorithm;
     doc["formats"] = r.formats;
     doc["compressions"] = r.compressions;
+    nlohmann::json options;
+    for (const auto& [name, value] : formatOptionValues(r.options)) options[name] = value;
+    doc["format_options"] = options;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {

@@ -149,6 +149,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     report.compressions = {"none"};
     if (config.algorithm != "none") report.compressions.push_back(config.algorithm);
     report.tensorNames = *selected;
+    report.options = params.options;
     for (const std::string& n : report.tensorNames) {
         const TensorInfo* t = model->find(n);
         report.tensorElements.push_back(t ? double(t->numel()) : 0.0);

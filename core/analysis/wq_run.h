@@ -80,6 +80,7 @@ struct WqReport {
     std::vector<WqTensor> tensors;
     QString resultsPath;               // the results folder written (empty if none)
     std::string usedConfigJson;        // compression_config.used.json content
+    FormatOptions options;             // the format options the run used
     bool summary = false;
 };
 

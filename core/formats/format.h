@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace qs {
@@ -72,6 +73,13 @@ std::span<const Format> formats();
 const Format* findFormat(std::string_view name);
 // "bf16, bfp8, ..." for error messages.
 std::string formatNameList();
+
+// Every format option as (CLI flag name, value): ("mx-scale", "floor"), ("nvfp4-2d", "off"),
+// ... in --help order: what results.json records.
+std::vector<std::pair<std::string, std::string>> formatOptionValues(const FormatOptions& o);
+// The options that differ from the defaults, written as CLI flags ("--mx-scale rceil
+// --nvfp4-2d"); empty for the defaults (table.txt then keeps the original tool's layout).
+std::string formatOptionFlags(const FormatOptions& o);
 // The seven formats of the original tool in its order: mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0.
 std::vector<const Format*> originalFormats();
 

@@ -118,6 +118,35 @@ std::string formatNameList()
     return s;
 }
 
+std::vector<std::pair<std::string, std::string>> formatOptionValues(const FormatOptions& o)
+{
+    static const char* const mx[] = {"floor", "rceil", "even", "ceil"};
+    static const char* const clamp[] = {"none", "modelopt", "torchao"};
+    static const char* const fp8[] = {"cast", "per-tensor", "block128"};
+    auto onOff = [](bool b) { return std::string(b ? "on" : "off"); };
+    return {{"mx-scale", mx[size_t(o.mxScale)]},
+            {"elem-rounding", o.elemRounding == ElemRounding::Away ? "away" : "rne"},
+            {"nvfp4-clamp", clamp[size_t(o.nvClamp)]},
+            {"nvfp4-2d", onOff(o.nv2dBlocks)},
+            {"bf16-nan", o.bf16CanonicalNan ? "canonical" : "reference"},
+            {"bfp-optimize", onOff(o.bfpOptimizeExponent)},
+            {"fp8-scaling", fp8[size_t(o.fp8Scaling)]},
+            {"fp8-nonsaturating", onOff(!o.fp8Saturate)}};
+}
+
+std::string formatOptionFlags(const FormatOptions& o)
+{
+    const auto values = formatOptionValues(o), defaults = formatOptionValues(FormatOptions{});
+    std::string s;
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i].second == defaults[i].second) continue;
+        if (!s.empty()) s += ' ';
+        s += "--" + values[i].first;
+        if (values[i].second != "on") s += " " + values[i].second;
+    }
+    return s;
+}
+
 std::vector<const Format*> originalFormats()
 {
     std::vector<const Format*> out;

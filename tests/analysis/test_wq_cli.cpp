@@ -65,6 +65,34 @@ private Q_SLOTS:
         const QJsonObject results = QJsonDocument::fromJson(readAll(run + "/results.json")).object();
         QCOMPARE(results["tensors"].toArray().size(), 5);
         QCOMPARE(results["tensors"].toArray()[0].toObject()["rows"].toArray().size(), 2);
+        // Every format option is recorded, defaults included (issue #15 §4).
+        const QJsonObject defaults = results["format_options"].toObject();
+        QCOMPARE(defaults.size(), 8);
+        QCOMPARE(defaults["mx-scale"].toString(), QString("floor"));
+        QCOMPARE(defaults["nvfp4-2d"].toString(), QString("off"));
+        QCOMPARE(defaults["fp8-scaling"].toString(), QString("cast"));
+        QVERIFY(!out.contains("options:"));
+    }
+
+    void formatOptionsRecorded()
+    {
+        // Non-default options: in the printed header, first in table.txt, all in results.json.
+        QTemporaryDir tmp;
+        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "mxfp4", "-c", "nvfp4", "--mx-scale", "rceil",
+                                 "--nvfp4-2d", "--fp8-nonsaturating", "--results-dir", tmp.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString out = QString::fromUtf8(r.out);
+        QVERIFY2(out.contains("\nbackend: emulation\noptions: --mx-scale rceil --nvfp4-2d --fp8-nonsaturating\n"),
+                 qPrintable(out));
+        const QString run = onlySubdir(tmp.path() + "/results/repo/none");
+        QVERIFY(!run.isEmpty());
+        QVERIFY(readAll(run + "/table.txt").startsWith("options: --mx-scale rceil --nvfp4-2d --fp8-nonsaturating\n\n"
+                                                       "model.layers.1.mlp.gate.weight\n"));
+        const QJsonObject o = QJsonDocument::fromJson(readAll(run + "/results.json")).object()["format_options"].toObject();
+        QCOMPARE(o["mx-scale"].toString(), QString("rceil"));
+        QCOMPARE(o["nvfp4-2d"].toString(), QString("on"));
+        QCOMPARE(o["fp8-nonsaturating"].toString(), QString("on"));
+        QCOMPARE(o["elem-rounding"].toString(), QString("rne"));
     }
 
     void jsonOnStdoutAndNoResults()

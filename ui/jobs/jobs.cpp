@@ -225,6 +225,7 @@ WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const st
     r.describe = model.provider().describe();
     for (const auto& f : formats) r.formats.push_back(std::string(f.format->name));
     r.compressions = {"none"};
+    if (!formats.empty()) r.options = formats.front().options;
     r.tensorNames = {tensor.info.name};
     r.tensors = {tensor};
     return r;
