@@ -23,6 +23,7 @@
 #include <QDoubleSpinBox>
 #include <QDirIterator>
 #include <QDropEvent>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMimeData>
@@ -217,14 +218,30 @@ private Q_SLOTS:
     {
         ConfigForm* f = ws()->form();
         QVERIFY(ws()->loadConfig(example("compression_config.mixed_tile_random.example.json")));
+        auto* status = f->findChild<QLabel*>("configSource");
+        QVERIFY(status);
+        QCOMPARE(status->text(), QString("Config: compression_config.mixed_tile_random.example.json"));
+        // No params.formats: the tile formats in effect (the run's formats that are tile
+        // formats) show partly checked, and are not written to the file.
+        auto* tiles = f->findChild<QListWidget*>("tileFormatList");
+        QVERIFY(tiles);
+        QStringList effective;
+        for (int i = 0; i < tiles->count(); ++i) {
+            QVERIFY(tiles->item(i)->checkState() != Qt::Checked);
+            if (tiles->item(i)->checkState() == Qt::PartiallyChecked) effective << tiles->item(i)->text();
+        }
+        QCOMPARE(effective, QStringList({"bf16", "bfp8", "bfp4", "bfp2"}));
+        QVERIFY(!f->formJson().contains("\"formats\""));
         f->thresholdField()->setText("0.995");
         f->seedField()->setText("7");
         f->itersBox()->setValue(20);
         QVERIFY(f->applyForm());
         QVERIFY(f->isModified());
+        QCOMPARE(status->text(), QString("Config: compression_config.mixed_tile_random.example.json — modified, not saved"));
         QTemporaryDir tmp;
         const QString path = tmp.filePath("saved.json");
         QVERIFY(ws()->saveConfigAs(path));
+        QCOMPARE(status->text(), QString("Config: saved.json (saved)"));
         auto parsed = loadCompressionConfig(path);
         QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
         QVERIFY(parsed->warnings.empty());

@@ -1,5 +1,7 @@
 #include "compression/config_form.h"
 
+#include "compression/mixed.h"
+
 #include "formats/format.h"
 #include "plots/palette.h"
 #include "plots/plot_render.h"
@@ -161,6 +163,12 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
     connect(m_formats, &QListWidget::itemChanged, this, [this] { if (!m_filling) applyForm(); });
     connect(m_formats->model(), &QAbstractItemModel::rowsMoved, this, [this] { if (!m_filling) applyForm(); });
     connect(m_tiles, &QListWidget::itemChanged, this, [this] { if (!m_filling) applyForm(); });
+    // Every edit: the tile formats in effect and the "modified" mark follow.
+    connect(this, &ConfigForm::configChanged, this, [this] {
+        showEffectiveTiles();
+        updateStatus();
+    });
+    connect(this, &ConfigForm::errorsChanged, this, &ConfigForm::updateStatus);
 
     // Start from the default threshold config (what the workspace shows before a load).
     auto initial = parseCompressionConfig(QByteArray(R"({"algorithm":"mixed-tile-threshold"})"), QString());
@@ -168,7 +176,47 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
         m_config = *initial;
         fill(m_config);
     }
-    m_status->setText(tr("Built-in default — open or drop a compression config (.json)."));
+    m_defaultJson = formJson();
+    updateStatus();
+}
+
+void ConfigForm::showEffectiveTiles()
+{
+    bool explicitTiles = false;
+    for (int i = 0; i < m_tiles->count(); ++i) explicitTiles |= m_tiles->item(i)->checkState() == Qt::Checked;
+    QStringList run;
+    for (int i = 0; i < m_formats->count(); ++i)
+        if (m_formats->item(i)->checkState() == Qt::Checked) run << m_formats->item(i)->text();
+    const bool saved = m_filling;
+    m_filling = true;
+    for (int i = 0; i < m_tiles->count(); ++i) {
+        QListWidgetItem* it = m_tiles->item(i);
+        if (it->checkState() == Qt::Checked) continue;
+        const bool inDefault = std::find(std::begin(kDefaultTileFormats), std::end(kDefaultTileFormats),
+                                         it->text().toStdString()) != std::end(kDefaultTileFormats);
+        const bool effective = !explicitTiles && inDefault && (run.isEmpty() || run.contains(it->text()));
+        it->setCheckState(effective ? Qt::PartiallyChecked : Qt::Unchecked);
+        it->setToolTip(effective ? tr("In effect: no tile format is checked, so the run's formats that are tile "
+                                      "formats are the candidates. Check formats to choose them explicitly.")
+                                 : QString());
+    }
+    m_filling = saved;
+}
+
+void ConfigForm::updateStatus()
+{
+    QString text;
+    if (m_source.isEmpty()) {
+        text = formJson() == m_defaultJson ? tr("Built-in default — open or drop a compression config (.json).")
+                                           : tr("Built-in default, modified — not saved (Save config as…).");
+    } else {
+        text = tr("Config: %1").arg(QFileInfo(m_source).fileName());
+        if (formJson() != m_loadedJson) text += tr(" — modified, not saved");
+        else if (m_savedHere) text += tr(" (saved)");
+    }
+    for (const std::string& w : m_config.warnings) text += QStringLiteral("\n⚠ ") + QString::fromStdString(w);
+    m_status->setText(text);
+    m_status->setToolTip(QDir::toNativeSeparators(m_source));
 }
 
 void ConfigForm::fill(const CompressionConfig& cfg)
@@ -204,6 +252,7 @@ void ConfigForm::fill(const CompressionConfig& cfg)
     m_seed->setText(cfg.seed && cfg.seedSource != "random" && cfg.seedSource != "default" ? QString::number(*cfg.seed)
                                                                                             : QString());
     m_filling = false;
+    showEffectiveTiles();
     updateEnabled();
 }
 
@@ -299,11 +348,8 @@ bool ConfigForm::loadJson(const QByteArray& bytes, const QString& path)
     m_source = path;
     fill(m_config);
     m_loadedJson = formJson();
-    QString text = tr("Config: %1").arg(QFileInfo(path).fileName());
-    for (const std::string& w : m_config.warnings) text += QStringLiteral("\n⚠ ") + QString::fromStdString(w);
-    m_status->setText(text);
-    m_status->setToolTip(QDir::toNativeSeparators(path));
-    Q_EMIT configChanged(m_config);
+    m_savedHere = false;
+    Q_EMIT configChanged(m_config);  // updates the status line
     return true;
 }
 
@@ -319,7 +365,8 @@ Result<void> ConfigForm::saveAs(const QString& path)
     QS_TRY(writeTextFile(path, bytes.toStdString()));
     m_source = path;
     m_loadedJson = bytes;
-    m_status->setText(tr("Config: %1 (saved)").arg(QFileInfo(path).fileName()));
+    m_savedHere = true;
+    updateStatus();
     return {};
 }
 
@@ -330,6 +377,7 @@ void ConfigForm::setThreshold(double threshold)
     m_filling = false;
     m_config.threshold = threshold;
     if (m_config.params.is_object()) m_config.params["threshold"] = threshold;
+    updateStatus();
 }
 
 void ConfigForm::setMetric(MetricKind metric)
@@ -339,6 +387,7 @@ void ConfigForm::setMetric(MetricKind metric)
     m_filling = false;
     m_config.metric = metric;
     if (m_config.params.is_object()) m_config.params["metric"] = std::string(metricName(metric));
+    updateStatus();
 }
 
 QLabel* ConfigForm::errorLabel(const QString& field) const { return m_errors.value(field, nullptr); }

@@ -78,11 +78,18 @@ private:
     void clearErrors();
     void showError(const QString& message, const QString& path);
     void updateEnabled();
+    // Tile formats in effect when none is checked (the checked formats ∩ bf16/bfp8/bfp4/
+    // bfp2) show partly checked; they are not written to params.formats.
+    void showEffectiveTiles();
+    // "Config: x.json", "(saved)", "— modified, not saved", warnings.
+    void updateStatus();
     QLabel* errorLabel(const QString& field) const;
 
     CompressionConfig m_config;
     QByteArray m_loadedJson;  // formJson() right after loading m_source
     QString m_source;  // the file the config came from ("" = built in / edited)
+    QByteArray m_defaultJson;  // formJson() of the built-in default
+    bool m_savedHere = false;  // m_source was written by saveAs()
     bool m_filling = false;
     QComboBox* m_algorithm = nullptr;
     QListWidget* m_formats = nullptr;
