@@ -98,6 +98,8 @@ public Q_SLOTS:
     QSize exportSize() const;
 
 Q_SIGNALS:
+    // A model starts opening (the current one stays until it has opened).
+    void modelOpening(const QString& text);
     void modelOpened(const QString& describe);
     void modelFailed(const QString& message);
     // All four tensor panels drawn for this tensor; ms since the selection.

@@ -59,6 +59,7 @@ void MainWindow::openModel(const QString& text, const QString& revision)
     m_modelField->setText(homeAbbreviated(t));
     m_revisionField->setText(revision);
     statusBar()->showMessage(tr("Opening %1 …").arg(homeAbbreviated(t)));
+    Q_EMIT modelOpening(homeAbbreviated(t));
     OpenModelParams p{t, revision, settings::cacheDir.value()};
     m_openFuture = openModelJob(p);
     m_jobs->track(tr("Opening %1").arg(t), m_openFuture);

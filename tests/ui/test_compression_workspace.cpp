@@ -429,6 +429,24 @@ private Q_SLOTS:
     }
 
     void cleanupTestCase() { m_window.reset(); }
+
+    void noStaleTensorWhileAnotherModelOpens()
+    {
+        m_window->pages()->setCurrentWidget(ws());
+        m_window->selectTensor(kTensor);
+        waitSums();
+        QVERIFY(ws()->tileMap()->message().isEmpty());
+        // While another model opens, the previous tensor's map is not shown as current.
+        QSignalSpy failed(m_window.get(), &MainWindow::modelFailed);
+        QTemporaryDir tmp;
+        m_window->openModel(tmp.filePath("not/a/model"));
+        QVERIFY2(ws()->tileMap()->message().startsWith("Opening "), qPrintable(ws()->tileMap()->message()));
+        QVERIFY(!ws()->sums());
+        // The open fails: the model and its tensor stay, and the map comes back.
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() > 0, kWait);
+        waitSums();
+        QTRY_VERIFY_WITH_TIMEOUT(ws()->tileMap()->message().isEmpty(), kWait);
+    }
 };
 
 QTEST_MAIN(TestCompressionWorkspace)

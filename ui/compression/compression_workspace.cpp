@@ -216,6 +216,23 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     connect(m_runButton, &QPushButton::clicked, this, &CompressionWorkspace::promptAndRun);
     if (m_window) {
         connect(m_window, &MainWindow::tensorShown, this, [this](const QString& name, double) { setTensor(name); });
+        // While another model opens, the previous tensor's map is not shown as current;
+        // if the open fails the current model stays and so does its tensor.
+        connect(m_window, &MainWindow::modelOpening, this, [this](const QString& text) {
+            cancelJob(m_sumsFuture);
+            cancelJob(m_algFuture);
+            ++m_sumsGen;  // a result of the previous tensor arriving now is dropped
+            ++m_algGen;
+            m_sums.reset();
+            m_sumsKey.clear();
+            m_map->showMessage(tr("Opening %1 …").arg(text));
+        });
+        connect(m_window, &MainWindow::modelFailed, this, [this] {
+            const QString current = m_window->currentTensor();
+            m_tensor.clear();
+            if (current.isEmpty()) m_map->showMessage(tr("Select a tensor to see its tile map."));
+            else setTensor(current);
+        });
         connect(m_window, &MainWindow::modelOpened, this, [this] {
             m_tensor.clear();
             m_sums.reset();

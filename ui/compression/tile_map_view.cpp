@@ -67,6 +67,8 @@ void TileMapView::showMessage(const QString& text)
     if (m_plot) m_plot->hide();
 }
 
+QString TileMapView::message() const { return m_message->isHidden() ? QString() : m_message->text(); }
+
 void TileMapView::setAssignment(const MixedResult& result, const QString& subtitle, MetricKind metric)
 {
     m_result = result;

@@ -31,6 +31,8 @@ public:
     // Redraws with this assignment (codes index sums->formats) and the title line.
     void setAssignment(const MixedResult& result, const QString& subtitle, MetricKind metric);
     void showMessage(const QString& text);
+    // The message shown instead of the map ("" while the map shows).
+    QString message() const;
 
     // The hover text of tile (th, tw); "" outside the tensor or without sums.
     QString tileText(int64_t th, int64_t tw) const;
