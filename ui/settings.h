@@ -55,6 +55,11 @@ inline const Setting<QStringList> checkedFormats{"formats/checked", {}};
 inline const Setting<QString> mxScaleRule{"formats/mxScale", QStringLiteral("floor")};
 inline const Setting<QString> elemRounding{"formats/elemRounding", QStringLiteral("rne")};
 inline const Setting<QString> nvScaleClamp{"formats/nvClamp", QStringLiteral("none")};
+inline const Setting<QString> fp8Scaling{"formats/fp8Scaling", QStringLiteral("cast")};
+inline const Setting<QString> bf16Nan{"formats/bf16Nan", QStringLiteral("reference")};
+inline const Setting<bool> nvfp4TwoD{"formats/nvfp4TwoD", false};
+inline const Setting<bool> bfpOptimize{"formats/bfpOptimize", false};
+inline const Setting<bool> fp8NonSaturating{"formats/fp8NonSaturating", false};
 
 inline const Setting<int> exportWidth{"export/width", 1280};
 inline const Setting<int> exportHeight{"export/height", 800};

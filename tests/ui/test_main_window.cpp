@@ -23,6 +23,8 @@
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPushButton>
@@ -462,6 +464,37 @@ void TestMainWindow::settingsPersist()
 {
     openDemo();
     m_w->formatPanel()->model()->setCheckedNames({"bfp4", "nvfp4"});
+    // All eight format options of the CLI are in the panel (issue #15 §4) and persist.
+    FormatPanel* panel = m_w->formatPanel();
+    auto combo = [&](const char* name, const char* value) {
+        auto* c = panel->findChild<QComboBox*>(name);
+        QVERIFY2(c, name);
+        c->setCurrentIndex(c->findData(QString::fromLatin1(value)));
+        QVERIFY2(c->currentIndex() >= 0, value);
+    };
+    combo("mxScaleRule", "rceil");
+    combo("elemRounding", "away");
+    combo("nvScaleClamp", "modelopt");
+    combo("fp8Scaling", "block128");
+    combo("bf16Nan", "canonical");
+    for (const char* box : {"nvfp4TwoD", "bfpOptimize", "fp8NonSaturating"}) {
+        auto* c = panel->findChild<QCheckBox*>(box);
+        QVERIFY2(c, box);
+        c->setChecked(true);
+    }
+    FormatOptions want;
+    want.mxScale = MxScaleRule::Rceil;
+    want.elemRounding = ElemRounding::Away;
+    want.nvClamp = NvScaleClamp::ModelOpt;
+    want.fp8Scaling = Fp8Scaling::Block128;
+    want.bf16CanonicalNan = true;
+    want.nv2dBlocks = true;
+    want.bfpOptimizeExponent = true;
+    want.fp8Saturate = false;
+    QVERIFY(panel->options() == want);
+    QCOMPARE(QString::fromStdString(formatOptionFlags(panel->options())),
+             QStringLiteral("--mx-scale rceil --elem-rounding away --nvfp4-clamp modelopt --nvfp4-2d --bf16-nan canonical "
+                            "--bfp-optimize --fp8-scaling block128 --fp8-nonsaturating"));
     m_w->setExportSize(640, 480);
     m_w->pages()->setCurrentIndex(1);  // the compression workspace
     m_w->close();  // saves
@@ -470,6 +503,11 @@ void TestMainWindow::settingsPersist()
     MainWindow second;
     QCOMPARE(second.formatPanel()->model()->checkedNames(), QStringList({"bfp4", "nvfp4"}));
     QCOMPARE(second.exportSize(), QSize(640, 480));
+    QVERIFY(second.formatPanel()->options() == want);
+    for (auto* set : {&settings::mxScaleRule, &settings::elemRounding, &settings::nvScaleClamp, &settings::fp8Scaling,
+                      &settings::bf16Nan})
+        set->reset();
+    for (auto* set : {&settings::nvfp4TwoD, &settings::bfpOptimize, &settings::fp8NonSaturating}) set->reset();
     QCOMPARE(second.pages()->currentWidget(), static_cast<QWidget*>(second.compressionWorkspace()));
     settings::currentPage.reset();
     auto* recent = second.startPage()->findChild<QListWidget*>("recentList");

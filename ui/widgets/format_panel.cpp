@@ -3,6 +3,7 @@
 #include "models/format_list_model.h"
 #include "settings.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -90,14 +91,38 @@ FormatPanel::FormatPanel(QWidget* parent) : QWidget(parent)
                            tr("MX/NVFP4 element rounding (FORMATS.md §6.3)"));
     m_nvClamp = makeCombo(this, "nvScaleClamp", {{"none", "none (TE/vLLM)"}, {"modelopt", "ModelOpt"}, {"torchao", "torchao"}},
                           tr("NVFP4 block-scale lower clamp (FORMATS.md §7.2)"));
+    m_fp8Scaling = makeCombo(this, "fp8Scaling", {{"cast", "cast"}, {"per-tensor", "per-tensor scale"}, {"block128", "128×128 blocks"}},
+                             tr("fp8_e4m3 / fp8_e5m2 scaling (FORMATS.md §8; --fp8-scaling)"));
+    m_bf16Nan = makeCombo(this, "bf16Nan", {{"reference", "reference (bit trick)"}, {"canonical", "canonical 0x7FC0"}},
+                          tr("bf16 NaN handling (--bf16-nan)"));
+    auto makeCheck = [this](const char* name, const QString& text, const QString& tip) {
+        auto* c = new QCheckBox(text, this);
+        c->setObjectName(QLatin1String(name));
+        c->setToolTip(tip);
+        return c;
+    };
+    m_nv2d = makeCheck("nvfp4TwoD", tr("NVFP4 16×16"), tr("NVFP4 with 16×16 weight blocks, TransformerEngine's recipe (--nvfp4-2d)"));
+    m_bfpOptimize = makeCheck("bfpOptimize", tr("BFP E−1"),
+                              tr("tt-metal optimize_bfp: also try shared exponent E−1 for bfp8/bfp4 (--bfp-optimize)"));
+    m_fp8NonSat = makeCheck("fp8NonSaturating", tr("FP8 → Inf/NaN"),
+                            tr("FP8 without saturation: overflow becomes NaN/Inf (--fp8-nonsaturating)"));
+    auto* checks = new QHBoxLayout;
+    checks->setSpacing(8);
+    for (QCheckBox* c : {m_nv2d, m_bfpOptimize, m_fp8NonSat}) checks->addWidget(c);
+    checks->addStretch(1);
     form->addRow(tr("MX scale"), m_mxScale);
     form->addRow(tr("Rounding"), m_rounding);
     form->addRow(tr("NVFP4 clamp"), m_nvClamp);
+    form->addRow(tr("FP8 scaling"), m_fp8Scaling);
+    form->addRow(tr("bf16 NaN"), m_bf16Nan);
+    form->addRow(checks);
     lay->addLayout(form);
 
     connect(m_model, &FormatListModel::checkedChanged, this, &FormatPanel::formatsChanged);
-    for (QComboBox* c : {m_mxScale, m_rounding, m_nvClamp})
+    for (QComboBox* c : {m_mxScale, m_rounding, m_nvClamp, m_fp8Scaling, m_bf16Nan})
         connect(c, &QComboBox::currentIndexChanged, this, &FormatPanel::formatsChanged);
+    for (QCheckBox* c : {m_nv2d, m_bfpOptimize, m_fp8NonSat})
+        connect(c, &QCheckBox::toggled, this, &FormatPanel::formatsChanged);
 }
 
 FormatOptions FormatPanel::options() const
@@ -109,6 +134,12 @@ FormatOptions FormatPanel::options() const
     o.elemRounding = m_rounding->currentData().toString() == "away" ? ElemRounding::Away : ElemRounding::Rne;
     const QString nv = m_nvClamp->currentData().toString();
     o.nvClamp = nv == "modelopt" ? NvScaleClamp::ModelOpt : nv == "torchao" ? NvScaleClamp::TorchAo : NvScaleClamp::None;
+    const QString fs = m_fp8Scaling->currentData().toString();
+    o.fp8Scaling = fs == "per-tensor" ? Fp8Scaling::PerTensor : fs == "block128" ? Fp8Scaling::Block128 : Fp8Scaling::Cast;
+    o.bf16CanonicalNan = m_bf16Nan->currentData().toString() == "canonical";
+    o.nv2dBlocks = m_nv2d->isChecked();
+    o.bfpOptimizeExponent = m_bfpOptimize->isChecked();
+    o.fp8Saturate = !m_fp8NonSat->isChecked();
     return o;
 }
 
@@ -129,6 +160,11 @@ void FormatPanel::restoreSettings()
     selectData(m_mxScale, settings::mxScaleRule.value());
     selectData(m_rounding, settings::elemRounding.value());
     selectData(m_nvClamp, settings::nvScaleClamp.value());
+    selectData(m_fp8Scaling, settings::fp8Scaling.value());
+    selectData(m_bf16Nan, settings::bf16Nan.value());
+    m_nv2d->setChecked(settings::nvfp4TwoD.value());
+    m_bfpOptimize->setChecked(settings::bfpOptimize.value());
+    m_fp8NonSat->setChecked(settings::fp8NonSaturating.value());
 }
 
 void FormatPanel::saveSettings() const
@@ -137,6 +173,11 @@ void FormatPanel::saveSettings() const
     settings::mxScaleRule.set(m_mxScale->currentData().toString());
     settings::elemRounding.set(m_rounding->currentData().toString());
     settings::nvScaleClamp.set(m_nvClamp->currentData().toString());
+    settings::fp8Scaling.set(m_fp8Scaling->currentData().toString());
+    settings::bf16Nan.set(m_bf16Nan->currentData().toString());
+    settings::nvfp4TwoD.set(m_nv2d->isChecked());
+    settings::bfpOptimize.set(m_bfpOptimize->isChecked());
+    settings::fp8NonSaturating.set(m_fp8NonSat->isChecked());
 }
 
 } // namespace qs

@@ -1,7 +1,8 @@
 #pragma once
 // FormatPanel: the formats checklist (every registry format with its bits per element),
-// presets ("Original seven", "All", "None") and the per-format options the spec defines:
-// MX shared-scale rule, MX/NVFP4 element rounding, NVFP4 block-scale clamp. Emits
+// presets ("Original seven", "All", "None") and the eight format options of the CLI:
+// MX shared-scale rule, MX/NVFP4 element rounding, NVFP4 block-scale clamp, FP8 scaling,
+// bf16 NaN handling, NVFP4 16x16 blocks, BFP E-1 search, non-saturating FP8. Emits
 // formatsChanged() once per change; choices() gives what every view should use.
 // Checked names and options are persisted through the typed settings.
 #include "analysis/analysis.h"
@@ -10,6 +11,7 @@
 
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QTableView;
 
@@ -39,6 +41,11 @@ private:
     QComboBox* m_mxScale = nullptr;
     QComboBox* m_rounding = nullptr;
     QComboBox* m_nvClamp = nullptr;
+    QComboBox* m_fp8Scaling = nullptr;
+    QComboBox* m_bf16Nan = nullptr;
+    QCheckBox* m_nv2d = nullptr;
+    QCheckBox* m_bfpOptimize = nullptr;
+    QCheckBox* m_fp8NonSat = nullptr;
 };
 
 } // namespace qs
