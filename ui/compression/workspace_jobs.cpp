@@ -51,25 +51,7 @@ Result<void> renderMixedPngsOnUiThread(const MixedArtefacts& a, const QString& d
 QFuture<WqTensor> runConfigJob(WqParams params, std::shared_ptr<RunConfigState> state)
 {
     return QtConcurrent::run(jobPool(), [](QPromise<WqTensor>& promise, WqParams p, std::shared_ptr<RunConfigState> st) {
-        PromiseProgress<WqTensor> progress(promise);
-        progress.setText(QObject::tr("Running the compression config"));
-        WqObserver observer;
-        observer.started = [&](const WqReport& header) {
-            std::lock_guard<std::mutex> lock(st->mutex);
-            st->header = header;
-            st->started = true;
-            progress.setSpan(0.02, 1.0);  // opening the model had the first 2 %
-            progress.setItemWeights(header.tensorElements);
-        };
-        observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
-        progress.setSpan(0.0, 0.02);
-        auto report = runWq(p, observer, &renderMixedPngsOnUiThread, &progress);
-        std::lock_guard<std::mutex> lock(st->mutex);
-        if (!report) {
-            if (report.error().message != "cancelled") st->error = report.error();
-        } else {
-            st->report = std::move(*report);
-        }
+        streamWq(promise, p, &renderMixedPngsOnUiThread, QObject::tr("Running the compression config"), *st);
     }, std::move(params), std::move(state));
 }
 

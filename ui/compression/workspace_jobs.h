@@ -12,6 +12,7 @@
 #include "compression/mixed.h"
 #include "compression/tile_sums.h"
 #include "io/model.h"
+#include "jobs/jobs.h"
 
 #include <QFuture>
 #include <QString>
@@ -39,13 +40,7 @@ struct TileSumsResult {
 };
 QFuture<TileSumsResult> tileSumsJob(TileSumsParams params);
 
-struct RunConfigState {
-    std::mutex mutex;               // guards everything below (written by the worker)
-    bool started = false;
-    WqReport header;
-    std::optional<WqReport> report;
-    std::optional<Error> error;
-};
+using RunConfigState = WqRunState;
 // params.writeResults / resultsDir decide whether a results folder is written.
 // Each finished tensor is a result of the future (for the results table).
 QFuture<WqTensor> runConfigJob(WqParams params, std::shared_ptr<RunConfigState> state);

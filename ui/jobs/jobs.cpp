@@ -189,31 +189,39 @@ QFuture<SynthJobResult> synthJob(SynthParams params)
     }, std::move(params));
 }
 
+void streamWq(QPromise<WqTensor>& promise, const WqParams& params, const PngRenderer& renderer, const QString& title,
+              WqRunState& state)
+{
+    PromiseProgress<WqTensor> progress(promise);
+    progress.setText(title);
+    progress.setSpan(0.0, 0.02);  // opening the model
+    WqObserver observer;
+    observer.started = [&](const WqReport& header) {
+        {
+            std::lock_guard<std::mutex> lock(state.mutex);
+            state.header = header;
+            state.started = true;
+        }
+        progress.setSpan(0.02, 1.0);
+        progress.setItemWeights(header.tensorElements);
+    };
+    observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
+    auto report = runWq(params, observer, renderer, &progress);
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (!report) {
+        if (!isCancel(report.error())) state.error = report.error();
+    } else {
+        state.report = std::move(*report);
+    }
+}
+
 QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state)
 {
     return QtConcurrent::run(jobPool(), [](QPromise<WqTensor>& promise, AnalyzeParams p, std::shared_ptr<AnalyzeState> st) {
         lowerThisThread();
-        PromiseProgress<WqTensor> progress(promise);
-        progress.setText(QObject::tr("Analyzing selection"));
-        WqObserver observer;
-        observer.started = [&](const WqReport& header) {
-            std::lock_guard<std::mutex> lock(st->mutex);
-            st->header = header;
-            st->started = true;
-            progress.setSpan(0.02, 1.0);  // opening the model had the first 2 %
-            progress.setItemWeights(header.tensorElements);
-        };
-        observer.tensorDone = [&](const WqReport&, const WqTensor& t) { promise.addResult(t); };
-        PngRenderer noArtefacts;  // the GUI writes no results folder
         p.wq.writeResults = false;
-        progress.setSpan(0.0, 0.02);
-        auto report = runWq(p.wq, observer, noArtefacts, &progress);
-        std::lock_guard<std::mutex> lock(st->mutex);
-        if (!report) {
-            if (!isCancel(report.error())) st->error = report.error();
-        } else {
-            st->report = std::move(*report);
-        }
+        PngRenderer noArtefacts;  // the GUI writes no results folder
+        streamWq(promise, p.wq, noArtefacts, QObject::tr("Analyzing selection"), *st);
     }, std::move(params), std::move(state));
 }
 

@@ -14,6 +14,7 @@
 #include "plots/plot_data.h"
 
 #include <QFuture>
+#include <QPromise>
 #include <QThreadPool>
 #include <QString>
 
@@ -122,13 +123,21 @@ QFuture<SynthJobResult> synthJob(SynthParams params);
 struct AnalyzeParams {
     WqParams wq;                  // model, revision, filter/regex, formats, options
 };
-struct AnalyzeState {
+// The shared state of a streaming wq run (Analyze selection, Run config on selection).
+struct WqRunState {
     std::mutex mutex;             // guards everything below (written by the worker)
     bool started = false;
     WqReport header;              // set when the run starts (before any tensor)
     std::optional<WqReport> report;
-    std::optional<Error> error;
+    std::optional<Error> error;   // not set for a cancelled run
 };
+using AnalyzeState = WqRunState;
+// The body of both wq jobs, on the worker: runWq with the progress line titled `title`
+// (model opening gets the first 2 % of the bar, then each tensor its share by elements);
+// every finished tensor becomes a result of the promise; header, report and error go to
+// state.
+void streamWq(QPromise<WqTensor>& promise, const WqParams& params, const PngRenderer& renderer, const QString& title,
+              WqRunState& state);
 QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state);
 
 // The wq table layout (renderTableTxt) of a single tensor's metrics.
