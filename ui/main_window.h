@@ -72,10 +72,6 @@ public:
     // shows in the current group, else the filter's matches, else the current tensor
     // (empty tensors: wq's default selection); scope describes it ("3 tensors (group x)").
     // An error when the filter hides every tensor of the selection.
-    struct TensorSelection {
-        QStringList tensors;
-        QString scope;
-    };
     Result<TensorSelection> visibleSelection() const;
     // Every keyboard shortcut of the window: ("Menu › Item", key), in menu order, then
     // the shortcuts of panels (what Help › Keyboard shortcuts lists).

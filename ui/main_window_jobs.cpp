@@ -358,7 +358,7 @@ void MainWindow::updateFilterInfo()
                             : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
 }
 
-Result<MainWindow::TensorSelection> MainWindow::visibleSelection() const
+Result<TensorSelection> MainWindow::visibleSelection() const
 {
     // What the user sees selected: the visible tensors of the current group, else every
     // tensor the filter shows, else the current tensor, else the default selection.

@@ -94,7 +94,10 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
-    bool checkRunnable();
+    // The selection to run on, or nullopt after saying why not (form errors next to
+    // their fields, the reason in the status bar and lastError()).
+    std::optional<TensorSelection> runnableSelection();
+    void startRun(const QString& resultsDir, const TensorSelection& selection);
     void onConfigChanged();
     void startSums();
     void recomputeLive();

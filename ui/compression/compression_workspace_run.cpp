@@ -32,7 +32,7 @@
 
 namespace qs {
 
-bool CompressionWorkspace::checkRunnable()
+std::optional<TensorSelection> CompressionWorkspace::runnableSelection()
 {
     // Everything that can be refused is refused before the folder dialog.
     if (!m_window || !m_window->model()) {
@@ -43,25 +43,32 @@ bool CompressionWorkspace::checkRunnable()
         m_lastError = QString::fromStdString(sel.error().message);
     } else {
         m_lastError.clear();
-        return true;
+        return std::move(*sel);
     }
     m_window->statusBar()->showMessage(m_lastError, 8000);
-    return false;
+    return std::nullopt;
 }
 
 void CompressionWorkspace::promptAndRun()
 {
-    if (!checkRunnable()) return;
+    auto selection = runnableSelection();
+    if (!selection) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Parent folder of results/"), QDir::currentPath());
-    if (!dir.isEmpty()) runOnSelection(dir);
+    if (!dir.isEmpty()) startRun(dir, *selection);
 }
 
 void CompressionWorkspace::runOnSelection(const QString& resultsDir)
 {
-    if (!checkRunnable()) {
+    auto selection = runnableSelection();
+    if (!selection) {
         Q_EMIT runFinished(false, QString());
         return;
     }
+    startRun(resultsDir, *selection);
+}
+
+void CompressionWorkspace::startRun(const QString& resultsDir, const TensorSelection& selection)
+{
     WqParams wq;
     wq.model = m_window->modelText();
     wq.revision = m_window->modelRevision().isEmpty() ? QStringLiteral("main") : m_window->modelRevision();
@@ -83,9 +90,8 @@ void CompressionWorkspace::runOnSelection(const QString& resultsDir)
             return;
         }
     }
-    auto selection = m_window->visibleSelection();  // checked by checkRunnable
-    wq.tensors = selection ? selection->tensors : QStringList{};
-    const QString scope = selection ? selection->scope : QString();
+    wq.tensors = selection.tensors;
+    const QString& scope = selection.scope;
     cancelJob(m_runFuture);
     const uint64_t gen = ++m_runGen;
     auto state = std::make_shared<RunConfigState>();

@@ -17,6 +17,7 @@
 #include <QPromise>
 #include <QThreadPool>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <mutex>
@@ -123,6 +124,12 @@ QFuture<SynthJobResult> synthJob(SynthParams params);
 struct AnalyzeParams {
     WqParams wq;                  // model, revision, filter/regex, formats, options
 };
+// The tensors a wq run of the explorer covers, and how to say it ("3 tensors (group x)").
+struct TensorSelection {
+    QStringList tensors;  // empty: wq's default selection
+    QString scope;
+};
+
 // The shared state of a streaming wq run (Analyze selection, Run config on selection).
 struct WqRunState {
     std::mutex mutex;             // guards everything below (written by the worker)
