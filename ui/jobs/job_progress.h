@@ -72,19 +72,26 @@ public:
     void setItemWeights(std::vector<double> weights) { update([&] { m_state.setItemWeights(std::move(weights)); }); }
 
     void phase(const std::string& text) override { update([&] { m_state.phase(text); }); }
+    // Per chunk, from worker threads: only the counts are stored unless a line is due
+    // (QFuture shows at most 25 updates a second and drops the rest anyway).
     void report(uint64_t done, uint64_t total, const char* unit) override
     {
-        update([&] { m_state.report(done, total, unit); });
+        update([&] { m_state.report(done, total, unit); }, /*onlyWhenDue=*/true);
     }
     bool cancelled() const override { return m_promise.isCanceled(); }
 
 private:
+    static constexpr std::chrono::milliseconds kLineInterval{40};
+
     template <class F>
-    void update(F&& change)
+    void update(F&& change, bool onlyWhenDue = false)
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         change();
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+        const auto now = std::chrono::steady_clock::now();
+        if (onlyWhenDue && now - m_lastPush < kLineInterval) return;
+        m_lastPush = now;
+        const double elapsed = std::chrono::duration<double>(now - m_start).count();
         const QString text = m_state.text(elapsed);
         // Keep the top step for the end: QFuture ignores values that do not grow.
         int value = std::min(int(m_state.fraction() * (kJobProgressScale - 1000)), kJobProgressScale - 1000);
@@ -97,6 +104,7 @@ private:
 
     QPromise<T>& m_promise;
     const std::chrono::steady_clock::time_point m_start;
+    std::chrono::steady_clock::time_point m_lastPush{};
     std::mutex m_mutex;
     JobProgressState m_state;
     int m_lastValue = -1;
