@@ -15,9 +15,8 @@ QString errorAdvice(const Error& error)
     if (has("hf_hub_offline is set"))
         return QObject::tr("Offline mode is on (HF_HUB_OFFLINE): only cached files open. Unset it to download, or "
                            "open a model that is in the cache.");
-    if (has("connection refused") || has("timed out") || has("timeout") || has("network") || has("unreachable") ||
-        has("host not found") || has("name resolution") || has("ssl") || has("tls") || has("connection") ||
-        has("set hf_hub_offline=1"))
+    if (has("connection") || has("timed out") || has("timeout") || has("network") || has("unreachable") ||
+        has("host not found") || has("name resolution") || has("ssl") || has("tls") || has("set hf_hub_offline=1"))
         return QObject::tr("The Hub could not be reached: check the network connection (and proxy), then press F5. "
                            "Models already in the cache open without it.");
     if (has("gated") || has("401") || has("403") || has("unauthori") || has("forbidden"))

@@ -218,27 +218,16 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
         connect(m_window, &MainWindow::tensorShown, this, [this](const QString& name, double) { setTensor(name); });
         // While another model opens, the previous tensor's map is not shown as current;
         // if the open fails the current model stays and so does its tensor.
-        connect(m_window, &MainWindow::modelOpening, this, [this](const QString& text) {
-            cancelJob(m_sumsFuture);
-            cancelJob(m_algFuture);
-            ++m_sumsGen;  // a result of the previous tensor arriving now is dropped
-            ++m_algGen;
-            m_sums.reset();
-            m_sumsKey.clear();
-            m_map->showMessage(tr("Opening %1 …").arg(text));
-        });
+        connect(m_window, &MainWindow::modelOpening, this,
+                [this](const QString& text) { dropTensor(tr("Opening %1 …").arg(text)); });
         connect(m_window, &MainWindow::modelFailed, this, [this] {
             const QString current = m_window->currentTensor();
-            m_tensor.clear();
-            if (current.isEmpty()) m_map->showMessage(tr("Select a tensor to see its tile map."));
+            if (current.isEmpty()) dropTensor();
             else setTensor(current);
         });
         connect(m_window, &MainWindow::modelOpened, this, [this] {
-            m_tensor.clear();
-            m_sums.reset();
-            m_sumsKey.clear();
+            dropTensor();
             m_runReport.reset();
-            m_map->showMessage(tr("Select a tensor to see its tile map."));
         });
     }
     onConfigChanged();
@@ -277,6 +266,18 @@ bool CompressionWorkspace::saveConfigAs(const QString& path)
     auto r = m_form->saveAs(path);
     if (!r) m_lastError = QString::fromStdString(r.error().message);
     return r.ok();
+}
+
+void CompressionWorkspace::dropTensor(const QString& message)
+{
+    cancelJob(m_sumsFuture);
+    cancelJob(m_algFuture);
+    ++m_sumsGen;  // a result for the dropped tensor arriving now is ignored
+    ++m_algGen;
+    m_tensor.clear();
+    m_sums.reset();
+    m_sumsKey.clear();
+    m_map->showMessage(message.isEmpty() ? tr("Select a tensor to see its tile map.") : message);
 }
 
 void CompressionWorkspace::setTensor(const QString& name)

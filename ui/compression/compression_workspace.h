@@ -97,6 +97,9 @@ private:
     // The selection to run on, or nullopt after saying why not (form errors next to
     // their fields, the reason in the status bar and lastError()).
     std::optional<TensorSelection> runnableSelection();
+    // Forgets the tensor, its sums and their jobs; the map shows message (default: "Select
+    // a tensor …").
+    void dropTensor(const QString& message = QString());
     void startRun(const QString& resultsDir, const TensorSelection& selection);
     void onConfigChanged();
     void startSums();
