@@ -37,6 +37,9 @@ QString homeAbbreviated(QString s)
     return s;
 }
 
+// "1 tensor", "1,024 tensors".
+QString tensorCount(uint64_t n) { return countOf(n, QObject::tr("tensor"), QObject::tr("tensors")); }
+
 QString homeExpanded(const QString& s)
 {
     if (s == QLatin1String("~")) return QDir::homePath();
@@ -121,7 +124,7 @@ void MainWindow::onModelOpened(OpenModelResult r)
     setWindowTitle(QStringLiteral("%1 — QuantScope").arg(m_model->provider().repoName()));
     statusBar()->showMessage(tr("%1: %2, %3 stored (opened in %4 ms)")
                                  .arg(describe)
-                                 .arg(countOf(uint64_t(m_model->tensors().size()), tr("tensor"), tr("tensors")))
+                                 .arg(tensorCount(uint64_t(m_model->tensors().size())))
                                  .arg(humanBytes(double(m_model->storedBytes())))
                                  .arg(qRound(r.seconds * 1000)));
     updateFilterInfo();
@@ -166,7 +169,7 @@ void MainWindow::onCurrentChanged(const QModelIndex& proxyIndex)
         const qint64 n = src.data(TensorTreeModel::LeafCountRole).toLongLong();
         statusBar()->showMessage(tr("%1: %2 — Analyze selection (Ctrl+R) runs wq over this group")
                                      .arg(src.data(TensorTreeModel::PathRole).toString(),
-                                          countOf(uint64_t(n), tr("tensor"), tr("tensors"))),
+                                          tensorCount(uint64_t(n))),
                                  6000);
         return;
     }
@@ -350,11 +353,11 @@ void MainWindow::updateFilterInfo()
     }
     m_filterInfo->setStyleSheet(QStringLiteral("color:#64748b"));
     if (!m_proxy->isFiltering()) {
-        m_filterInfo->setText(countOf(uint64_t(total), tr("tensor"), tr("tensors")));
+        m_filterInfo->setText(tensorCount(uint64_t(total)));
         return;
     }
     const qint64 n = m_proxy->matchCount();
-    m_filterInfo->setText(n ? tr("%1 of %2 match").arg(withThousands(uint64_t(n)), countOf(uint64_t(total), tr("tensor"), tr("tensors")))
+    m_filterInfo->setText(n ? tr("%1 of %2 match").arg(withThousands(uint64_t(n)), tensorCount(uint64_t(total)))
                             : tr("No tensor matches \"%1\"").arg(m_proxy->filterQuery().trimmed()));
 }
 
@@ -402,7 +405,7 @@ Result<TensorSelection> MainWindow::visibleSelection() const
     if ((group || filtering) && out.tensors.isEmpty())
         return Error::usage("The filter hides every tensor of the selection: nothing to analyze.");
     if (!out.tensors.isEmpty() && !(out.tensors.size() == 1 && out.scope == out.tensors.front()))
-        out.scope = tr("%1 (%2)").arg(countOf(uint64_t(out.tensors.size()), tr("tensor"), tr("tensors")), out.scope);
+        out.scope = tr("%1 (%2)").arg(tensorCount(uint64_t(out.tensors.size())), out.scope);
     return out;
 }
 
@@ -460,8 +463,7 @@ void MainWindow::analyzeSelection()
         std::lock_guard<std::mutex> lock(state->mutex);
         if (watcher->isCanceled() && !state->report) {
             m_results->setCaption(tr("Analysis of %1 cancelled after %2.")
-                                      .arg(scope, countOf(uint64_t(m_results->model()->report().tensors.size()),
-                                                          tr("tensor"), tr("tensors"))));
+                                      .arg(scope, tensorCount(uint64_t(m_results->model()->report().tensors.size()))));
             return;
         }
         if (state->error) {
@@ -473,7 +475,7 @@ void MainWindow::analyzeSelection()
             m_results->model()->setReport(*state->report);
             m_results->setCaption(tr("wq over %1: %2 × %3")
                                       .arg(scope,
-                                           countOf(uint64_t(state->report->tensors.size()), tr("tensor"), tr("tensors")),
+                                           tensorCount(uint64_t(state->report->tensors.size())),
                                            countOf(uint64_t(state->report->formats.size()), tr("format"), tr("formats"))));
             updateActions();
             Q_EMIT analysisFinished(int(state->report->tensors.size()));
