@@ -1,6 +1,6 @@
 #include "compression/config_form.h"
 
-#include "compression/mixed.h"
+#include "analysis/wq_run.h"
 
 #include "formats/format.h"
 #include "plots/palette.h"
@@ -17,6 +17,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPixmap>
+#include <QSet>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -182,23 +183,23 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
 
 void ConfigForm::showEffectiveTiles()
 {
-    bool explicitTiles = false;
-    for (int i = 0; i < m_tiles->count(); ++i) explicitTiles |= m_tiles->item(i)->checkState() == Qt::Checked;
-    QStringList run;
-    for (int i = 0; i < m_formats->count(); ++i)
-        if (m_formats->item(i)->checkState() == Qt::Checked) run << m_formats->item(i)->text();
+    // The candidates the run will use, as the run computes them (CompressionConfig::toMixed),
+    // when the config names none.
+    QSet<QString> effective;
+    if (m_config.tileFormats.empty())
+        if (auto run = resolveFormats({}, m_config.formats))
+            if (auto mixed = m_config.toMixed(*run, FormatOptions{}))
+                for (const Format* f : mixed->candidates) effective.insert(QString::fromUtf8(f->name.data(), int(f->name.size())));
     const bool saved = m_filling;
     m_filling = true;
     for (int i = 0; i < m_tiles->count(); ++i) {
         QListWidgetItem* it = m_tiles->item(i);
         if (it->checkState() == Qt::Checked) continue;
-        const bool inDefault = std::find(std::begin(kDefaultTileFormats), std::end(kDefaultTileFormats),
-                                         it->text().toStdString()) != std::end(kDefaultTileFormats);
-        const bool effective = !explicitTiles && inDefault && (run.isEmpty() || run.contains(it->text()));
-        it->setCheckState(effective ? Qt::PartiallyChecked : Qt::Unchecked);
-        it->setToolTip(effective ? tr("In effect: no tile format is checked, so the run's formats that are tile "
-                                      "formats are the candidates. Check formats to choose them explicitly.")
-                                 : QString());
+        const bool inEffect = effective.contains(it->text());
+        it->setCheckState(inEffect ? Qt::PartiallyChecked : Qt::Unchecked);
+        it->setToolTip(inEffect ? tr("In effect: no tile format is checked, so the run's formats that are tile "
+                                     "formats are the candidates. Check formats to choose them explicitly.")
+                                : QString());
     }
     m_filling = saved;
 }
