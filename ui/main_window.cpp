@@ -8,6 +8,7 @@
 #include "settings.h"
 #include "widgets/format_panel.h"
 #include "widgets/job_status.h"
+#include "widgets/line_edit_buttons.h"
 #include "widgets/plot_panel.h"
 #include "widgets/results_panel.h"
 #include "widgets/start_page.h"
@@ -112,8 +113,8 @@ void MainWindow::buildUi()
     m_filter = new QLineEdit(treeBox);
     m_filter->setObjectName(QStringLiteral("filterField"));
     m_filter->setPlaceholderText(tr("Filter: model.layers.0 (prefix), q_proj (substring), /regex/   Ctrl+F"));
-    m_filter->setClearButtonEnabled(true);
-    m_filter->addAction(icon(IconId::Filter), QLineEdit::LeadingPosition);
+    enableNamedClearButton(m_filter);
+    m_filter->addAction(icon(IconId::Filter), QLineEdit::LeadingPosition)->setText(tr("Filter tensors"));
     m_filterInfo = new QLabel(treeBox);
     m_filterInfo->setObjectName(QStringLiteral("filterInfo"));
     m_filterInfo->setStyleSheet(QStringLiteral("color:#64748b"));
@@ -122,6 +123,7 @@ void MainWindow::buildUi()
     m_proxy->setSourceModel(m_treeModel);
     m_tree = new QTreeView(treeBox);
     m_tree->setObjectName(QStringLiteral("tensorTree"));
+    m_tree->setAccessibleName(tr("Tensor tree"));
     m_tree->setModel(m_proxy);
     m_tree->setUniformRowHeights(true);
     m_tree->setSortingEnabled(true);
@@ -322,7 +324,7 @@ void MainWindow::buildActions()
     m_modelField = new QLineEdit(tb);
     m_modelField->setObjectName(QStringLiteral("modelField"));
     m_modelField->setPlaceholderText(tr("org/name, Hub URL or local path"));
-    m_modelField->setClearButtonEnabled(true);
+    enableNamedClearButton(m_modelField);
     m_modelField->setMinimumWidth(260);
     m_revisionField = new QLineEdit(tb);
     m_revisionField->setObjectName(QStringLiteral("revisionField"));

@@ -121,6 +121,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     live->addSpacing(8);
     live->addWidget(new QLabel(tr("Threshold"), right));
     m_spin = new ThresholdSpinBox(right);
+    m_spin->setAccessibleName(tr("Threshold"));
     m_spin->setObjectName(QStringLiteral("thresholdSpin"));
     m_spin->setDecimals(9);
     m_spin->setRange(-1, 1);

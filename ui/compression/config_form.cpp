@@ -76,6 +76,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
     addError(QStringLiteral("algorithm"));
 
     m_formats = new QListWidget(this);
+    m_formats->setAccessibleName(tr("Formats"));
     m_formats->setObjectName(QStringLiteral("formatList"));
     m_formats->setDragDropMode(QAbstractItemView::InternalMove);
     m_formats->setToolTip(tr("quantization_formats: checked formats run in this order (drag to reorder); "
@@ -92,6 +93,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
     addError(QStringLiteral("quantization_formats"));
 
     m_tiles = new QListWidget(this);
+    m_tiles->setAccessibleName(tr("Tile formats"));
     m_tiles->setObjectName(QStringLiteral("tileFormatList"));
     m_tiles->setFlow(QListView::LeftToRight);
     m_tiles->setWrapping(true);
@@ -125,6 +127,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
     m_cluster->setObjectName(QStringLiteral("clusterBox"));
     m_cluster->addItems({QStringLiteral("single"), QStringLiteral("kmeans")});
     m_k = new QSpinBox(this);
+    m_k->setAccessibleName(tr("k (clusters)"));
     m_k->setObjectName(QStringLiteral("kBox"));
     m_k->setRange(0, 1000000);
     auto* clusterRow = new QHBoxLayout;

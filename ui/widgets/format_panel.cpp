@@ -47,6 +47,7 @@ FormatPanel::FormatPanel(QWidget* parent) : QWidget(parent)
     m_model = new FormatListModel(this);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("formatList"));
+    m_view->setAccessibleName(tr("Formats"));
     m_view->setModel(m_model);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);

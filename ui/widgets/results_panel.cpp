@@ -45,6 +45,7 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     m_proxy->setSortRole(ResultsModel::RawRole);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("resultsTable"));
+    m_view->setAccessibleName(tr("Results"));
     m_view->setModel(m_proxy);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(-1, Qt::AscendingOrder);  // the run's order until a header is clicked

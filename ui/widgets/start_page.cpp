@@ -1,6 +1,7 @@
 #include "widgets/start_page.h"
 
 #include "icons.h"
+#include "widgets/line_edit_buttons.h"
 
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -58,7 +59,7 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent)
     m_model = new QLineEdit(card);
     m_model->setObjectName(QStringLiteral("startModelField"));
     m_model->setPlaceholderText(tr("Hub repo id (org/name), Hub URL, or a local folder / .safetensors file"));
-    m_model->setClearButtonEnabled(true);
+    enableNamedClearButton(m_model);
     m_model->setMinimumHeight(30);
     m_revision = new QLineEdit(card);
     m_revision->setObjectName(QStringLiteral("startRevisionField"));
