@@ -35,6 +35,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QTest>
 #include <QTreeView>
 
@@ -518,6 +519,14 @@ void TestMainWindow::settingsPersist()
 
 void TestMainWindow::standardShortcuts()
 {
+    // Screen readers name every control (window-tree showed these unnamed).
+    QCOMPARE(m_w->treeView()->accessibleName(), QStringLiteral("Tensor tree"));
+    QCOMPARE(m_w->findChild<QTableView*>("formatList")->accessibleName(), QStringLiteral("Formats"));
+    QCOMPARE(m_w->findChild<QTableView*>("resultsTable")->accessibleName(), QStringLiteral("Results"));
+    for (QLineEdit* edit : {m_w->filterField(), m_w->findChild<QLineEdit*>("modelField")})
+        for (QToolButton* b : edit->findChildren<QToolButton*>())
+            QVERIFY2(!b->text().isEmpty(), qPrintable(edit->objectName() + " has an unnamed button"));
+
     QStringList found;
     for (QAction* a : m_w->findChildren<QAction*>())
         for (const QKeySequence& k : a->shortcuts()) found << k.toString() + "=" + a->text().remove('&');
