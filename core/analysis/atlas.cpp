@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 namespace qs {
@@ -52,8 +53,13 @@ std::vector<std::string> splitDots(const std::string& s)
     }
 }
 
-// a is worse than b under metric
-bool worse(double a, double b, AtlasMetric metric) { return atlasHigherIsBetter(metric) ? a < b : a > b; }
+// a is worse than b under metric; n/a (NaN: nothing finite was left to measure) is the
+// worst of all, so such tensors head the worst list and mark their cells.
+bool worse(double a, double b, AtlasMetric metric)
+{
+    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && !std::isnan(b);
+    return atlasHigherIsBetter(metric) ? a < b : a > b;
+}
 
 } // namespace
 
@@ -105,6 +111,7 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         bool sumsUsable = true;
         double wPcc = 0, wMae = 0, wSqErr = 0, wSqX = 0;
         double atol = 0;
+        int64_t measuredNumel = 0;  // elements of members whose metrics are defined
     };
     std::vector<Acc> acc(a.formats.size() * a.layers.size() * a.kinds.size());
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -121,7 +128,9 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         c.estimate = c.estimate || e.estimate;
         if (e.sums.n == 0 || e.sums.shift != ac.sums.shift) ac.sumsUsable = false;
         if (ac.sumsUsable) ac.sums.merge(e.sums);
+        if (e.metrics.undefined()) continue;  // n/a members: in the count and the worst value only
         const double n = double(e.metrics.count > 0 ? e.metrics.count : e.numel);
+        ac.measuredNumel += int64_t(n);
         ac.wPcc += n * e.metrics.pcc;
         ac.wMae += n * e.metrics.mae;
         ac.wSqErr += n * e.metrics.rmse * e.metrics.rmse;
@@ -135,8 +144,11 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                 if (c.tensors == 0) continue;
                 if (ac.sumsUsable) {
                     c.aggregate = finish(ac.sums);
+                } else if (ac.measuredNumel == 0) {  // no member could be measured
+                    const double na = std::numeric_limits<double>::quiet_NaN();
+                    c.aggregate.pcc = c.aggregate.mae = c.aggregate.rmse = c.aggregate.atol = c.aggregate.sqnrDb = na;
                 } else {  // without common sums: element-weighted means; SQNR from the worst member
-                    const double n = double(c.numel);
+                    const double n = double(ac.measuredNumel);
                     c.aggregate.pcc = ac.wPcc / n;
                     c.aggregate.mae = ac.wMae / n;
                     c.aggregate.rmse = std::sqrt(ac.wSqErr / n);

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <set>
 #include <cmath>
-#include <cstdio>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -42,10 +42,11 @@ std::string fmt(const char* f, double v)
     return buf;
 }
 
-std::string pccText(double v) { return fmt("% .5f", v); }
-std::string sciText(double v) { return fmt("%.3e", v); }
+// NaN is a metric that could not be measured (no finite pairs): "n/a", never "nan".
+std::string pccText(double v) { return std::isnan(v) ? "n/a" : fmt("% .5f", v); }
+std::string sciText(double v) { return std::isnan(v) ? "n/a" : fmt("%.3e", v); }
 
-std::string pccColour(double v) { return v >= 0.999 ? "good" : v >= 0.99 ? "mid" : "bad"; }
+std::string pccColour(double v) { return v >= 0.999 ? "good" : v >= 0.99 ? "mid" : "bad"; }  // NaN: bad
 std::string errColour(double v) { return v <= 1e-4 ? "good" : v <= 1e-3 ? "mid" : "bad"; }
 
 std::string rjust(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
@@ -66,6 +67,7 @@ std::string thousands(double v)
 
 std::string sqnrText(double v)
 {
+    if (std::isnan(v)) return "n/a";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     if (std::fabs(v) < 0.005) v = 0.0;  // no "-0.00"
     return fmt("%.2f", v);
@@ -271,11 +273,16 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             }
             line += "  " + rjust(sciText(m.rmse), rmseW) + "  " + rjust(sqnrText(m.sqnrDb), sqnrW) + "  " +
                     rjust(fmt("%.3f", row->bitsPerElement), bitsW);
+            // The row itself carries the flag (the note below explains it).
+            if (const std::string flag = nonFiniteFlag(m); !flag.empty()) line += "  " + paint(flag, "bad", colour);
             out += line + "\n";
             if (m.nonFiniteY > 0)
                 out += "  " + paint("note: " + row->label + " turned " + std::to_string(m.nonFiniteY) +
                                         " finite values into NaN/Inf; they are excluded from its metrics",
                                     "mid", colour) + "\n";
+            if (m.undefined())
+                out += "  " + paint("note: " + row->label + ": no finite (input, output) pair is left; its metrics are n/a",
+                                    "bad", colour) + "\n";
             if (row->mixed && !row->metThreshold)
                 out += "  " + paint("note: " + row->compression + ": " +
                                         (row->note.empty() ? std::string("the threshold is not met") : row->note),
@@ -298,22 +305,31 @@ std::string renderSummary(const WqReport& r, bool colour)
                 if (row.compression == comp && std::find(labels.begin(), labels.end(), row.label) == labels.end())
                     labels.push_back(row.label);
         for (const auto& label : labels) {
+            // Rows whose metrics are n/a do not enter the means (they are counted instead).
             double pcc = 0, mae = 0, atol = 0, bytes = 0;
-            int n = 0;
+            int n = 0, measured = 0;
             bool mixed = false;
             for (const auto& t : r.tensors)
                 for (const auto& row : t.rows)
                     if (row.compression == comp && row.label == label) {
-                        pcc += row.metrics.pcc; mae += row.metrics.mae; atol += row.metrics.atol;
+                        if (!row.metrics.undefined()) {
+                            pcc += row.metrics.pcc; mae += row.metrics.mae; atol += row.metrics.atol;
+                            ++measured;
+                        }
                         bytes += row.bytes; mixed = row.mixed; ++n;
                     }
             if (!n) continue;
-            pcc /= n; mae /= n; atol /= n; bytes /= n;
+            const double na = std::numeric_limits<double>::quiet_NaN();
+            pcc = measured ? pcc / measured : na;
+            mae = measured ? mae / measured : na;
+            atol = measured ? atol / measured : na;
+            bytes /= n;
             std::string line = "  " + ljust(comp, compW) + " " + rjust(label, 5) + "  pcc=" +
                                paint(pccText(pcc), pccColour(pcc), colour) + "  mae=" +
                                paint(sciText(mae), errColour(mae), colour) + "  atol=" +
                                paint(sciText(atol), errColour(atol), colour);
             if (mixed) line += "  bytes=" + thousands(bytes);
+            if (measured < n) line += "  " + paint("(" + std::to_string(n - measured) + " n/a)", "bad", colour);
             out += line + "\n";
         }
     }
@@ -342,9 +358,15 @@ nlohmann::json number(double v)
 
 nlohmann::json metricsJson(const Metrics& m)
 {
-    return {{"pcc", number(m.pcc)},       {"mae", number(m.mae)},     {"atol", number(m.atol)},
-            {"rmse", number(m.rmse)},     {"sqnr_db", number(m.sqnrDb)}, {"count", m.count},
-            {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY}};
+    if (m.undefined())  // nothing to measure: null values, and the reason
+        return {{"pcc", nullptr}, {"mae", nullptr}, {"atol", nullptr}, {"rmse", nullptr}, {"sqnr_db", nullptr},
+                {"count", 0}, {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY},
+                {"flag", "no finite pairs"}};
+    nlohmann::json j = {{"pcc", number(m.pcc)},       {"mae", number(m.mae)},     {"atol", number(m.atol)},
+                        {"rmse", number(m.rmse)},     {"sqnr_db", number(m.sqnrDb)}, {"count", m.count},
+                        {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY}};
+    if (m.nonFiniteY > 0) j["flag"] = "non-finite outputs";  // the format made NaN/Inf from finite values
+    return j;
 }
 
 } // namespace

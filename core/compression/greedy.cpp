@@ -114,14 +114,14 @@ std::vector<int8_t> greedySingle(const TileSums& sums, const MixedParams& p, std
     ChosenState state(sums, std::move(start));
     std::vector<uint32_t> version(state.assignment().size(), 0);
     uint64_t epoch = 0;
-    double current = metricValue(finish(state.total()), p.metric);
+    double current = decisionValue(finish(state.total()), p.metric);
 
     // Evaluates moving tile t from its format to b against the current state.
     auto evaluate = [&](int64_t t, int b, bool& feasible) {
         const int a = state.assignment()[size_t(t)];
         const Metrics m = finish(state.afterTile(t, a, b));
         feasible = meetsThreshold(m, p.metric, p.threshold);
-        return lossOf(current, metricValue(m, p.metric), p.metric) / (tileBytes[size_t(a)] - tileBytes[size_t(b)]);
+        return lossOf(current, decisionValue(m, p.metric), p.metric) / (tileBytes[size_t(a)] - tileBytes[size_t(b)]);
     };
     std::priority_queue<Move, std::vector<Move>, MoveOrder> heap;
     auto pushMoves = [&](int64_t t) {
@@ -160,7 +160,7 @@ std::vector<int8_t> greedySingle(const TileSums& sums, const MixedParams& p, std
         repushes = 0;
         ++epoch;
         ++version[size_t(mv.tile)];
-        current = metricValue(finish(state.total()), p.metric);
+        current = decisionValue(finish(state.total()), p.metric);
         pushMoves(mv.tile);
     }
     return state.assignment();
@@ -224,7 +224,7 @@ std::vector<int8_t> greedyKmeans(const TileSums& sums, const MixedParams& p, std
     std::vector<std::vector<double>> score(static_cast<size_t>(F), std::vector<double>(static_cast<size_t>(T)));
     std::vector<std::vector<int64_t>> order(static_cast<size_t>(F));
     for (int f = 0; f < F; ++f) {
-        for (int64_t t = 0; t < T; ++t) score[size_t(f)][size_t(t)] = metricValue(sums.tileMetrics(size_t(f), t), p.metric);
+        for (int64_t t = 0; t < T; ++t) score[size_t(f)][size_t(t)] = decisionValue(sums.tileMetrics(size_t(f), t), p.metric);
         auto& o = order[size_t(f)];
         o.resize(size_t(T));
         std::iota(o.begin(), o.end(), int64_t(0));
@@ -269,7 +269,7 @@ std::vector<int8_t> greedyKmeans(const TileSums& sums, const MixedParams& p, std
     };
 
     for (;;) {
-        const double current = metricValue(finish(state.total()), p.metric);
+        const double current = decisionValue(finish(state.total()), p.metric);
         const Cluster* best = nullptr;
         const Pair* bestPair = nullptr;
         double bestKey = 0;
@@ -278,7 +278,7 @@ std::vector<int8_t> greedyKmeans(const TileSums& sums, const MixedParams& p, std
             for (const Cluster& c : pr.clusters) {
                 const Metrics m = finish(state.after(c.tiles, pr.a, c.removed, c.added, c.maxA, c.maxB));
                 if (!meetsThreshold(m, p.metric, p.threshold)) continue;
-                const double key = lossOf(current, metricValue(m, p.metric), p.metric) / c.saved;
+                const double key = lossOf(current, decisionValue(m, p.metric), p.metric) / c.saved;
                 if (!best || key < bestKey || (key == bestKey && c.saved > best->saved)) {
                     best = &c;
                     bestPair = &pr;

@@ -2,6 +2,7 @@
 #include "compression/mixed_internal.h"
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -48,6 +49,15 @@ double metricValue(const Metrics& m, MetricKind kind)
     return m.pcc;
 }
 
+double decisionValue(const Metrics& m, MetricKind kind)
+{
+    if (m.count > 0) return metricValue(m, kind);
+    const double inf = std::numeric_limits<double>::infinity();
+    const bool higherIsBetter = kind == MetricKind::Pcc;
+    if (m.nonFiniteY > 0) return higherIsBetter ? -inf : inf;
+    return higherIsBetter ? 1.0 : 0.0;
+}
+
 bool meetsThreshold(double v, MetricKind kind, double threshold)
 {
     if (std::isnan(v)) return false;
@@ -56,7 +66,7 @@ bool meetsThreshold(double v, MetricKind kind, double threshold)
 
 bool meetsThreshold(const Metrics& m, MetricKind kind, double threshold)
 {
-    return m.nonFiniteY == 0 && meetsThreshold(metricValue(m, kind), kind, threshold);
+    return m.nonFiniteY == 0 && meetsThreshold(decisionValue(m, kind), kind, threshold);
 }
 
 bool metricBetter(double a, double b, MetricKind kind)
@@ -121,7 +131,7 @@ std::vector<int8_t> thresholdAssignment(const TileSums& sums, const MixedParams&
             size_t j = i;
             for (; j < cheapFirst.size() && p.candidates[size_t(cheapFirst[j])]->bytesPerElement() == bytes; ++j) {
                 const Metrics m = sums.tileMetrics(size_t(cheapFirst[j]), t);
-                const double v = metricValue(m, p.metric);
+                const double v = decisionValue(m, p.metric);
                 if (meetsThreshold(m, p.metric, p.threshold) && (chosen < 0 || metricBetter(v, chosenValue, p.metric))) {
                     chosen = cheapFirst[j];
                     chosenValue = v;

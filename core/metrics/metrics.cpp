@@ -153,8 +153,13 @@ Metrics finish(const ErrorSums& s)
     m.nonFiniteX = s.nonFiniteX;
     m.nonFiniteY = s.nonFiniteY;
     if (s.n == 0) {
-        m.pcc = 1.0;
-        m.sqnrDb = std::numeric_limits<double>::infinity();
+        if (m.undefined()) {
+            const double na = std::numeric_limits<double>::quiet_NaN();
+            m.pcc = m.mae = m.atol = m.rmse = m.sqnrDb = na;
+        } else {
+            m.pcc = 1.0;
+            m.sqnrDb = std::numeric_limits<double>::infinity();
+        }
         return m;
     }
     const double n = double(s.n);
@@ -184,6 +189,13 @@ Metrics finish(const ErrorSums& s)
     else
         m.sqnrDb = 10.0 * std::log10(sumSqX / s.sdd);
     return m;
+}
+
+std::string nonFiniteFlag(const Metrics& m)
+{
+    if (m.undefined()) return "[n/a: no finite pairs]";
+    if (m.nonFiniteY > 0) return "[" + std::to_string(m.nonFiniteY) + " -> NaN/Inf]";
+    return {};
 }
 
 Metrics computeMetrics(const float* x, const float* y, int64_t count)

@@ -13,6 +13,7 @@
 // Plain C++20: no Qt here.
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace qs {
 
@@ -40,6 +41,9 @@ struct ErrorSums {
     void subtract(const ErrorSums& other);  // inverse of merge for the additive parts
 };
 
+// When pairs exist but none is finite (an all-NaN/Inf input, or a format that turned
+// every finite value into NaN/Inf), nothing can be measured: every metric is NaN ("n/a"),
+// never the perfect-looking values of an empty set.
 struct Metrics {
     double pcc = 1.0;    // Pearson correlation; empty -> 1; zero variance -> 1 if x == y else 0
     double mae = 0.0;    // mean |x - y|
@@ -49,9 +53,15 @@ struct Metrics {
     int64_t count = 0;   // finite pairs the metrics cover
     int64_t nonFiniteX = 0;
     int64_t nonFiniteY = 0;
+
+    bool undefined() const { return count == 0 && nonFiniteX + nonFiniteY > 0; }
 };
 
 Metrics finish(const ErrorSums& s);
+
+// The flag a result row carries: "[n/a: no finite pairs]", "[N -> NaN/Inf]" when the
+// format turned N finite values into NaN/Inf, or "" for a clean row.
+std::string nonFiniteFlag(const Metrics& m);
 
 // One-shot helper: metrics of two equal-length arrays (single thread, shift = x[0]).
 Metrics computeMetrics(const float* x, const float* y, int64_t count);

@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -198,6 +199,68 @@ private Q_SLOTS:
         QVERIFY2(werr.endsWith("error: cancelled\n"), werr.right(200).constData());
         QCOMPARE(QDir(tmp.filePath("r/results/m/none")).entryList(QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot),
                  QStringList{});
+    }
+
+    // #16.12: a tensor with nothing finite (all +Inf), and a finite tensor that BF16
+    // rounds entirely to Inf (every value is FLT_MAX), report n/a and say so in the row;
+    // a format that makes only some values Inf flags its row too; JSON has nulls.
+    void nothingFiniteIsNotPerfect()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        const float inf = std::numeric_limits<float>::infinity(), big = std::numeric_limits<float>::max();
+        auto filled = [](float v, size_t n, size_t every = 0, float other = 0) {
+            std::vector<uint8_t> b(n * 4);
+            for (size_t i = 0; i < n; ++i) {
+                const float x = (every && i % every == 0) ? other : v;
+                std::memcpy(b.data() + 4 * i, &x, 4);
+            }
+            return b;
+        };
+        const auto allInf = filled(inf, 64 * 64), allMax = filled(big, 64 * 64), someMax = filled(0.5f, 64 * 64, 8, big);
+        QVERIFY(qs::writeSafetensors(model, {{{"a.inf", qs::DType::F32, {64, 64}}, allInf},
+                                             {{"b.max", qs::DType::F32, {64, 64}}, allMax},
+                                             {{"c.some", qs::DType::F32, {64, 64}}, someMax}})
+                    .ok());
+        const CliRun r = runCli({"wq", model, "-c", "bf16,fp0", "--summary", "--results-dir", tmp.filePath("r")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList lines = QString::fromUtf8(r.out).split('\n');
+        auto rowOf = [&](const QString& tensor, const QString& format) {
+            bool in = false;
+            for (const QString& l : lines) {
+                if (!l.startsWith(' ')) in = l == tensor;
+                else if (in && l.simplified().startsWith("none " + format + " ")) return l.simplified();
+            }
+            return QString();
+        };
+        // all +Inf input: nothing finite, for every format (FP0 included)
+        QCOMPARE(rowOf("a.inf", "BF16").section(' ', 2, 4), QString("n/a n/a n/a"));
+        QVERIFY2(rowOf("a.inf", "FP0").endsWith("[n/a: no finite pairs]"), qPrintable(rowOf("a.inf", "FP0")));
+        // finite input that BF16 turns into Inf everywhere: n/a, flagged with the count
+        QVERIFY2(rowOf("b.max", "BF16").endsWith("[n/a: no finite pairs]"), qPrintable(rowOf("b.max", "BF16")));
+        QVERIFY(rowOf("b.max", "BF16").contains(" n/a n/a n/a "));
+        // FP0 of finite input is measurable and bad, not n/a
+        QVERIFY(!rowOf("b.max", "FP0").contains("n/a"));
+        // some values turned into Inf: measured over the rest, and the row says how many
+        QVERIFY2(rowOf("c.some", "BF16").endsWith("[512 -> NaN/Inf]"), qPrintable(rowOf("c.some", "BF16")));
+        QVERIFY(r.out.contains("note: BF16: no finite (input, output) pair is left; its metrics are n/a"));
+        // the summary leaves n/a rows out of its means and counts them
+        QVERIFY2(QString::fromUtf8(r.out).contains(QRegularExpression("none  BF16  pcc= 1\\.00000  mae=\\S+  atol=\\S+  \\(2 n/a\\)")),
+                 r.out.right(400).constData());
+
+        const QStringList runs = QDir(tmp.filePath("r/results/m/none")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(runs.size(), 1);
+        QFile jf(tmp.filePath("r/results/m/none/" + runs.first() + "/results.json"));
+        QVERIFY(jf.open(QIODevice::ReadOnly));
+        const QJsonArray tensors = QJsonDocument::fromJson(jf.readAll()).object()["tensors"].toArray();
+        QCOMPARE(tensors.size(), 3);
+        const QJsonObject m = tensors[1].toObject()["rows"].toArray()[0].toObject();
+        QVERIFY(m["pcc"].isNull() && m["sqnr_db"].isNull());
+        QCOMPARE(m["non_finite_outputs"].toInt(), 64 * 64);
+        QCOMPARE(m["flag"].toString(), QString("no finite pairs"));
+        const QJsonObject some = tensors[2].toObject()["rows"].toArray()[0].toObject();
+        QCOMPARE(some["flag"].toString(), QString("non-finite outputs"));
+        QVERIFY(some["pcc"].isDouble());
     }
 
     // #16.2 / #16.10: config errors are exit 1 with the field named.

@@ -143,6 +143,31 @@ private Q_SLOTS:
         QVERIFY(std::isfinite(m.pcc));
     }
 
+    // #16.12: pairs exist but none is finite -> every metric n/a (NaN), never "perfect";
+    // an empty set stays the documented pcc 1 / sqnr inf.
+    void nothingFiniteIsUndefined()
+    {
+        const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> allInf(64, inf), allNan(64, nan), finite(64, 2.0f);
+        for (const auto& [x, y] : {std::pair{&allInf, &allInf}, std::pair{&allNan, &allNan}, std::pair{&finite, &allInf}}) {
+            const Metrics m = computeMetrics(x->data(), y->data(), 64);
+            QVERIFY(m.undefined());
+            QCOMPARE(m.count, int64_t(0));
+            QVERIFY(std::isnan(m.pcc) && std::isnan(m.mae) && std::isnan(m.atol) && std::isnan(m.rmse) && std::isnan(m.sqnrDb));
+        }
+        QCOMPARE(nonFiniteFlag(computeMetrics(finite.data(), allInf.data(), 64)), std::string("[n/a: no finite pairs]"));
+        std::vector<float> some = finite;
+        some[3] = inf;
+        const Metrics partial = computeMetrics(finite.data(), some.data(), 64);
+        QVERIFY(!partial.undefined());
+        QCOMPARE(nonFiniteFlag(partial), std::string("[1 -> NaN/Inf]"));
+        QCOMPARE(nonFiniteFlag(computeMetrics(finite.data(), finite.data(), 64)), std::string());
+        const Metrics empty = computeMetrics(nullptr, nullptr, 0);
+        QVERIFY(!empty.undefined());
+        QCOMPARE(empty.pcc, 1.0);
+        QVERIFY(std::isinf(empty.sqnrDb));
+    }
+
     void subtractUndoesMerge()
     {
         std::vector<float> x = {1, 2, 3, 4}, y = {1.5f, 2, 2.5f, 4};

@@ -12,6 +12,7 @@ class TestResultsModel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void sqnrCells();
+    void nothingFiniteReadsNa();
 };
 
 void TestResultsModel::sqnrCells()
@@ -42,6 +43,39 @@ void TestResultsModel::sqnrCells()
     QCOMPARE(cell(4), QStringLiteral("∞"));
     // Sorting and export use the raw value, not the text.
     QCOMPARE(m.index(0, ResultsModel::ColSqnr).data(ResultsModel::RawRole).toDouble(), -0.001);
+}
+
+// #16.12: a row with no finite pair reads n/a and its Format cell carries the flag; a
+// row whose format made some values Inf says how many.
+void TestResultsModel::nothingFiniteReadsNa()
+{
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> x(16, 1.0f), allInf(16, inf), someInf(16, 1.0f);
+    someInf[2] = someInf[9] = inf;
+    WqTensor t;
+    t.info.name = "x.weight";
+    t.info.shape = {4, 4};
+    for (const auto* y : {&allInf, &someInf}) {
+        WqRow row;
+        row.compression = "none";
+        row.format = "bf16";
+        row.label = "BF16";
+        row.metrics = computeMetrics(x.data(), y->data(), 16);
+        t.rows.push_back(row);
+    }
+    WqReport report;
+    report.formats = {"bf16"};
+    report.tensorNames = {"x.weight"};
+    report.tensors = {t};
+    ResultsModel m;
+    m.setReport(report);
+    auto cell = [&](int r, int c) { return m.index(r, c).data().toString(); };
+    for (int c : {ResultsModel::ColPcc, ResultsModel::ColMae, ResultsModel::ColAtol, ResultsModel::ColRmse, ResultsModel::ColSqnr})
+        QCOMPARE(cell(0, c), QStringLiteral("n/a"));
+    QCOMPARE(cell(0, ResultsModel::ColFormat), QStringLiteral("BF16 [n/a: no finite pairs]"));
+    QVERIFY(m.index(0, ResultsModel::ColPcc).data(Qt::ToolTipRole).toString().startsWith("Nothing to measure"));
+    QCOMPARE(cell(1, ResultsModel::ColFormat), QStringLiteral("BF16 [2 -> NaN/Inf]"));
+    QCOMPARE(cell(1, ResultsModel::ColPcc), QStringLiteral("1.00000"));
 }
 
 QTEST_GUILESS_MAIN(TestResultsModel)

@@ -12,7 +12,7 @@ namespace {
 
 QString sci(double v)
 {
-    if (std::isnan(v)) return QStringLiteral("nan");
+    if (std::isnan(v)) return QStringLiteral("n/a");  // not measurable: no finite pairs
     if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
     return QString::asprintf("%.3e", v);
 }
@@ -79,12 +79,16 @@ QString ResultsModel::text(int row, int column) const
     switch (column) {
     case ColTensor: return QString::fromStdString(t.info.name);
     case ColComp: return QString::fromStdString(r.compression);
-    case ColFormat: return QString::fromStdString(r.label);
-    case ColPcc: return std::isnan(m.pcc) ? QStringLiteral("nan") : QString::asprintf("%.5f", m.pcc);
+    case ColFormat: {  // the row says when the format made NaN/Inf or nothing was measurable
+        const std::string flag = nonFiniteFlag(m);
+        return QString::fromStdString(flag.empty() ? r.label : r.label + " " + flag);
+    }
+    case ColPcc: return std::isnan(m.pcc) ? QStringLiteral("n/a") : QString::asprintf("%.5f", m.pcc);
     case ColMae: return sci(m.mae);
     case ColAtol: return sci(m.atol);
     case ColRmse: return sci(m.rmse);
     case ColSqnr: {
+        if (std::isnan(m.sqnrDb)) return QStringLiteral("n/a");
         if (std::isinf(m.sqnrDb)) return QStringLiteral("∞");
         const QString t = QString::asprintf("%.2f", m.sqnrDb);
         return t == QLatin1String("-0.00") ? QStringLiteral("0.00") : t;  // no "-0.00" for a value that rounds to 0
@@ -132,6 +136,10 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (c == ColTensor) return text(index.row(), c);  // the full name of an elided cell
+        if (r.metrics.undefined())
+            return tr("Nothing to measure: %1 non-finite inputs, %2 finite inputs turned into NaN/Inf, no finite pair left")
+                .arg(r.metrics.nonFiniteX)
+                .arg(r.metrics.nonFiniteY);
         if (r.metrics.nonFiniteX + r.metrics.nonFiniteY > 0)
             return tr("Metrics over %1 finite pairs; %2 non-finite inputs and %3 non-finite reconstructions skipped")
                 .arg(r.metrics.count)
