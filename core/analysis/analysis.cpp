@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <numeric>
 
@@ -17,15 +18,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int64_t kChunkElems = 1 << 16;   // target elements per chunk (fits L2 with y)
-constexpr int64_t kMaxRowWidth = 1 << 20;  // wider rows are cut into column segments
-constexpr int64_t kSegment = 1 << 16;      // column segment, a multiple of every block size
+constexpr int64_t kChunkElems = 1 << 16;     // target elements per chunk (fits L2 with y)
+constexpr int64_t kMaxBandElems = 1 << 20;   // a band of whole rows larger than this is cut into column segments
 
-// A chunk of the 2-D view: rows [r0, r1) x columns [c0, c1). Either whole rows
-// (c0 = 0, c1 = cols) or a column segment of one row (r1 = r0 + 1).
+// A chunk of the 2-D view: rows [r0, r1) x columns [c0, c1). Whole rows (c0 = 0,
+// c1 = cols) while a band of them is small; else a band of rowAlign rows cut into
+// column segments of whole blocks, so a chunk (and each thread's scratch) stays
+// bounded for any shape: [1, 2^26] and [16, 2^22] cost what 8192 x 8192 does.
 struct Chunk {
     int64_t r0, r1, c0, c1;
     int64_t elems() const { return (r1 - r0) * (c1 - c0); }
+    int64_t width() const { return c1 - c0; }
 };
 
 int rowAlignment(const std::vector<FormatChoice>& formats)
@@ -35,21 +38,32 @@ int rowAlignment(const std::vector<FormatChoice>& formats)
     return align;
 }
 
+// Column segments start at multiples of every format's block along K and of its 2-D
+// block width (formats with rowAlign > 1 use square rowAlign x rowAlign blocks).
+int colAlignment(const std::vector<FormatChoice>& formats)
+{
+    int align = 1;
+    for (const auto& f : formats)
+        align = std::lcm(align, std::lcm(std::max(1, f.format->blockK), std::max(1, f.format->rowAlign)));
+    return align;
+}
+
 // Fixed chunking: depends only on the shape and the formats, never on threads.
-std::vector<Chunk> planChunks(int64_t rows, int64_t cols, int align, bool allowSegments)
+std::vector<Chunk> planChunks(int64_t rows, int64_t cols, int align, int colAlign)
 {
     std::vector<Chunk> chunks;
     if (rows <= 0 || cols <= 0) return chunks;
-    if (cols > kMaxRowWidth && allowSegments && align == 1) {
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t c = 0; c < cols; c += kSegment)
-                chunks.push_back({r, r + 1, c, std::min(cols, c + kSegment)});
-        return chunks;
-    }
     int64_t step = std::max<int64_t>(1, kChunkElems / cols);
     step = (step + align - 1) / align * align;
-    for (int64_t r = 0; r < rows; r += step)
-        chunks.push_back({r, std::min(rows, r + step), 0, cols});
+    if (step * cols <= kMaxBandElems || cols <= colAlign) {
+        for (int64_t r = 0; r < rows; r += step)
+            chunks.push_back({r, std::min(rows, r + step), 0, cols});
+        return chunks;
+    }
+    const int64_t width = std::max<int64_t>(colAlign, kChunkElems / align / colAlign * colAlign);
+    for (int64_t r = 0; r < rows; r += align)
+        for (int64_t c = 0; c < cols; c += width)
+            chunks.push_back({r, std::min(rows, r + align), c, std::min(cols, c + width)});
     return chunks;
 }
 
@@ -130,7 +144,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
             const Chunk& c = plan.chunks[i];
             const float* x = plan.source(c, scratch.data());
             if (!needAbsMax) chunkStats[i].addRange(x, c.elems());
-            const int64_t rows = c.r1 - c.r0, width = c.c1 - c.c0;
+            const int64_t rows = c.r1 - c.r0, width = c.width();
             for (size_t f = 0; f < nf; ++f) {
                 const auto ft = Clock::now();
                 formats[f].format->fast(x, y.data(), rows, width, ctx, formats[f].options);
@@ -180,10 +194,12 @@ Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t col
     Plan plan;
     plan.rows = rows;
     plan.cols = cols;
-    plan.chunks = planChunks(rows, cols, rowAlignment(formats), true);
+    plan.chunks = planChunks(rows, cols, rowAlignment(formats), colAlignment(formats));
     plan.source = [data, cols](const Chunk& c, float* scratch) -> const float* {
-        (void)scratch;
-        return data + c.r0 * cols + c.c0;
+        if (c.width() == cols || c.r1 - c.r0 == 1) return data + c.r0 * cols + c.c0;
+        for (int64_t r = c.r0; r < c.r1; ++r)  // a segment of several rows: gather
+            std::memcpy(scratch + (r - c.r0) * c.width(), data + r * cols + c.c0, size_t(c.width()) * sizeof(float));
+        return scratch;
     };
     return run(plan, formats, progress);
 }
@@ -201,17 +217,12 @@ Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vect
     const int64_t rows = reader.rows(), cols = reader.cols();
     if (const float* direct = reader.directRows())
         return analyzeArray(direct, rows, cols, formats, progress);
-    if (cols > kMaxRowWidth && rows * cols > kChunkElems) {
-        // Very wide rows (e.g. a long 1-D tensor): decode once, then chunk in memory.
-        std::vector<float> all = reader.readAll();
-        return analyzeArray(all.data(), rows, cols, formats, progress);
-    }
     Plan plan;
     plan.rows = rows;
     plan.cols = cols;
-    plan.chunks = planChunks(rows, cols, rowAlignment(formats), false);
+    plan.chunks = planChunks(rows, cols, rowAlignment(formats), colAlignment(formats));
     plan.source = [&reader](const Chunk& c, float* scratch) -> const float* {
-        reader.readRows(c.r0, c.r1, scratch);
+        reader.readBlock(c.r0, c.r1, c.c0, c.c1, scratch);
         return scratch;
     };
     return run(plan, formats, progress);

@@ -39,11 +39,6 @@ Result<std::vector<std::string>> exactSelection(const Model& model, const QStrin
 
 bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile", 0) == 0; }
 
-std::string upper(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), ::toupper);
-    return s;
-}
 
 Result<void> writeFile(const QString& path, const std::string& content)
 {

@@ -311,31 +311,34 @@ Result<std::vector<float>> reconstructMixed(const float* x, const std::vector<in
     if (g.tileCount() == 0) return out;
     const QuantContext ctx = tensorPrepass(x, g.numel).ctx;
 
-    const int64_t step = g.sameAsFormatView() ? chunkTileRows(candidates) : g.tilesH;
-    const int64_t chunks = (g.tilesH + step - 1) / step;
-    const size_t blockElems = size_t(step * kTileSize * g.viewCols);
+    const std::vector<TileChunk> plan = planTileChunks(g, candidates);
+    const size_t blockElems = size_t(maxBlockElems(g, plan));
     std::atomic<bool> cancelled{false};
 #pragma omp parallel
     {
-        std::vector<float> qb(blockElems);
+        std::vector<float> xb(blockElems), qb(blockElems);
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t c = 0; c < chunks; ++c) {
+        for (size_t c = 0; c < plan.size(); ++c) {
             if (cancelled.load(std::memory_order_relaxed)) continue;
             if (progress && progress->cancelled()) { cancelled.store(true); continue; }
-            const int64_t th0 = c * step, th1 = std::min(g.tilesH, th0 + step);
+            const TileChunk& ch = plan[c];
+            const int64_t w = ch.width(g);
+            bool copied = false;
             for (size_t f = 0; f < candidates.size(); ++f) {
                 bool used = false;
-                for (int64_t t = th0 * g.tilesW; t < th1 * g.tilesW && !used; ++t) used = assignment[size_t(t)] == int(f);
+                for (int64_t th = ch.th0; th < ch.th1 && !used; ++th)
+                    for (int64_t tw = ch.tw0; tw < ch.tw1 && !used; ++tw) used = assignment[size_t(th * g.tilesW + tw)] == int(f);
                 if (!used) continue;
-                quantizeTileRows(*candidates[f], x, g, th0, th1, ctx, options, qb.data());
-                for (int64_t th = th0; th < th1; ++th)
-                    for (int64_t tw = 0; tw < g.tilesW; ++tw) {
+                if (!copied) copyTileBlock(x, g, ch, xb.data()), copied = true;
+                quantizeTileBlock(*candidates[f], xb.data(), g, ch, ctx, options, qb.data());
+                for (int64_t th = ch.th0; th < ch.th1; ++th)
+                    for (int64_t tw = ch.tw0; tw < ch.tw1; ++tw) {
                         if (assignment[size_t(th * g.tilesW + tw)] != int(f)) continue;
                         const int64_t c0 = tw * kTileSize;
                         for (int64_t i = 0; i < g.tileRows(th); ++i) {
                             const int64_t r = th * kTileSize + i;
                             const int64_t len = std::clamp<int64_t>(g.rowLength(r) - c0, 0, g.tileCols(tw));
-                            const float* src = qb.data() + (r - th0 * kTileSize) * g.viewCols + c0;
+                            const float* src = qb.data() + (r - ch.th0 * kTileSize) * w + (c0 - ch.tw0 * kTileSize);
                             std::copy(src, src + len, out.data() + r * g.viewCols + c0);
                         }
                     }

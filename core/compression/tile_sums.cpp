@@ -40,57 +40,91 @@ ErrorSums TileSums::formatTotal(size_t format) const
     return total;
 }
 
-int64_t chunkTileRows(const std::vector<const Format*>& formats)
+namespace {
+
+constexpr int64_t kMaxBandElems = 1 << 20;   // a wider band of tile rows is cut into segments
+constexpr int64_t kSegmentElems = 1 << 18;   // target block size of a segment
+constexpr int64_t kRank1BandTiles = 64;      // rank 1: 64 tile rows = 64K elements
+
+} // namespace
+
+std::vector<TileChunk> planTileChunks(const TileGrid& g, const std::vector<const Format*>& formats)
 {
-    int64_t rows = kTileSize;
-    for (const Format* f : formats)
-        if (f && f->rowAlign > 1) rows = std::lcm(rows, int64_t(f->rowAlign));
-    return rows / kTileSize;
+    std::vector<TileChunk> plan;
+    if (g.tileCount() == 0) return plan;
+    if (!g.sameAsFormatView()) {  // rank 1: the format row is cut at multiples of 1024
+        for (int64_t th = 0; th < g.tilesH; th += kRank1BandTiles)
+            plan.push_back({th, std::min(g.tilesH, th + kRank1BandTiles), 0, g.tilesW});
+        return plan;
+    }
+    int64_t rowAlign = kTileSize, colAlign = kTileSize;
+    for (const Format* f : formats) {
+        if (!f) continue;
+        rowAlign = std::lcm(rowAlign, int64_t(std::max(1, f->rowAlign)));
+        colAlign = std::lcm(colAlign, std::lcm(int64_t(std::max(1, f->blockK)), int64_t(std::max(1, f->rowAlign))));
+    }
+    const int64_t band = rowAlign / kTileSize;  // tile rows per band
+    const int64_t bandRows = band * kTileSize;
+    int64_t segTiles = g.tilesW;
+    if (bandRows * g.viewCols > kMaxBandElems)
+        segTiles = std::max(colAlign, kSegmentElems / bandRows / colAlign * colAlign) / kTileSize;
+    for (int64_t th = 0; th < g.tilesH; th += band)
+        for (int64_t tw = 0; tw < g.tilesW; tw += segTiles)
+            plan.push_back({th, std::min(g.tilesH, th + band), tw, std::min(g.tilesW, tw + segTiles)});
+    return plan;
 }
 
-void copyTileRows(const float* x, const TileGrid& g, int64_t th0, int64_t th1, float* out)
+int64_t maxBlockElems(const TileGrid& g, const std::vector<TileChunk>& plan)
 {
-    const int64_t r0 = th0 * kTileSize;
-    const int64_t blockRows = (th1 - th0) * kTileSize;
-    for (int64_t i = 0; i < blockRows; ++i) {
+    int64_t m = 0;
+    for (const TileChunk& c : plan) m = std::max(m, c.blockElems(g));
+    return m;
+}
+
+void copyTileBlock(const float* x, const TileGrid& g, const TileChunk& c, float* out)
+{
+    const int64_t r0 = c.th0 * kTileSize, c0 = c.tw0 * kTileSize, w = c.width(g);
+    for (int64_t i = 0; i < c.blockRows(); ++i) {
         const int64_t r = r0 + i;
-        float* dst = out + i * g.viewCols;
-        const int64_t len = r < g.viewRows ? g.rowLength(r) : 0;
-        if (len > 0) std::memcpy(dst, x + r * g.viewCols, size_t(len) * sizeof(float));
-        std::fill(dst + len, dst + g.viewCols, 0.0f);
+        float* dst = out + i * w;
+        const int64_t len = r < g.viewRows ? std::clamp<int64_t>(g.rowLength(r) - c0, 0, w) : 0;
+        if (len > 0) std::memcpy(dst, x + r * g.viewCols + c0, size_t(len) * sizeof(float));
+        std::fill(dst + len, dst + w, 0.0f);
     }
 }
 
-void quantizeTileRows(const Format& f, const float* x, const TileGrid& g, int64_t th0, int64_t th1,
-                      const QuantContext& ctx, const FormatOptions& opt, float* out)
+void quantizeTileBlock(const Format& f, const float* xb, const TileGrid& g, const TileChunk& c,
+                       const QuantContext& ctx, const FormatOptions& opt, float* out)
 {
-    const int64_t blockElems = (th1 - th0) * kTileSize * g.viewCols;
+    const int64_t blockElems = c.blockElems(g);
     if (!g.sameAsFormatView()) {
-        // Rank 0/1: the format view is one row of numel elements; quantize it whole and
-        // lay it out row-major in the tile view (flat index = r * 32 + c).
-        f.fast(x, out, g.formatRows, g.formatCols, ctx, opt);
-        std::fill(out + g.numel, out + blockElems, 0.0f);
+        // Rank 1: the block is a flat run of the one format row (tile-view stride 32),
+        // starting at a multiple of 1024 elements, i.e. on whole format blocks.
+        const int64_t start = c.th0 * kTileElems;
+        const int64_t real = std::clamp<int64_t>(g.numel - start, 0, blockElems);
+        if (real > 0) f.fast(xb, out, 1, real, ctx, opt);
+        std::fill(out + real, out + blockElems, 0.0f);
         return;
     }
-    const int64_t r0 = th0 * kTileSize;
-    const int64_t r1 = std::min(th1 * kTileSize, g.viewRows);
-    const int64_t realElems = (r1 - r0) * g.viewCols;
-    if (realElems > 0) f.fast(x + r0 * g.viewCols, out, r1 - r0, g.viewCols, ctx, opt);
+    const int64_t realRows = std::min(c.th1 * kTileSize, g.viewRows) - c.th0 * kTileSize;
+    const int64_t realElems = realRows * c.width(g);
+    if (realElems > 0) f.fast(xb, out, realRows, c.width(g), ctx, opt);
     std::fill(out + realElems, out + blockElems, 0.0f);
 }
 
 namespace {
 
-// Accumulates the per-tile sums of one block of tile rows (both blocks dense, padded
-// as produced by copyTileRows/quantizeTileRows).
-void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, int64_t th0, int64_t th1,
-                     double shift, std::vector<ErrorSums>& out)
+// Accumulates the per-tile sums of one chunk (both blocks dense, padded as produced by
+// copyTileBlock/quantizeTileBlock).
+void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, const TileChunk& c, double shift,
+                     std::vector<ErrorSums>& out)
 {
     float tx[kTileElems], tq[kTileElems];
-    for (int64_t th = th0; th < th1; ++th) {
+    const int64_t w = c.width(g);
+    for (int64_t th = c.th0; th < c.th1; ++th) {
         const int64_t rows = g.tileRows(th);
-        const int64_t rowBase = (th - th0) * kTileSize;
-        for (int64_t tw = 0; tw < g.tilesW; ++tw) {
+        const int64_t rowBase = (th - c.th0) * kTileSize;
+        for (int64_t tw = c.tw0; tw < c.tw1; ++tw) {
             const int64_t c0 = tw * kTileSize;
             const int64_t cols = g.tileCols(tw);
             int64_t n = 0;
@@ -98,7 +132,7 @@ void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, int64_
                 const int64_t r = th * kTileSize + i;
                 // Real columns of this row inside the tile (rank 1: the last row is short).
                 const int64_t len = std::clamp<int64_t>(g.rowLength(r) - c0, 0, cols);
-                const int64_t off = (rowBase + i) * g.viewCols + c0;
+                const int64_t off = (rowBase + i) * w + (c0 - c.tw0 * kTileSize);
                 std::memcpy(tx + n, xb + off, size_t(len) * sizeof(float));
                 std::memcpy(tq + n, qb + off, size_t(len) * sizeof(float));
                 n += len;
@@ -115,15 +149,16 @@ void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, int64_
 std::vector<ErrorSums> pairTileSums(const float* x, const float* y, const TileGrid& g, double shift)
 {
     std::vector<ErrorSums> out(size_t(g.tileCount()), ErrorSums(shift));
+    const std::vector<TileChunk> plan = planTileChunks(g, {});
+    const size_t blockElems = size_t(maxBlockElems(g, plan));
 #pragma omp parallel
     {
-        const size_t blockElems = size_t(kTileSize * g.viewCols);
         std::vector<float> xb(blockElems), yb(blockElems);
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t th = 0; th < g.tilesH; ++th) {
-            copyTileRows(x, g, th, th + 1, xb.data());
-            copyTileRows(y, g, th, th + 1, yb.data());
-            accumulateTiles(xb.data(), yb.data(), g, th, th + 1, shift, out);
+        for (size_t i = 0; i < plan.size(); ++i) {
+            copyTileBlock(x, g, plan[i], xb.data());
+            copyTileBlock(y, g, plan[i], yb.data());
+            accumulateTiles(xb.data(), yb.data(), g, plan[i], shift, out);
         }
     }
     return out;
@@ -143,11 +178,11 @@ Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& sha
     ts.sums.assign(formats.size(), std::vector<ErrorSums>(size_t(g.tileCount()), ErrorSums(ts.shift)));
     if (g.tileCount() == 0) return ts;
 
-    const int64_t step = g.sameAsFormatView() ? chunkTileRows(formats) : g.tilesH;
-    const int64_t chunks = (g.tilesH + step - 1) / step;
+    const std::vector<TileChunk> plan = planTileChunks(g, formats);
+    const int64_t chunks = int64_t(plan.size());
     std::atomic<int64_t> done{0};
     std::atomic<bool> cancelled{false};
-    const size_t blockElems = size_t(step * kTileSize * g.viewCols);
+    const size_t blockElems = size_t(maxBlockElems(g, plan));
 
 #pragma omp parallel
     {
@@ -155,15 +190,15 @@ Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& sha
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < chunks; ++c) {
             if (cancelled.load(std::memory_order_relaxed)) continue;
-            const int64_t th0 = c * step, th1 = std::min(g.tilesH, th0 + step);
-            copyTileRows(x, g, th0, th1, xb.data());
+            const TileChunk& ch = plan[size_t(c)];
+            copyTileBlock(x, g, ch, xb.data());
             for (size_t f = 0; f < formats.size(); ++f) {
-                quantizeTileRows(*formats[f], x, g, th0, th1, ts.ctx, opt, qb.data());
-                accumulateTiles(xb.data(), qb.data(), g, th0, th1, ts.shift, ts.sums[f]);
+                quantizeTileBlock(*formats[f], xb.data(), g, ch, ts.ctx, opt, qb.data());
+                accumulateTiles(xb.data(), qb.data(), g, ch, ts.shift, ts.sums[f]);
             }
             const int64_t d = done.fetch_add(1) + 1;
             if (progress && omp_get_thread_num() == 0) {
-                progress->report(uint64_t(d), uint64_t(chunks), "tile rows");
+                progress->report(uint64_t(d), uint64_t(chunks), "tile chunks");
                 if (progress->cancelled()) cancelled.store(true);
             }
         }

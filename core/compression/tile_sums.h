@@ -1,16 +1,16 @@
 #pragma once
 // Per-tile, per-format error sums: the one pass over a tensor that every mixed-tile
 // algorithm works from (WQ.md §5). For each candidate format the whole tensor is
-// quantized once (format kernels via Format::fast, in fixed chunks of 32 tile-view
-// rows, OpenMP over chunks, QuantContext::absMax taken once over the whole tensor) and
-// one qs::ErrorSums is accumulated per 32x32 tile over the tile's REAL elements
+// quantized once (format kernels via Format::fast, in the fixed chunks of
+// planTileChunks(), OpenMP over chunks, QuantContext::absMax taken once over the whole
+// tensor) and one qs::ErrorSums is accumulated per 32x32 tile over the tile's REAL elements
 // (padding excluded; the original scored the zero-padded tile). All sums share one
 // shift (the tensor's mean over finite values), so they can be merged and subtracted:
 // the tensor-level metric of any assignment is finish(sum of the chosen tiles' sums).
 // Results never depend on the thread count.
 //
-// quantizeTileRows() is the shared primitive: the quantized values of a range of tile
-// rows, exactly as quantizing the whole tensor gives them; reconstructMixed() uses it.
+// quantizeTileBlock() is the shared primitive: the quantized values of a chunk of tiles,
+// exactly as quantizing the whole tensor gives them; reconstructMixed() uses it.
 // Fails only when cancelled. Plain C++20: no Qt here.
 #include "common/progress.h"
 #include "common/result.h"
@@ -45,18 +45,38 @@ struct TileSums {
     ErrorSums formatTotal(size_t format) const;
 };
 
-// Number of tile rows per work chunk for these formats (32-row multiples that are also
-// multiples of every format's rowAlign); rank < 2 tensors are always one chunk.
-int64_t chunkTileRows(const std::vector<const Format*>& formats);
+// A unit of work over the tile view: tile rows [th0, th1) x tile columns [tw0, tw1).
+// Its dense block is blockRows() x width() floats, row-major: the real rows of the
+// range first (real columns only), then zero rows up to whole tiles.
+struct TileChunk {
+    int64_t th0, th1, tw0, tw1;
+    int64_t blockRows() const { return (th1 - th0) * kTileSize; }
+    int64_t width(const TileGrid& g) const
+    {
+        const int64_t c1 = tw1 * kTileSize < g.viewCols ? tw1 * kTileSize : g.viewCols;
+        return c1 - tw0 * kTileSize;
+    }
+    int64_t blockElems(const TileGrid& g) const { return blockRows() * width(g); }
+};
 
-// Quantizes tile rows [th0, th1) of the tile view with f and writes them to out as a
-// dense (th1 - th0) * 32 x viewCols block (padding positions are 0). For rank < 2 only th0 = 0, th1 = tilesH is allowed (the format view is one
-// row). (th0, th1) must be a multiple of chunkTileRows({f}) unless th1 == tilesH.
-void quantizeTileRows(const Format& f, const float* x, const TileGrid& grid, int64_t th0, int64_t th1,
-                      const QuantContext& ctx, const FormatOptions& opt, float* out);
+// The fixed work plan for these formats (shape and formats only, never the threads):
+// bands of tile rows that are multiples of every format's rowAlign (rank 1: bands of
+// 64 tile rows = 64K elements of the one format row), cut into column segments of whole
+// tiles and whole format blocks when a band is wider than about 1M elements, so every
+// chunk's buffers stay bounded for any shape ([1, 2^26] costs what 8192 x 8192 does).
+// Per-tile sums do not depend on the plan.
+std::vector<TileChunk> planTileChunks(const TileGrid& grid, const std::vector<const Format*>& formats);
+// Largest blockElems() of a plan (the per-thread buffer size).
+int64_t maxBlockElems(const TileGrid& grid, const std::vector<TileChunk>& plan);
 
-// Copies tile rows [th0, th1) of x into a dense padded block as above (padding = 0).
-void copyTileRows(const float* x, const TileGrid& grid, int64_t th0, int64_t th1, float* out);
+// Copies a chunk of x (numel floats in tensor order) into its dense block (see TileChunk).
+void copyTileBlock(const float* x, const TileGrid& grid, const TileChunk& c, float* out);
+
+// Quantizes the chunk whose dense block xb holds (from copyTileBlock) with f into out,
+// laid out the same way (padding = 0): exactly the values quantizing the whole tensor
+// gives, since chunks start on whole format blocks and row bands.
+void quantizeTileBlock(const Format& f, const float* xb, const TileGrid& grid, const TileChunk& c,
+                       const QuantContext& ctx, const FormatOptions& opt, float* out);
 
 // Per-tile ErrorSums of an (x, y) pair (both numel floats in tensor order) over the tile
 // view, accumulated exactly as computeTileSums does: a reconstruction can be checked

@@ -118,6 +118,9 @@ public:
     int64_t numel() const { return m_info.numel(); }
     // Writes rows [r0, r1) of the 2-D fp32 view to out ((r1 - r0) * cols floats).
     virtual void readRows(int64_t r0, int64_t r1, float* out) const = 0;
+    // Writes rows [r0, r1) x columns [c0, c1) to out ((r1 - r0) * (c1 - c0) floats),
+    // decoding only those elements. The default goes through readRows one row at a time.
+    virtual void readBlock(int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* out) const;
     // Zero-copy access when the stored data already is aligned little-endian F32 and no
     // dequantization applies; nullptr otherwise.
     virtual const float* directRows() const { return nullptr; }

@@ -47,6 +47,17 @@ std::vector<float> TensorReader::readAll() const
     return out;
 }
 
+void TensorReader::readBlock(int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* out) const
+{
+    const int64_t n = cols();
+    if (c0 == 0 && c1 == n) return readRows(r0, r1, out);
+    std::vector<float> row(size_t(std::max<int64_t>(n, 0)));
+    for (int64_t r = r0; r < r1; ++r) {
+        readRows(r, r + 1, row.data());
+        std::copy(row.begin() + c0, row.begin() + c1, out + (r - r0) * (c1 - c0));
+    }
+}
+
 namespace {
 
 // Clamps a row range to [0, rows] (a caller bug must not read out of bounds).
@@ -56,6 +67,15 @@ inline bool clampRows(int64_t rows, int64_t& r0, int64_t& r1)
     r0 = std::clamp<int64_t>(r0, 0, rows);
     r1 = std::clamp<int64_t>(r1, r0, rows);
     return r1 > r0;
+}
+
+// Clamps a column range to [0, cols].
+inline bool clampCols(int64_t cols, int64_t& c0, int64_t& c1)
+{
+    assert(0 <= c0 && c0 <= c1 && c1 <= cols);
+    c0 = std::clamp<int64_t>(c0, 0, cols);
+    c1 = std::clamp<int64_t>(c1, c0, cols);
+    return c1 > c0;
 }
 
 // Plain widening of the stored elements (F32/F16/BF16/F8/ints...).
@@ -71,6 +91,14 @@ public:
         const int64_t c = cols();
         if (c == 0) return;
         decodeToFloat(m_info.dtype, m_bytes->data() + r0 * c * m_elemBytes, (r1 - r0) * c, out);
+    }
+    void readBlock(int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* out) const override
+    {
+        const int64_t c = cols();
+        if (!clampRows(rows(), r0, r1) || !clampCols(c, c0, c1)) return;
+        for (int64_t r = r0; r < r1; ++r)
+            decodeToFloat(m_info.dtype, m_bytes->data() + (r * c + c0) * m_elemBytes, c1 - c0,
+                          out + (r - r0) * (c1 - c0));
     }
     const float* directRows() const override
     {
@@ -100,18 +128,19 @@ public:
         const int64_t n = cols();
         m_sCols = n / m_bn + (n % m_bn != 0);
     }
-    void readRows(int64_t r0, int64_t r1, float* out) const override
+    void readRows(int64_t r0, int64_t r1, float* out) const override { readBlock(r0, r1, 0, cols(), out); }
+    void readBlock(int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* out) const override
     {
-        if (!clampRows(rows(), r0, r1)) return;
         const int64_t n = cols();
+        if (!clampRows(rows(), r0, r1) || !clampCols(n, c0, c1)) return;
         for (int64_t r = r0; r < r1; ++r) {
             const int64_t mat = r / m_m, i = r % m_m;
             const float* srow = m_scales.data() + (mat * m_sRows + i / m_bm) * m_sCols;
             const uint8_t* code = m_codes->data() + r * n;
-            float* o = out + (r - r0) * n;
-            for (int64_t jb = 0; jb < m_sCols; ++jb) {
+            float* o = out + (r - r0) * (c1 - c0) - c0;  // o[j] for j in [c0, c1)
+            for (int64_t jb = c0 / m_bn; jb < m_sCols && jb * m_bn < c1; ++jb) {
                 const float s = srow[jb];
-                const int64_t j0 = jb * m_bn, j1 = std::min(n, j0 + m_bn);
+                const int64_t j0 = std::max(c0, jb * m_bn), j1 = std::min(c1, (jb + 1) * m_bn);
                 for (int64_t j = j0; j < j1; ++j) o[j] = m_table[code[j]] * s;
             }
         }

@@ -171,6 +171,38 @@ private Q_SLOTS:
         }
     }
 
+    // #16.9: a band of aligned rows wider than the chunk bound is cut into column
+    // segments of whole blocks (2-D blocks included), from memory and from a reader,
+    // with the whole-tensor result.
+    void wideBandsAreSegmented()
+    {
+        FormatOptions opt;
+        opt.fp8Scaling = Fp8Scaling::Block128;
+        opt.nv2dBlocks = true;
+        std::vector<FormatChoice> fmts = {{findFormat("fp8_e4m3"), opt}, {findFormat("nvfp4"), opt},
+                                          {findFormat("bfp4"), opt}};
+        for (const auto& shape : std::vector<std::vector<int64_t>>{{16, 70001}, {130, 9000}}) {
+            const int64_t n = shape[0] * shape[1];
+            std::vector<float> x = weights(n, 9);
+            ArrayReader reader(x, shape);  // readBlock through readRows, row by row
+            auto viaReader = analyzeTensor(reader, fmts, Layout::AsStored);
+            auto inMemory = analyzeArray(x.data(), shape[0], shape[1], fmts);
+            QVERIFY(viaReader.ok() && inMemory.ok());
+            QuantContext ctx;
+            ctx.absMax = viaReader->stats.absMax;
+            for (size_t i = 0; i < fmts.size(); ++i) {
+                std::vector<float> y(x.size());
+                fmts[i].format->reference(x.data(), y.data(), shape[0], shape[1], ctx, opt);
+                const Metrics m = computeMetrics(x.data(), y.data(), n);
+                for (const auto* r : {&*viaReader, &*inMemory}) {
+                    QCOMPARE(r->results[i].metrics.atol, m.atol);
+                    QVERIFY(std::fabs(r->results[i].metrics.mae - m.mae) <= 1e-12 * m.mae);
+                    QCOMPARE(r->results[i].metrics.count, n);
+                }
+            }
+        }
+    }
+
     void cancellationStops()
     {
         ArrayReader reader(weights(512 * 512, 5), {512, 512});

@@ -6,6 +6,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -83,7 +84,8 @@ private Q_SLOTS:
     // and the pure-format totals give the whole tensor's metrics.
     void tileSumsMatchWholeTensor()
     {
-        for (const auto& shape : std::vector<std::vector<int64_t>>{{100, 70}, {300}, {3, 40, 33}, {}}) {
+        // {40, 40000} and {200000} are cut into column segments / bands (#16.9).
+        for (const auto& shape : std::vector<std::vector<int64_t>>{{100, 70}, {300}, {3, 40, 33}, {}, {40, 40000}, {200000}}) {
             const auto x = weightLike(shape, 7);
             const auto c = four();
             auto sums = computeTileSums(x.data(), shape, c, {});
@@ -312,7 +314,7 @@ private Q_SLOTS:
     void reconstructWithExtraTileFormats()
     {
         const auto c = fmts({"bf16", "bfp8", "nvfp4", "mxfp4", "bfp4", "bfp2", "fp0"});
-        for (const auto& shape : std::vector<std::vector<int64_t>>{{96, 160}, {700}}) {
+        for (const auto& shape : std::vector<std::vector<int64_t>>{{96, 160}, {700}, {130, 9000}, {100001}}) {
             const auto x = weightLike(shape, 12);
             auto sums = computeTileSums(x.data(), shape, c, {});
             QVERIFY(sums.ok());
@@ -329,6 +331,52 @@ private Q_SLOTS:
             }
             auto g = runMixedOnSums(*sums, params(MixedAlgorithm::Greedy, MetricKind::Pcc, 0.999, c));
             QVERIFY(g.ok() && g->metThreshold);
+        }
+    }
+
+    // #16.9: every chunk of the tile plan is bounded whatever the shape (a band of tile
+    // rows is cut into column segments of whole tiles and whole format blocks), and the
+    // plan covers every tile exactly once.
+    void tilePlanIsBoundedForAnyShape()
+    {
+        const auto c = fmts({"bf16", "bfp8", "nvfp4", "mxfp4", "fp8_e4m3"});
+        for (const auto& shape : std::vector<std::vector<int64_t>>{
+                 {1, int64_t(1) << 26}, {16, int64_t(1) << 22}, {8192, 8192}, {int64_t(1) << 26}, {3, 5, 1 << 20}, {7, 33}}) {
+            const TileGrid g = makeTileGrid(shape);
+            const std::vector<TileChunk> plan = planTileChunks(g, c);
+            QVERIFY2(maxBlockElems(g, plan) <= (int64_t(1) << 20), qPrintable(QString::number(maxBlockElems(g, plan))));
+            std::vector<int> seen(size_t(g.tileCount()), 0);
+            for (const TileChunk& ch : plan) {
+                QVERIFY(ch.tw0 * kTileSize % 128 == 0);  // whole 128-wide FP8 blocks
+                QVERIFY(ch.th0 * kTileSize % 128 == 0 || !g.sameAsFormatView());
+                for (int64_t th = ch.th0; th < ch.th1; ++th)
+                    for (int64_t tw = ch.tw0; tw < ch.tw1; ++tw) ++seen[size_t(th * g.tilesW + tw)];
+            }
+            QVERIFY(std::all_of(seen.begin(), seen.end(), [](int v) { return v == 1; }));
+        }
+    }
+
+    // Column segments keep 2-D blocks whole: FP8 with 128x128 scaling and NVFP4 on a
+    // tensor whose bands are segmented give the whole-tensor values.
+    void segmentedTilesKeepTwoDimensionalBlocks()
+    {
+        FormatOptions opt;
+        opt.fp8Scaling = Fp8Scaling::Block128;
+        opt.nv2dBlocks = true;
+        const auto c = fmts({"fp8_e4m3", "nvfp4"});
+        const std::vector<int64_t> shape{200, 8320};
+        const auto x = weightLike(shape, 5);
+        auto sums = computeTileSums(x.data(), shape, c, opt);
+        QVERIFY(sums.ok());
+        QVERIFY(planTileChunks(sums->grid, c).size() > size_t(sums->grid.tilesH / 4 + 1));  // really segmented
+        for (size_t f = 0; f < c.size(); ++f) {
+            std::vector<float> q(x.size());
+            c[f]->reference(x.data(), q.data(), 200, 8320, sums->ctx, opt);
+            const auto direct = pairTileSums(x.data(), q.data(), sums->grid, sums->shift);
+            for (int64_t t = 0; t < sums->grid.tileCount(); ++t) {
+                QCOMPARE(direct[size_t(t)].sdd, sums->at(f, t).sdd);
+                QCOMPARE(direct[size_t(t)].maxAbs, sums->at(f, t).maxAbs);
+            }
         }
     }
 
