@@ -28,7 +28,8 @@ int runWqCommand(const QStringList& args, const QString& programName)
     p.addOption({"summary", "Append the mean over tensors per compression and format."});
     p.addOption({"results-dir", "Parent folder of results/ (default: the working directory).", "dir", "."});
     p.addOption({"no-results", "Do not write a results folder."});
-    p.addOption({"json", "Also print every row as one JSON document on stdout after the table."});
+    p.addOption({"json", "Print the report as one JSON document on stdout instead of the table (for pipes; the "
+                          "results folder still gets table.txt). Inf/NaN values are null, named in \"nonfinite\"."});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
     if (p.isSet("help")) {
@@ -49,22 +50,23 @@ int runWqCommand(const QStringList& args, const QString& programName)
     params.options = *opts;
 
     const bool colour = stdoutWantsColour();
+    const bool json = p.isSet("json");  // stdout carries the JSON document only
     CliProgress progress;
     qs::WqObserver observer;
     observer.started = [&](const qs::WqReport& r) {
         progress.finish();
-        printOut(qs::renderHeader(r, colour));
+        if (!json) printOut(qs::renderHeader(r, colour));
     };
     observer.tensorDone = [&](const qs::WqReport& r, const qs::WqTensor& t) {
         progress.finish();
-        printOut(qs::renderTensor(r, t, colour));
+        if (!json) printOut(qs::renderTensor(r, t, colour));
     };
     auto report = qs::runWq(params, observer, qs::renderMixedPngs, &progress);
     progress.finish();
     if (!report) return reportError(report.error());
-    if (params.summary) printOut(qs::renderSummary(*report, colour));
+    if (params.summary && !json) printOut(qs::renderSummary(*report, colour));
     if (!report->resultsPath.isEmpty())
         std::fprintf(stderr, "results: %s\n", report->resultsPath.toLocal8Bit().constData());
-    if (p.isSet("json")) printOut(qs::renderJson(*report));
+    if (json) printOut(qs::renderJson(*report));
     return 0;
 }

@@ -25,6 +25,19 @@
 
 namespace {
 
+// OpenMP workers must not spin while they wait: on a busy machine a spinning worker
+// takes the time slices other processes (and our own next region) need (issue #9).
+// libgomp reads OMP_WAIT_POLICY once, while it is loaded, before main(), and glibc
+// resets the environment after an executable's preinit functions run, so the only
+// reliable way to set it in code is to re-execute once with it set (about 10 ms). A
+// user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins; if the exec fails we run as is.
+void ensurePassiveOpenMpWaiting(char** argv)
+{
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 0) != 0) return;
+    execv("/proc/self/exe", argv);  // returns only on failure
+}
+
 struct Command {
     const char* name;
     const char* summary;
@@ -114,6 +127,7 @@ int runGuiOrExplain(int argc, char** argv, const QString& model)
 
 int main(int argc, char** argv)
 {
+    ensurePassiveOpenMpWaiting(argv);
     QStringList args;
     for (int i = 1; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
     const QString self = QFileInfo(QString::fromLocal8Bit(argv[0])).fileName();

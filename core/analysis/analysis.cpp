@@ -1,4 +1,5 @@
 #include "analysis/analysis.h"
+#include "common/parallel.h"
 
 #include "io/model.h"
 
@@ -99,7 +100,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
     std::vector<Stats> chunkStats(nc);
     if (needAbsMax) {
         if (progress) progress->phase("statistics");
-#pragma omp parallel
+#pragma omp parallel if (worthParallel(int64_t(nc), total))
         {
             std::vector<float> scratch(static_cast<size_t>(maxElems));
 #pragma omp for schedule(dynamic, 1)
@@ -133,7 +134,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
     if (progress) progress->phase("quantizing");
     std::vector<ErrorSums> sums(nc * nf, ErrorSums(shift));
     std::vector<double> formatSeconds(nf, 0.0);
-#pragma omp parallel
+#pragma omp parallel if (worthParallel(int64_t(nc), total * int64_t(nf)))
     {
         std::vector<float> scratch(static_cast<size_t>(maxElems));
         std::vector<float> y(static_cast<size_t>(maxElems));

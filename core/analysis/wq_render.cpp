@@ -293,10 +293,9 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     return out;
 }
 
-std::string renderSummary(const WqReport& r, bool colour)
+std::vector<SummaryRow> summaryRows(const WqReport& r)
 {
-    std::string out = paint("Summary (mean across matched tensors)", "title", colour) + "\n";
-    const size_t compW = compWidth(r);
+    std::vector<SummaryRow> out;
     for (const auto& comp : r.compressions) {
         // Labels in first-seen order.
         std::vector<std::string> labels;
@@ -306,32 +305,43 @@ std::string renderSummary(const WqReport& r, bool colour)
                     labels.push_back(row.label);
         for (const auto& label : labels) {
             // Rows whose metrics are n/a do not enter the means (they are counted instead).
-            double pcc = 0, mae = 0, atol = 0, bytes = 0;
-            int n = 0, measured = 0;
-            bool mixed = false;
+            SummaryRow s;
+            s.compression = comp;
+            s.label = label;
             for (const auto& t : r.tensors)
                 for (const auto& row : t.rows)
                     if (row.compression == comp && row.label == label) {
                         if (!row.metrics.undefined()) {
-                            pcc += row.metrics.pcc; mae += row.metrics.mae; atol += row.metrics.atol;
-                            ++measured;
+                            s.pcc += row.metrics.pcc; s.mae += row.metrics.mae; s.atol += row.metrics.atol;
+                            ++s.measured;
                         }
-                        bytes += row.bytes; mixed = row.mixed; ++n;
+                        s.format = row.format;
+                        s.bytes += row.bytes; s.mixed = row.mixed; ++s.rows;
                     }
-            if (!n) continue;
+            if (!s.rows) continue;
             const double na = std::numeric_limits<double>::quiet_NaN();
-            pcc = measured ? pcc / measured : na;
-            mae = measured ? mae / measured : na;
-            atol = measured ? atol / measured : na;
-            bytes /= n;
-            std::string line = "  " + ljust(comp, compW) + " " + rjust(label, 5) + "  pcc=" +
-                               paint(pccText(pcc), pccColour(pcc), colour) + "  mae=" +
-                               paint(sciText(mae), errColour(mae), colour) + "  atol=" +
-                               paint(sciText(atol), errColour(atol), colour);
-            if (mixed) line += "  bytes=" + thousands(bytes);
-            if (measured < n) line += "  " + paint("(" + std::to_string(n - measured) + " n/a)", "bad", colour);
-            out += line + "\n";
+            s.pcc = s.measured ? s.pcc / s.measured : na;
+            s.mae = s.measured ? s.mae / s.measured : na;
+            s.atol = s.measured ? s.atol / s.measured : na;
+            s.bytes /= s.rows;
+            out.push_back(s);
         }
+    }
+    return out;
+}
+
+std::string renderSummary(const WqReport& r, bool colour)
+{
+    std::string out = paint("Summary (mean across matched tensors)", "title", colour) + "\n";
+    const size_t compW = compWidth(r);
+    for (const SummaryRow& s : summaryRows(r)) {
+        std::string line = "  " + ljust(s.compression, compW) + " " + rjust(s.label, 5) + "  pcc=" +
+                           paint(pccText(s.pcc), pccColour(s.pcc), colour) + "  mae=" +
+                           paint(sciText(s.mae), errColour(s.mae), colour) + "  atol=" +
+                           paint(sciText(s.atol), errColour(s.atol), colour);
+        if (s.mixed) line += "  bytes=" + thousands(s.bytes);
+        if (s.measured < s.rows) line += "  " + paint("(" + std::to_string(s.rows - s.measured) + " n/a)", "bad", colour);
+        out += line + "\n";
     }
     return out;
 }
@@ -349,23 +359,32 @@ std::string renderTableTxt(const WqReport& r)
 
 namespace {
 
-nlohmann::json number(double v)
+// JSON has no Inf or NaN: a non-finite value is written as null and named in the
+// object's "nonfinite" map ("inf", "-inf", or "n/a" for a value that is not defined),
+// so the document stays valid JSON that every parser reads, and nothing is lost.
+void put(nlohmann::json& obj, const char* key, double v)
 {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    return v;
+    if (std::isfinite(v)) {
+        obj[key] = v;
+        return;
+    }
+    obj[key] = nullptr;
+    obj["nonfinite"][key] = std::isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf";
 }
 
 nlohmann::json metricsJson(const Metrics& m)
 {
-    if (m.undefined())  // nothing to measure: null values, and the reason
-        return {{"pcc", nullptr}, {"mae", nullptr}, {"atol", nullptr}, {"rmse", nullptr}, {"sqnr_db", nullptr},
-                {"count", 0}, {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY},
-                {"flag", "no finite pairs"}};
-    nlohmann::json j = {{"pcc", number(m.pcc)},       {"mae", number(m.mae)},     {"atol", number(m.atol)},
-                        {"rmse", number(m.rmse)},     {"sqnr_db", number(m.sqnrDb)}, {"count", m.count},
-                        {"non_finite_inputs", m.nonFiniteX}, {"non_finite_outputs", m.nonFiniteY}};
-    if (m.nonFiniteY > 0) j["flag"] = "non-finite outputs";  // the format made NaN/Inf from finite values
+    nlohmann::json j = nlohmann::json::object();
+    put(j, "pcc", m.pcc);
+    put(j, "mae", m.mae);
+    put(j, "atol", m.atol);
+    put(j, "rmse", m.rmse);
+    put(j, "sqnr_db", m.sqnrDb);
+    j["count"] = m.count;
+    j["non_finite_inputs"] = m.nonFiniteX;
+    j["non_finite_outputs"] = m.nonFiniteY;
+    if (m.undefined()) j["flag"] = "no finite pairs";               // nothing to measure
+    else if (m.nonFiniteY > 0) j["flag"] = "non-finite outputs";    // the format made NaN/Inf from finite values
     return j;
 }
 
@@ -398,11 +417,13 @@ std::string renderJson(const WqReport& r)
         jt["numel"] = t.info.numel();
         jt["stored_bytes"] = t.info.byteLength;
         if (!t.info.scaleInvName.empty()) jt["scale_inv"] = t.info.scaleInvName;
-        jt["stats"] = {{"min", number(t.stats.min)},       {"max", number(t.stats.max)},
-                       {"mean", number(t.stats.mean())},   {"std", number(t.stats.stddev())},
-                       {"count", t.stats.count},           {"zeros", t.stats.zeros},
-                       {"nan", t.stats.nan},               {"pos_inf", t.stats.posInf},
-                       {"neg_inf", t.stats.negInf}};
+        nlohmann::json stats = {{"count", t.stats.count}, {"zeros", t.stats.zeros}, {"nan", t.stats.nan},
+                                {"pos_inf", t.stats.posInf}, {"neg_inf", t.stats.negInf}};
+        put(stats, "min", t.stats.min);
+        put(stats, "max", t.stats.max);
+        put(stats, "mean", t.stats.mean());
+        put(stats, "std", t.stats.stddev());
+        jt["stats"] = stats;
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& row : t.rows) {
             nlohmann::json jr = metricsJson(row.metrics);
@@ -429,6 +450,18 @@ std::string renderJson(const WqReport& r)
         tensors.push_back(jt);
     }
     doc["tensors"] = tensors;
+    if (r.summary) {  // the --summary lines, as rows
+        nlohmann::json summary = nlohmann::json::array();
+        for (const SummaryRow& sr : summaryRows(r)) {
+            nlohmann::json js = {{"compression", sr.compression}, {"format", sr.format}, {"label", sr.label},
+                                 {"tensors", sr.rows}, {"measured", sr.measured}, {"mean_bytes", sr.bytes}};
+            put(js, "mean_pcc", sr.pcc);
+            put(js, "mean_mae", sr.mae);
+            put(js, "mean_atol", sr.atol);
+            summary.push_back(js);
+        }
+        doc["summary"] = summary;
+    }
     return doc.dump(2) + "\n";
 }
 

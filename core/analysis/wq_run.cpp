@@ -1,6 +1,7 @@
 // The wq run: model -> selection -> per tensor baseline + algorithm -> report and
 // results folder. See wq_run.h.
 #include "analysis/wq_run.h"
+#include "common/parallel.h"
 
 #include "analysis/assignment_io.h"
 #include "analysis/compression_config.h"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace qs {
 
@@ -36,6 +38,11 @@ Result<std::vector<std::string>> exactSelection(const Model& model, const QStrin
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
+
+// Small tensors analysed side by side: at most this many, and this many elements (the
+// readers of a remote model hold their bytes until the batch is reported).
+constexpr size_t kBatchTensors = 256;
+constexpr int64_t kBatchElements = int64_t(1) << 22;
 
 bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile", 0) == 0; }
 
@@ -171,28 +178,64 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     for (const Format* f : formatList) choices.push_back({f, params.options});
     std::set<std::string> usedSlugs;  // artefact names are unique within the run
 
-    // 3. Tensors, one after another (each one uses every core).
-    for (size_t ti = 0; ti < report.tensorNames.size(); ++ti) {
+    // 3. Tensors in order. A big tensor uses every core by itself; a run of small ones
+    // (too small to pay for a parallel region, common/parallel.h) is read in order and
+    // analysed side by side, one tensor per thread, then reported in order: the same
+    // results, and a busy machine never waits on a barrier per tiny tensor.
+    const size_t count = report.tensorNames.size();
+    std::vector<std::shared_ptr<TensorReader>> readers;
+    std::vector<std::optional<Result<TensorAnalysis>>> bases;
+    size_t batchEnd = 0;  // tensors [ti, batchEnd) have their readers and base analyses
+    auto prepareBatch = [&](size_t first) -> Result<void> {
+        readers.clear();
+        bases.clear();
+        int64_t elements = 0;
+        for (size_t i = first; i < count && readers.size() < kBatchTensors; ++i) {
+            const TensorInfo* info = model->find(report.tensorNames[i]);
+            const int64_t numel = info ? info->numel() : 0;
+            if (!readers.empty() && (numel >= kParallelMinElements || elements + numel > kBatchElements)) break;
+            auto reader = model->reader(report.tensorNames[i], progress);
+            if (!reader) return reader.error();
+            readers.push_back(*reader);
+            elements += numel;
+            if (numel >= kParallelMinElements) break;  // a big tensor goes alone
+        }
+        bases.resize(readers.size());
+        if (readers.size() == 1) {  // alone: its own parallel chunks, progress and cancel
+            bases[0] = analyzeTensor(*readers[0], choices, Layout::AsStored, progress);
+        } else {
+            const int64_t n = int64_t(readers.size());
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(n, elements * int64_t(choices.size())))
+            for (int64_t i = 0; i < n; ++i) bases[size_t(i)] = analyzeTensor(*readers[size_t(i)], choices, Layout::AsStored);
+        }
+        batchEnd = first + readers.size();
+        return {};
+    };
+    for (size_t ti = 0; ti < count; ++ti) {
         const std::string& name = report.tensorNames[ti];
-        if (progress) progress->phase("[" + std::to_string(ti + 1) + "/" + std::to_string(report.tensorNames.size()) + "] " + name);
-        auto reader = model->reader(name, progress);
-        if (!reader) return fail(reader.error());
+        if (progress) progress->phase("[" + std::to_string(ti + 1) + "/" + std::to_string(count) + "] " + name);
+        if (ti >= batchEnd) {
+            auto batch = prepareBatch(ti);
+            if (!batch) return fail(batch.error());
+        }
+        const size_t slot = readers.size() - (batchEnd - ti);
+        const std::shared_ptr<TensorReader> reader = readers[slot];
         WqTensor tensor;
-        tensor.info = (*reader)->info();
+        tensor.info = reader->info();
         tensor.info.name = name;
 
-        auto base = analyzeTensor(**reader, choices, Layout::AsStored, progress);
+        const Result<TensorAnalysis>& base = *bases[slot];
         if (!base) return fail(base.error());
         tensor.stats = base->stats;
         for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r));
 
         if (config.algorithm == "transpose") {
-            auto tr = analyzeTensor(**reader, choices, Layout::Transposed, progress);
+            auto tr = analyzeTensor(*reader, choices, Layout::Transposed, progress);
             if (!tr) return fail(tr.error());
             for (const auto& r : tr->results) tensor.rows.push_back(baselineRow("transpose", r));
         } else if (mixedParams) {
             const auto t0 = std::chrono::steady_clock::now();
-            const std::vector<float> x = (*reader)->readAll();
+            const std::vector<float> x = reader->readAll();
             auto mixed = runMixed(x.data(), tensor.info.shape, *mixedParams, progress);
             if (!mixed) return fail(mixed.error());
             WqRow row;

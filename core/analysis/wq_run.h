@@ -121,6 +121,16 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
 // Text rendering, identical for stdout (colour optional), table.txt and the GUI.
 std::string renderHeader(const WqReport& report, bool colour);
 std::string renderTensor(const WqReport& report, const WqTensor& tensor, bool colour);
+// One --summary line: the mean over the tensors of one compression x format; rows
+// whose metrics are n/a (nothing finite) are counted in rows but not in the means.
+struct SummaryRow {
+    std::string compression, format, label;
+    double pcc = 0, mae = 0, atol = 0;  // NaN when no row was measurable
+    double bytes = 0;                   // mean bytes per tensor
+    int rows = 0, measured = 0;
+    bool mixed = false;
+};
+std::vector<SummaryRow> summaryRows(const WqReport& report);
 std::string renderSummary(const WqReport& report, bool colour);
 std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour
 std::string renderJson(const WqReport& report);       // results.json (keys sorted)

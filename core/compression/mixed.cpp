@@ -1,4 +1,5 @@
 #include "compression/mixed.h"
+#include "common/parallel.h"
 #include "compression/mixed_internal.h"
 
 #include <algorithm>
@@ -314,7 +315,7 @@ Result<std::vector<float>> reconstructMixed(const float* x, const std::vector<in
     const std::vector<TileChunk> plan = planTileChunks(g, candidates);
     const size_t blockElems = size_t(maxBlockElems(g, plan));
     std::atomic<bool> cancelled{false};
-#pragma omp parallel
+#pragma omp parallel if (worthParallel(int64_t(plan.size()), g.numel * int64_t(candidates.size())))
     {
         std::vector<float> xb(blockElems), qb(blockElems);
 #pragma omp for schedule(dynamic, 1)

@@ -1,4 +1,5 @@
 #include "compression/tile_sums.h"
+#include "common/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -20,7 +21,7 @@ TensorPrepass tensorPrepass(const float* x, int64_t numel)
 {
     const int64_t chunks = (numel + kPrepassChunk - 1) / kPrepassChunk;
     std::vector<Stats> parts(size_t(std::max<int64_t>(chunks, 0)));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worthParallel(chunks, numel))
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t b = c * kPrepassChunk;
         parts[size_t(c)].addRange(x + b, std::min(kPrepassChunk, numel - b));
@@ -151,7 +152,7 @@ std::vector<ErrorSums> pairTileSums(const float* x, const float* y, const TileGr
     std::vector<ErrorSums> out(size_t(g.tileCount()), ErrorSums(shift));
     const std::vector<TileChunk> plan = planTileChunks(g, {});
     const size_t blockElems = size_t(maxBlockElems(g, plan));
-#pragma omp parallel
+#pragma omp parallel if (worthParallel(int64_t(plan.size()), g.numel))
     {
         std::vector<float> xb(blockElems), yb(blockElems);
 #pragma omp for schedule(dynamic, 1)
@@ -184,7 +185,7 @@ Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& sha
     std::atomic<bool> cancelled{false};
     const size_t blockElems = size_t(maxBlockElems(g, plan));
 
-#pragma omp parallel
+#pragma omp parallel if (worthParallel(chunks, g.numel * int64_t(formats.size())))
     {
         std::vector<float> xb(blockElems), qb(blockElems);
 #pragma omp for schedule(dynamic, 1)

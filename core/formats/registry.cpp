@@ -1,6 +1,7 @@
 // The format registry (format.h): one row per format, in display order, and the
 // chunked OpenMP driver quantizeDequantize().
 #include <algorithm>
+#include "common/parallel.h"
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -83,7 +84,7 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b)
 float finiteAbsMax(const float* in, int64_t n)
 {
     float result = 0.0f;
-#pragma omp parallel for reduction(max : result) schedule(static)
+#pragma omp parallel for reduction(max : result) schedule(static) if (worthParallel(n / 65536 + 1, n))
     for (int64_t i = 0; i < n; ++i) {
         const float a = std::fabs(in[i]);
         if (a <= 3.4028235e38f && a > result)  // NaN and Inf excluded
@@ -169,7 +170,7 @@ void quantizeDequantize(const Format& f, const float* in, float* out, int64_t ro
     int64_t chunkRows = std::max<int64_t>(1, 65536 / cols);
     chunkRows = (chunkRows + align - 1) / align * align;
     const int64_t chunks = (rows + chunkRows - 1) / chunkRows;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(chunks, rows * cols))
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t r0 = c * chunkRows;
         const int64_t n = std::min(chunkRows, rows - r0);

@@ -3,6 +3,8 @@
 #include "cli_runner.h"
 #include "test_paths.h"
 
+#include "io/safetensors_writer.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -10,6 +12,10 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
 
 namespace {
 
@@ -98,14 +104,38 @@ private Q_SLOTS:
     void jsonOnStdoutAndNoResults()
     {
         QTemporaryDir tmp;
-        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "bfp4", "--json", "--no-results"}, tmp.path());
+        // #9.7: stdout is exactly one valid JSON document (usable in a pipe), with the
+        // summary rows, and an exact reconstruction's SQNR as null named in "nonfinite".
+        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "bfp4,bf16", "--json", "--summary", "--no-results"},
+                                tmp.path());
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        const int brace = r.out.indexOf("\n{");
-        QVERIFY(brace > 0);
-        const QJsonObject doc = QJsonDocument::fromJson(r.out.mid(brace + 1)).object();
+        QVERIFY2(r.out.startsWith("{\n") && r.out.endsWith("}\n"), r.out.left(200).constData());
+        QJsonParseError e;
+        const QJsonObject doc = QJsonDocument::fromJson(r.out, &e).object();
+        QCOMPARE(e.error, QJsonParseError::NoError);
         QCOMPARE(doc["tensors"].toArray().size(), 1);
         QCOMPARE(doc["tensors"].toArray()[0].toObject()["name"].toString(), QString("model.layers.1.mlp.gate.weight"));
+        QVERIFY(!r.out.contains("\"inf\"") || r.out.contains("\"nonfinite\""));
+        const QJsonArray summary = doc["summary"].toArray();
+        QCOMPARE(summary.size(), 2);
+        QCOMPARE(summary[0].toObject()["label"].toString(), QString("BFP4"));
+        QCOMPARE(summary[0].toObject()["tensors"].toInt(), 1);
+        QVERIFY(summary[0].toObject()["mean_pcc"].toDouble() > 0.9);
         QVERIFY(!QDir(tmp.path() + "/results").exists());
+        // an exact row: sqnr_db is null and "nonfinite" says it is +inf
+        QTemporaryDir t2;
+        const QString m = t2.filePath("m.safetensors");
+        std::vector<uint8_t> b(64 * 4, 0);
+        for (int i = 0; i < 64; ++i) {
+            const float v = float(i - 32);  // exact in bf16
+            std::memcpy(b.data() + 4 * i, &v, 4);
+        }
+        QVERIFY(qs::writeSafetensors(m, {{{"w", qs::DType::F32, {8, 8}}, b}}).ok());
+        const CliRun x = runCli({"wq", m, "-c", "bf16", "--json", "--no-results"});
+        const QJsonObject row = QJsonDocument::fromJson(x.out).object()["tensors"].toArray()[0].toObject()["rows"].toArray()[0].toObject();
+        QVERIFY(row["sqnr_db"].isNull());
+        QCOMPARE(row["nonfinite"].toObject()["sqnr_db"].toString(), QString("inf"));
+        QCOMPARE(row["pcc"].toDouble(), 1.0);
     }
 
     void errorsHaveMessagesAndExitCodes()
@@ -186,6 +216,76 @@ private Q_SLOTS:
         QCOMPARE(v.exitCode, 0);
         QVERIFY2(q.out.startsWith("quantscope ") && q.out.size() > 13, q.out.constData());
         QCOMPARE(v.out, "wq (quantscope) " + q.out.mid(11));
+    }
+
+    // #9.1: OpenMP workers wait passively unless the user chose otherwise (libgomp's own
+    // report of what it read: GOMP_SPINCOUNT 0 = passive, 300000 = the default spin).
+    void openMpWaitsPassively()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("OMP_WAIT_POLICY");
+        env.remove("GOMP_SPINCOUNT");
+        env.insert("OMP_DISPLAY_ENV", "verbose");
+        CliRun r = runCli({"--version"}, QString(), env);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.trimmed().endsWith("OPENMP DISPLAY ENVIRONMENT END") || r.err.contains("GOMP_SPINCOUNT"), r.err.constData());
+        QVERIFY2(r.err.mid(r.err.lastIndexOf("GOMP_SPINCOUNT")).startsWith("GOMP_SPINCOUNT = '0'"), r.err.constData());
+        QCOMPARE(r.out, runCli({"--version"}).out);
+        env.insert("OMP_WAIT_POLICY", "active");
+        r = runCli({"--version"}, QString(), env);
+        QVERIFY2(r.err.mid(r.err.lastIndexOf("GOMP_SPINCOUNT")).startsWith("GOMP_SPINCOUNT = '30000000000'"),
+                 r.err.constData());
+    }
+
+    // #9.1: runs of small tensors are analysed side by side, big ones alone; the report
+    // is the same with one thread or two, in the same (natural) order.
+    void manySmallTensorsSameResultsAnyThreads()
+    {
+        QTemporaryDir tmp;
+        const QString model = tmp.filePath("m.safetensors");
+        std::vector<std::vector<uint8_t>> bytes;
+        std::vector<qs::TensorData> t;
+        bytes.reserve(303);
+        for (int i = 0; i < 303; ++i) {
+            // mostly tiny, two big enough to run alone (>= 128K elements), one integer-valued
+            const std::vector<int64_t> shape = i == 100 || i == 250 ? std::vector<int64_t>{512, 300}
+                                               : i % 3 ? std::vector<int64_t>{24, 40} : std::vector<int64_t>{3, 3, 8, 1};
+            int64_t n = 1;
+            for (int64_t d : shape) n *= d;
+            bytes.emplace_back(size_t(n) * 4);
+            for (int64_t k = 0; k < n; ++k) {
+                const float v = std::sin(float(i * 7919 + k) * 0.37f) * (1.0f + float(i % 5));
+                std::memcpy(bytes.back().data() + 4 * k, &v, 4);
+            }
+            t.push_back({{"layer." + std::to_string(i) + ".weight", qs::DType::F32, shape}, bytes.back()});
+        }
+        QVERIFY(qs::writeSafetensors(model, t).ok());
+        auto run = [&](const char* threads) {
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("OMP_NUM_THREADS", threads);
+            const CliRun r = runCli({"wq", model, "-c", "all,fp8_e4m3", "--no-results", "--json"}, QString(), env);
+            if (r.exitCode != 0) qWarning("%s", r.err.constData());
+            QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+            QJsonArray tensors = doc["tensors"].toArray();
+            for (qsizetype i = 0; i < tensors.size(); ++i) {  // timings differ; nothing else may
+                QJsonObject o = tensors[i].toObject();
+                QJsonArray rows = o["rows"].toArray();
+                for (qsizetype k = 0; k < rows.size(); ++k) {
+                    QJsonObject row = rows[k].toObject();
+                    row.remove("seconds");
+                    rows[k] = row;
+                }
+                o["rows"] = rows;
+                tensors[i] = o;
+            }
+            return tensors;
+        };
+        const QJsonArray one = run("1"), two = run("2");
+        QCOMPARE(one.size(), 303);
+        QCOMPARE(one[10].toObject()["name"].toString(), QString("layer.10.weight"));  // natural order
+        QCOMPARE(one[302].toObject()["name"].toString(), QString("layer.302.weight"));
+        QCOMPARE(one[100].toObject()["numel"].toInt(), 512 * 300);
+        QVERIFY(one == two);
     }
 
     void helpAndVersion()

@@ -1,4 +1,5 @@
 #include "plots/plot_compute.h"
+#include "common/parallel.h"
 
 #include "io/model.h"
 
@@ -53,7 +54,9 @@ bool forChunks(const std::vector<RowChunk>& chunks, int64_t cols, Progress* prog
     std::atomic<bool> cancelled{false};
     std::atomic<int64_t> done{0};
     const int64_t total = int64_t(chunks.size());
-#pragma omp parallel
+    int64_t elements = 0;
+    for (const RowChunk& c : chunks) elements += (c.r1 - c.r0) * cols;
+#pragma omp parallel if (worthParallel(total, elements))
     {
         std::vector<float> buf;
 #pragma omp for schedule(dynamic, 1)
