@@ -17,6 +17,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <cmath>
 #include <cstdio>
 
 namespace {
@@ -53,6 +54,7 @@ qs::Result<void> writeOutput(const QString& path, const std::string& tensor, con
 
 std::string fmtNum(const char* f, double v)
 {
+    if (std::isnan(v)) return "n/a";  // an undefined metric (e.g. PCC of a constant tensor)
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
     return buf;

@@ -26,6 +26,7 @@
 #include <QFileInfo>
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 
 namespace {
@@ -50,6 +51,7 @@ qs::Result<std::shared_ptr<qs::Model>> openModelArg(const QCommandLineParser& p,
 
 std::string num(const char* f, double v)
 {
+    if (std::isnan(v)) return "n/a";  // an undefined metric (e.g. PCC of a constant tensor)
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
     return buf;
@@ -76,7 +78,7 @@ void markPareto(std::vector<SweepRow>& rows, size_t begin, size_t end, qs::Metri
     std::vector<double> b, m;
     for (size_t i = begin; i < end; ++i) {
         b.push_back(rows[i].bytes);
-        m.push_back(qs::metricValue(rows[i].metrics, metric));
+        m.push_back(qs::decisionValue(rows[i].metrics, metric));
     }
     for (size_t i : qs::paretoFront(b, m, metric == qs::MetricKind::Pcc)) rows[begin + i].pareto = true;
 }
@@ -290,12 +292,14 @@ int runSweepCommand(const QStringList& args)
         }
         it->bytes += r.bytes;
         it->numel += r.numel;
-        it->metrics.pcc += r.metrics.pcc / double(selected->size());
+        if (!std::isnan(r.metrics.pcc)) it->metrics.pcc += r.metrics.pcc, ++it->metrics.count;  // defined PCCs only
         it->metrics.mae += r.metrics.mae / double(selected->size());
         it->metrics.atol = std::max(it->metrics.atol, r.metrics.atol);
         it->met = it->met && r.met;
         for (size_t f = 0; f < r.counts.size(); ++f) it->counts[f] += r.counts[f];
     }
+    for (SweepRow& t : totals)
+        t.metrics.pcc = t.metrics.count ? t.metrics.pcc / double(t.metrics.count) : std::numeric_limits<double>::quiet_NaN();
     markPareto(totals, 0, totals.size(), params.metric);
     for (const SweepRow& t : totals)
         plot.points.push_back({t.key, std::isnan(t.threshold) ? t.label : "MIXED (" + std::string(qs::algorithmName(params.algorithm)) + ")",

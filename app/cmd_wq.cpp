@@ -30,6 +30,9 @@ int runWqCommand(const QStringList& args, const QString& programName)
     p.addOption({"no-results", "Do not write a results folder."});
     p.addOption({"json", "Print the report as one JSON document on stdout instead of the table (for pipes; the "
                           "results folder still gets table.txt). Inf/NaN values are null, named in \"nonfinite\"."});
+    p.addOption({"pcc-undefined", "What PCC reads where it is undefined (zero variance on either side, fewer than 2 "
+                                  "values): n/a (default; left out of the means) or original (the original tool's "
+                                  "1.0 if equal, else 0.0).", "rule", "n/a"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
     if (p.isSet("help")) {
@@ -48,6 +51,10 @@ int runWqCommand(const QStringList& args, const QString& programName)
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
     params.options = *opts;
+    const QString pccRule = p.value("pcc-undefined");
+    if (pccRule != "n/a" && pccRule != "original")
+        return usageError("wq", "--pcc-undefined: expected n/a or original, got \"" + pccRule + "\"");
+    params.originalPcc = pccRule == "original";
 
     const bool colour = stdoutWantsColour();
     const bool json = p.isSet("json");  // stdout carries the JSON document only

@@ -53,11 +53,12 @@ std::vector<std::string> splitDots(const std::string& s)
     }
 }
 
-// a is worse than b under metric; n/a (NaN: nothing finite was left to measure) is the
-// worst of all, so such tensors head the worst list and mark their cells.
+// a is worse than b under metric; n/a (NaN: an undefined PCC, or nothing finite left to
+// measure) is missing, never the worst: any value is worse than it.
 bool worse(double a, double b, AtlasMetric metric)
 {
-    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && !std::isnan(b);
+    if (std::isnan(b)) return !std::isnan(a);
+    if (std::isnan(a)) return false;
     return atlasHigherIsBetter(metric) ? a < b : a > b;
 }
 
@@ -112,6 +113,7 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         double wPcc = 0, wMae = 0, wSqErr = 0, wSqX = 0;
         double atol = 0;
         int64_t measuredNumel = 0;  // elements of members whose metrics are defined
+        int64_t pccNumel = 0;       // ... and whose PCC is defined
     };
     std::vector<Acc> acc(a.formats.size() * a.layers.size() * a.kinds.size());
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -131,7 +133,7 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         if (e.metrics.undefined()) continue;  // n/a members: in the count and the worst value only
         const double n = double(e.metrics.count > 0 ? e.metrics.count : e.numel);
         ac.measuredNumel += int64_t(n);
-        ac.wPcc += n * e.metrics.pcc;
+        if (!std::isnan(e.metrics.pcc)) ac.wPcc += n * e.metrics.pcc, ac.pccNumel += int64_t(n);
         ac.wMae += n * e.metrics.mae;
         ac.wSqErr += n * e.metrics.rmse * e.metrics.rmse;
         ac.atol = std::max(ac.atol, e.metrics.atol);
@@ -149,7 +151,7 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                     c.aggregate.pcc = c.aggregate.mae = c.aggregate.rmse = c.aggregate.atol = c.aggregate.sqnrDb = na;
                 } else {  // without common sums: element-weighted means; SQNR from the worst member
                     const double n = double(ac.measuredNumel);
-                    c.aggregate.pcc = ac.wPcc / n;
+                    c.aggregate.pcc = ac.pccNumel ? ac.wPcc / double(ac.pccNumel) : std::numeric_limits<double>::quiet_NaN();
                     c.aggregate.mae = ac.wMae / n;
                     c.aggregate.rmse = std::sqrt(ac.wSqErr / n);
                     c.aggregate.atol = ac.atol;

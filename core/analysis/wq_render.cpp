@@ -73,6 +73,14 @@ std::string sqnrText(double v)
     return fmt("%.2f", v);
 }
 
+// The run's non-default options as flags: the format options, then --pcc-undefined.
+std::string reportOptionFlags(const WqReport& r)
+{
+    std::string flags = formatOptionFlags(r.options);
+    if (r.originalPcc) flags += std::string(flags.empty() ? "" : " ") + "--pcc-undefined original";
+    return flags;
+}
+
 size_t compWidth(const WqReport& r)
 {
     size_t w = 4;
@@ -183,7 +191,7 @@ std::string renderHeader(const WqReport& r, bool colour)
     out += paint("formats:", "muted", colour) + " " + join(r.formats) + "\n";
     out += paint("compression:", "muted", colour) + " " + join(r.compressions) + "\n";
     out += paint("backend:", "muted", colour) + " " + r.backend.toStdString() + "\n";
-    if (const std::string flags = formatOptionFlags(r.options); !flags.empty())
+    if (const std::string flags = reportOptionFlags(r); !flags.empty())
         out += paint("options:", "muted", colour) + " " + flags + "\n";
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
@@ -312,15 +320,16 @@ std::vector<SummaryRow> summaryRows(const WqReport& r)
                 for (const auto& row : t.rows)
                     if (row.compression == comp && row.label == label) {
                         if (!row.metrics.undefined()) {
-                            s.pcc += row.metrics.pcc; s.mae += row.metrics.mae; s.atol += row.metrics.atol;
+                            s.mae += row.metrics.mae; s.atol += row.metrics.atol;
                             ++s.measured;
                         }
+                        if (!std::isnan(row.metrics.pcc)) s.pcc += row.metrics.pcc, ++s.pccMeasured;
                         s.format = row.format;
                         s.bytes += row.bytes; s.mixed = row.mixed; ++s.rows;
                     }
             if (!s.rows) continue;
             const double na = std::numeric_limits<double>::quiet_NaN();
-            s.pcc = s.measured ? s.pcc / s.measured : na;
+            s.pcc = s.pccMeasured ? s.pcc / s.pccMeasured : na;
             s.mae = s.measured ? s.mae / s.measured : na;
             s.atol = s.measured ? s.atol / s.measured : na;
             s.bytes /= s.rows;
@@ -340,7 +349,8 @@ std::string renderSummary(const WqReport& r, bool colour)
                            paint(sciText(s.mae), errColour(s.mae), colour) + "  atol=" +
                            paint(sciText(s.atol), errColour(s.atol), colour);
         if (s.mixed) line += "  bytes=" + thousands(s.bytes);
-        if (s.measured < s.rows) line += "  " + paint("(" + std::to_string(s.rows - s.measured) + " n/a)", "bad", colour);
+        if (s.pccMeasured < s.rows)  // rows left out of the means (PCC undefined or nothing finite)
+            line += "  " + paint("(" + std::to_string(s.rows - s.pccMeasured) + " n/a)", "mid", colour);
         out += line + "\n";
     }
     return out;
@@ -351,7 +361,7 @@ std::string renderTableTxt(const WqReport& r)
     // Non-default format options come first (the numbers depend on them); with the
     // defaults the layout is the original tool's.
     std::string out;
-    if (const std::string flags = formatOptionFlags(r.options); !flags.empty()) out += "options: " + flags + "\n\n";
+    if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n\n";
     for (const auto& t : r.tensors) out += renderTensor(r, t, false);
     if (r.summary) out += renderSummary(r, false);
     return out;
@@ -405,6 +415,7 @@ std::string renderJson(const WqReport& r)
     nlohmann::json options;
     for (const auto& [name, value] : formatOptionValues(r.options)) options[name] = value;
     doc["format_options"] = options;
+    doc["pcc_undefined"] = r.originalPcc ? "original" : "n/a";
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
@@ -454,7 +465,8 @@ std::string renderJson(const WqReport& r)
         nlohmann::json summary = nlohmann::json::array();
         for (const SummaryRow& sr : summaryRows(r)) {
             nlohmann::json js = {{"compression", sr.compression}, {"format", sr.format}, {"label", sr.label},
-                                 {"tensors", sr.rows}, {"measured", sr.measured}, {"mean_bytes", sr.bytes}};
+                                 {"tensors", sr.rows}, {"measured", sr.measured},
+                                 {"pcc_measured", sr.pccMeasured}, {"mean_bytes", sr.bytes}};
             put(js, "mean_pcc", sr.pcc);
             put(js, "mean_mae", sr.mae);
             put(js, "mean_atol", sr.atol);

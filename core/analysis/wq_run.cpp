@@ -147,6 +147,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     report.configPath = params.configPath;
     report.algorithm = config.algorithm;
     report.summary = params.summary;
+    report.originalPcc = params.originalPcc;
     for (const Format* f : formatList) report.formats.emplace_back(f->name);
     report.compressions = {"none"};
     if (config.algorithm != "none") report.compressions.push_back(config.algorithm);
@@ -308,6 +309,8 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
                 }
             }
         }
+        if (params.originalPcc)  // the original's rule, for comparing with its tables
+            for (WqRow& row : tensor.rows) row.metrics.pcc = row.metrics.originalPcc();
         report.tensors.push_back(std::move(tensor));
         if (observer.tensorDone) observer.tensorDone(report, report.tensors.back());
         if (progress && progress->cancelled()) return fail(Error{"cancelled", 1});

@@ -40,6 +40,7 @@ struct WqParams {
     bool writeResults = true;      // create results/<name>/<algorithm>/<timestamp>/
     QString resultsDir = ".";      // --results-dir (parent of results/)
     FormatOptions options;
+    bool originalPcc = false;      // --pcc-undefined original: the original's 1.0/0.0 where PCC is undefined
 };
 
 struct WqRow {
@@ -78,6 +79,7 @@ struct WqReport {
     std::vector<std::string> tensorNames;
     std::vector<double> tensorElements;  // elements of each selected tensor (progress weights)
     std::vector<WqTensor> tensors;
+    bool originalPcc = false;          // rows carry the original's 1.0/0.0 for an undefined PCC
     QString resultsPath;               // the results folder written (empty if none)
     std::string usedConfigJson;        // compression_config.used.json content
     FormatOptions options;             // the format options the run used
@@ -127,7 +129,8 @@ struct SummaryRow {
     std::string compression, format, label;
     double pcc = 0, mae = 0, atol = 0;  // NaN when no row was measurable
     double bytes = 0;                   // mean bytes per tensor
-    int rows = 0, measured = 0;
+    int rows = 0, measured = 0;         // rows, rows with finite pairs (MAE/ATOL means)
+    int pccMeasured = 0;                // rows whose PCC is defined (the PCC mean)
     bool mixed = false;
 };
 std::vector<SummaryRow> summaryRows(const WqReport& report);

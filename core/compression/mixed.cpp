@@ -52,7 +52,7 @@ double metricValue(const Metrics& m, MetricKind kind)
 
 double decisionValue(const Metrics& m, MetricKind kind)
 {
-    if (m.count > 0) return metricValue(m, kind);
+    if (m.count > 0) return kind == MetricKind::Pcc ? m.originalPcc() : metricValue(m, kind);
     const double inf = std::numeric_limits<double>::infinity();
     const bool higherIsBetter = kind == MetricKind::Pcc;
     if (m.nonFiniteY > 0) return higherIsBetter ? -inf : inf;
@@ -200,7 +200,7 @@ void randomSearch(const TileSums& sums, const MixedParams& p, MixedResult& out)
             else if (cur.meets)
                 take = cur.bytes < best->bytes;
             else
-                take = metricBetter(metricValue(cur.metrics, p.metric), metricValue(best->metrics, p.metric), p.metric);
+                take = metricBetter(decisionValue(cur.metrics, p.metric), decisionValue(best->metrics, p.metric), p.metric);
         }
         if (take) {
             best = &cur;
@@ -249,7 +249,7 @@ Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& p)
             const MixedResult a = evaluateAssignment(sums, chosen, p.metric, p.threshold);
             const MixedResult b = evaluateAssignment(sums, fromThr, p.metric, p.threshold);
             if (b.bytes < a.bytes ||
-                (b.bytes == a.bytes && metricBetter(metricValue(b.metrics, p.metric), metricValue(a.metrics, p.metric), p.metric))) {
+                (b.bytes == a.bytes && metricBetter(decisionValue(b.metrics, p.metric), decisionValue(a.metrics, p.metric), p.metric))) {
                 chosen = fromThr;
                 note = "greedy from the mixed-tile-threshold solution";
             }

@@ -48,7 +48,8 @@ double metricValue(const Metrics& m, MetricKind kind);
 // The metric as the algorithms rank and test it, defined for every set of pairs: a set
 // with no finite input (padding-only or all-NaN tiles) has nothing to lose and scores
 // perfect (pcc 1, mae/atol 0); one whose finite inputs all became NaN/Inf scores worst
-// (-inf / +inf). Otherwise metricValue().
+// (-inf / +inf). An undefined PCC (constant tile) ranks by the original's rule
+// (Metrics::originalPcc). Otherwise metricValue().
 double decisionValue(const Metrics& m, MetricKind kind);
 // value meets threshold (pcc >= t, mae/atol <= t); NaN never does.
 bool meetsThreshold(double value, MetricKind kind, double threshold);

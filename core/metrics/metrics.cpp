@@ -156,8 +156,8 @@ Metrics finish(const ErrorSums& s)
         if (m.undefined()) {
             const double na = std::numeric_limits<double>::quiet_NaN();
             m.pcc = m.mae = m.atol = m.rmse = m.sqnrDb = na;
-        } else {
-            m.pcc = 1.0;
+        } else {  // empty: nothing differs, PCC undefined
+            m.pcc = std::numeric_limits<double>::quiet_NaN();
             m.sqnrDb = std::numeric_limits<double>::infinity();
         }
         return m;
@@ -172,11 +172,10 @@ Metrics finish(const ErrorSums& s)
     const double m2d = std::max(0.0, s.sdd - s.sd * s.sd / n);
     const double m2y = std::max(0.0, m2x - 2.0 * cxd + m2d);
     const double cxy = m2x - cxd;
-    const bool exact = s.maxAbs == 0.0;
     const bool zeroVarX = s.extremesKnown ? s.minX == s.maxX : m2x == 0.0;
     const bool zeroVarY = s.extremesKnown ? s.minY == s.maxY : m2y == 0.0;
     if (zeroVarX || zeroVarY || m2x == 0.0 || m2y == 0.0) {
-        m.pcc = exact ? 1.0 : 0.0;
+        m.pcc = std::numeric_limits<double>::quiet_NaN();  // undefined; originalPcc() has the old rule
     } else {
         m.pcc = std::clamp(cxy / std::sqrt(m2x * m2y), -1.0, 1.0);
     }

@@ -44,8 +44,12 @@ struct ErrorSums {
 // When pairs exist but none is finite (an all-NaN/Inf input, or a format that turned
 // every finite value into NaN/Inf), nothing can be measured: every metric is NaN ("n/a"),
 // never the perfect-looking values of an empty set.
+// PCC is undefined with fewer than 2 pairs or zero variance on either side: NaN ("n/a",
+// left out of every mean). originalPcc() gives the original tool's rule for it (1.0
+// when x == y, else 0.0), which the mixed-tile algorithms rank with and
+// `--pcc-undefined original` prints.
 struct Metrics {
-    double pcc = 1.0;    // Pearson correlation; empty -> 1; zero variance -> 1 if x == y else 0
+    double pcc = 1.0;    // Pearson correlation; NaN when undefined (see above)
     double mae = 0.0;    // mean |x - y|
     double atol = 0.0;   // max |x - y|
     double rmse = 0.0;   // sqrt(mean (x - y)^2)
@@ -55,6 +59,8 @@ struct Metrics {
     int64_t nonFiniteY = 0;
 
     bool undefined() const { return count == 0 && nonFiniteX + nonFiniteY > 0; }
+    // The original's value where PCC is undefined but pairs exist (exact -> 1, else 0).
+    double originalPcc() const { return pcc == pcc || undefined() ? pcc : (atol == 0.0 ? 1.0 : 0.0); }
 };
 
 Metrics finish(const ErrorSums& s);

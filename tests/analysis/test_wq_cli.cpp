@@ -288,6 +288,50 @@ private Q_SLOTS:
         QVERIFY(one == two);
     }
 
+    // #9.5: PCC of a 1-element or constant tensor is n/a, left out of the summary mean
+    // (and counted); --pcc-undefined original restores the original's 1.0 / 0.0.
+    void undefinedPccIsNa()
+    {
+        QTemporaryDir tmp;
+        const QString m = tmp.filePath("m.safetensors");
+        auto floatsOf = [](std::vector<float> v) {
+            std::vector<uint8_t> b(v.size() * 4);
+            std::memcpy(b.data(), v.data(), b.size());
+            return b;
+        };
+        std::vector<float> ramp(256);
+        for (int i = 0; i < 256; ++i) ramp[size_t(i)] = std::sin(float(i)) * 0.1f;
+        const auto a = floatsOf(ramp), bias = floatsOf({0.123456789f}), ones = floatsOf(std::vector<float>(64, 1.0f));
+        QVERIFY(qs::writeSafetensors(m, {{{"a.weight", qs::DType::F32, {16, 16}}, a},
+                                         {{"b.bias.weight", qs::DType::F32, {1}}, bias},
+                                         {{"c.norm.weight", qs::DType::F32, {64}}, ones}})
+                    .ok());
+        CliRun r = runCli({"wq", m, "-c", "bf16", "--summary", "--no-results"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList lines = QString::fromUtf8(r.out).split('\n');
+        auto pccOf = [&](const QString& tensor) {
+            for (qsizetype i = 0; i + 3 < lines.size(); ++i)
+                if (lines[i] == tensor) return lines[i + 3].simplified().section(' ', 2, 2);
+            return QString();
+        };
+        QCOMPARE(pccOf("b.bias.weight"), QString("n/a"));
+        QCOMPARE(pccOf("c.norm.weight"), QString("n/a"));
+        const QString aPcc = pccOf("a.weight");
+        QVERIFY(aPcc.startsWith("0.99") || aPcc.startsWith("1.0"));
+        QVERIFY2(r.out.contains("  none  BF16  pcc= " + aPcc.toUtf8() + "  mae="), r.out.constData());
+        QVERIFY(r.out.contains("(2 n/a)"));
+
+        r = runCli({"wq", m, "-c", "bf16", "--summary", "--no-results", "--pcc-undefined", "original"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("options: --pcc-undefined original"));
+        const QStringList orig = QString::fromUtf8(r.out).split('\n');
+        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  0.000  0.000e+00       inf  16.000"));
+        QVERIFY(!r.out.contains("n/a"));
+        r = runCli({"wq", m, "-c", "bf16", "--pcc-undefined", "zero"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.err.contains("--pcc-undefined: expected n/a or original, got \"zero\""));
+    }
+
     void helpAndVersion()
     {
         CliRun r = runCli({"--version"});

@@ -18,28 +18,41 @@ class TestMetrics : public QObject {
 private Q_SLOTS:
     void edgeCases()
     {
-        // empty -> pcc 1
+        // #9.5: PCC is undefined (NaN, "n/a") when empty, for one pair, or with zero
+        // variance on either side; originalPcc() keeps the original's 1.0 / 0.0 rule.
         Metrics m = computeMetrics(nullptr, nullptr, 0);
-        QCOMPARE(m.pcc, 1.0);
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 1.0);
         QCOMPARE(m.count, int64_t(0));
 
         std::vector<float> a(64, 0.5f), b(64, 0.5f), c(64, 0.25f);
         m = computeMetrics(a.data(), b.data(), 64);  // constant, equal
-        QCOMPARE(m.pcc, 1.0);
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 1.0);
         QCOMPARE(m.mae, 0.0);
         m = computeMetrics(a.data(), c.data(), 64);  // constant, different
-        QCOMPARE(m.pcc, 0.0);
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 0.0);
         QCOMPARE(m.mae, 0.25);
         QCOMPARE(m.atol, 0.25);
+        std::vector<float> ramp(64);
+        for (int i = 0; i < 64; ++i) ramp[size_t(i)] = float(i);
+        m = computeMetrics(ramp.data(), c.data(), 64);  // the reconstruction is constant
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 0.0);
+        m = computeMetrics(ramp.data(), ramp.data(), 1);  // one pair
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 1.0);
 
         std::vector<float> z(8, 0.0f), nz(8, -0.0f);
         m = computeMetrics(z.data(), nz.data(), 8);  // zeros vs negative zeros are equal
-        QCOMPARE(m.pcc, 1.0);
+        QCOMPARE(m.originalPcc(), 1.0);
         QCOMPARE(m.atol, 0.0);
 
         float x1 = 2.0f, y1 = 3.0f;
         m = computeMetrics(&x1, &y1, 1);  // one element, different: zero variance
-        QCOMPARE(m.pcc, 0.0);
+        QVERIFY(std::isnan(m.pcc));
+        QCOMPARE(m.originalPcc(), 0.0);
         QCOMPARE(m.atol, 1.0);
 
         float xa[2] = {1.0f, 2.0f}, ya[2] = {2.0f, 1.0f};
@@ -164,7 +177,7 @@ private Q_SLOTS:
         QCOMPARE(nonFiniteFlag(computeMetrics(finite.data(), finite.data(), 64)), std::string());
         const Metrics empty = computeMetrics(nullptr, nullptr, 0);
         QVERIFY(!empty.undefined());
-        QCOMPARE(empty.pcc, 1.0);
+        QCOMPARE(empty.originalPcc(), 1.0);
         QVERIFY(std::isinf(empty.sqnrDb));
     }
 

@@ -50,7 +50,8 @@ void TestResultsModel::sqnrCells()
 void TestResultsModel::nothingFiniteReadsNa()
 {
     const float inf = std::numeric_limits<float>::infinity();
-    std::vector<float> x(16, 1.0f), allInf(16, inf), someInf(16, 1.0f);
+    std::vector<float> x(16), allInf(16, inf), someInf(16);
+    for (int i = 0; i < 16; ++i) x[size_t(i)] = someInf[size_t(i)] = float(i);
     someInf[2] = someInf[9] = inf;
     WqTensor t;
     t.info.name = "x.weight";
