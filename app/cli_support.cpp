@@ -143,34 +143,20 @@ void addFormatOptionFlags(QCommandLineParser& p)
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
 {
     qs::FormatOptions o;
-    const QString mx = p.value("mx-scale").toLower();
-    if (mx == "floor") o.mxScale = qs::MxScaleRule::Floor;
-    else if (mx == "rceil") o.mxScale = qs::MxScaleRule::Rceil;
-    else if (mx == "even") o.mxScale = qs::MxScaleRule::Even;
-    else if (mx == "ceil") o.mxScale = qs::MxScaleRule::Ceil;
-    else return qs::Error::usage("--mx-scale: expected floor, rceil, even or ceil, got \"" + mx.toStdString() + "\"");
-    const QString er = p.value("elem-rounding").toLower();
-    if (er == "rne") o.elemRounding = qs::ElemRounding::Rne;
-    else if (er == "away") o.elemRounding = qs::ElemRounding::Away;
-    else return qs::Error::usage("--elem-rounding: expected rne or away, got \"" + er.toStdString() + "\"");
-    const QString nc = p.value("nvfp4-clamp").toLower();
-    if (nc == "none") o.nvClamp = qs::NvScaleClamp::None;
-    else if (nc == "modelopt") o.nvClamp = qs::NvScaleClamp::ModelOpt;
-    else if (nc == "torchao") o.nvClamp = qs::NvScaleClamp::TorchAo;
-    else return qs::Error::usage("--nvfp4-clamp: expected none, modelopt or torchao, got \"" + nc.toStdString() + "\"");
-    o.nv2dBlocks = p.isSet("nvfp4-2d");
-    const QString bn = p.value("bf16-nan").toLower();
-    if (bn == "reference") o.bf16CanonicalNan = false;
-    else if (bn == "canonical") o.bf16CanonicalNan = true;
-    else return qs::Error::usage("--bf16-nan: expected reference or canonical, got \"" + bn.toStdString() + "\"");
-    o.bfpOptimizeExponent = p.isSet("bfp-optimize");
-    const QString fs = p.value("fp8-scaling").toLower();
-    if (fs == "cast") o.fp8Scaling = qs::Fp8Scaling::Cast;
-    else if (fs == "per-tensor") o.fp8Scaling = qs::Fp8Scaling::PerTensor;
-    else if (fs == "block128") o.fp8Scaling = qs::Fp8Scaling::Block128;
-    else return qs::Error::usage("--fp8-scaling: expected cast, per-tensor or block128, got \"" + fs.toStdString() + "\"");
-    o.fp8Saturate = !p.isSet("fp8-nonsaturating");
+    for (const auto& [name, value] : qs::formatOptionValues(o)) {
+        const QString flag = QString::fromStdString(name);
+        const std::string given = qs::isSwitchOption(name) ? (p.isSet(flag) ? "on" : "off") : p.value(flag).toStdString();
+        if (const std::string error = qs::setFormatOption(o, name, given); !error.empty()) return qs::Error::usage(error);
+    }
     return o;
+}
+
+std::vector<std::string> explicitFormatOptions(const QCommandLineParser& p)
+{
+    std::vector<std::string> names;
+    for (const auto& [name, value] : qs::formatOptionValues(qs::FormatOptions{}))
+        if (p.isSet(QString::fromStdString(name))) names.push_back(name);
+    return names;
 }
 
 int reportError(const qs::Error& error)

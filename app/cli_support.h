@@ -48,6 +48,8 @@ qs::Result<void> selectionFrom(const QCommandLineParser& parser, qs::WqParams& p
 // Format-option flags shared by wq, export, plot and sweep.
 void addFormatOptionFlags(QCommandLineParser& parser);
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);
+// The format options the user gave on the command line (flag names, e.g. "mx-scale").
+std::vector<std::string> explicitFormatOptions(const QCommandLineParser& p);
 
 // Prints "error: <message>" to stderr and returns the error's exit code.
 // Exit status of a command cancelled by SIGINT/SIGTERM/SIGHUP, whatever layer noticed.

@@ -67,8 +67,9 @@ int runReconstructCommand(const QStringList& args)
     QCommandLineParser p;
     p.setApplicationDescription(
         "Re-apply a saved mixed-tile assignment (the <slug>_assignment.npy a mixed-tile `wq` run wrote) to a tensor\n"
-        "and write the reconstructed tensor. The result equals the run's MIXED tensor bit for bit when the same\n"
-        "format options are given. Each 32x32 tile takes its values from its format applied to the whole tensor;\n"
+        "and write the reconstructed tensor. The result equals the run's MIXED tensor bit for bit: the mapping\n"
+        "file records the run's format options (option flags are needed only for mappings without them, and\n"
+        "a flag that contradicts the recorded value is refused). Each 32x32 tile takes its values from its format applied to the whole tensor;\n"
         "code -1 keeps the tile in fp32.\n\n"
         "Example:\n"
         "  quantscope reconstruct deepseek-ai/DeepSeek-R1 model.layers.0.mlp.down_proj.weight \\\n"
@@ -105,6 +106,19 @@ int runReconstructCommand(const QStringList& args)
     if (!assignment) return reportError(assignment.error());
     auto mapping = qs::readAssignmentMapping(mappingPath);
     if (!mapping) return reportError(mapping.error());
+    if (mapping->options) {  // the run's options: flags may repeat them, never contradict them
+        const auto recorded = qs::formatOptionValues(*mapping->options), given = qs::formatOptionValues(*options);
+        for (const std::string& name : explicitFormatOptions(p))
+            for (size_t i = 0; i < recorded.size(); ++i)
+                if (recorded[i].first == name && recorded[i].second != given[i].second)
+                    return reportError(qs::Error::usage(
+                        mappingPath.toStdString() + ": the assignment was made with --" + name + " " + recorded[i].second +
+                        ", but --" + name + " " + given[i].second + " was given"));
+        *options = *mapping->options;
+    }
+    if (!mapping->tensor.empty() && mapping->tensor != tensorName)
+        return reportError(qs::Error::usage(mappingPath.toStdString() + ": the assignment is for tensor \"" + mapping->tensor +
+                                            "\", not \"" + tensorName + "\""));
     if (mapping->tilesH >= 0 && (mapping->tilesH != assignment->tilesH || mapping->tilesW != assignment->tilesW))
         return reportError(qs::Error::usage(mappingPath.toStdString() + ": assignment_shape [" + std::to_string(mapping->tilesH) +
                                             ", " + std::to_string(mapping->tilesW) + "] does not match " +

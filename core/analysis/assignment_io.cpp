@@ -148,27 +148,41 @@ Result<NpyAssignment> readAssignmentNpy(const QString& path)
     return a;
 }
 
-QByteArray assignmentMappingJson(const std::vector<std::string>& formats, int64_t tilesH, int64_t tilesW)
+QByteArray assignmentMappingJson(const AssignmentMapping& m)
 {
-    QJsonObject toInt, toFormat;
-    toInt.insert("none", -1);
-    toFormat.insert("-1", "none");
-    for (size_t i = 0; i < formats.size(); ++i) {
-        toInt.insert(QString::fromStdString(formats[i]), int(i));
-        toFormat.insert(QString::number(i), QString::fromStdString(formats[i]));
+    QJsonObject toInt;
+    QJsonArray toFormat;
+    for (size_t i = 0; i < m.formats.size(); ++i) {
+        toInt.insert(QString::fromStdString(m.formats[i]), int(i));
+        toFormat.append(QString::fromStdString(m.formats[i]));
     }
     QJsonObject o;  // QJsonObject keeps keys sorted
-    o.insert("tile_hw", QJsonArray{32, 32});
+    o.insert("tile_hw", 32);
     o.insert("format_to_int", toInt);
     o.insert("int_to_format", toFormat);
-    o.insert("assignment_shape", QJsonArray{qint64(tilesH), qint64(tilesW)});
+    o.insert("assignment_shape", QJsonArray{qint64(m.tilesH), qint64(m.tilesW)});
+    o.insert("unassigned_code", -1);
+    o.insert("unassigned_meaning", "a tile with code -1 keeps its float32 values (in no list above)");
+    if (m.options) {
+        QJsonObject opts;
+        for (const auto& [name, value] : formatOptionValues(*m.options))
+            opts.insert(QString::fromStdString(name), QString::fromStdString(value));
+        o.insert("format_options", opts);
+    }
+    if (!m.tensor.empty()) o.insert("tensor", QString::fromStdString(m.tensor));
+    if (!m.tensorShape.empty()) {
+        QJsonArray shape;
+        for (int64_t d : m.tensorShape) shape.append(qint64(d));
+        o.insert("tensor_shape", shape);
+    }
+    o.insert("tool", "quantscope");
+    o.insert("version", QS_VERSION);
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
-Result<void> writeAssignmentMapping(const QString& path, const std::vector<std::string>& formats, int64_t tilesH,
-                                    int64_t tilesW)
+Result<void> writeAssignmentMapping(const QString& path, const AssignmentMapping& mapping)
 {
-    return writeFileAtomic(path, assignmentMappingJson(formats, tilesH, tilesW));
+    return writeFileAtomic(path, assignmentMappingJson(mapping));
 }
 
 Result<AssignmentMapping> readAssignmentMapping(const QString& path)
@@ -182,8 +196,14 @@ Result<AssignmentMapping> readAssignmentMapping(const QString& path)
     const QJsonObject o = doc.object();
     AssignmentMapping m;
     std::vector<std::pair<int, std::string>> pairs;
-    if (o.contains("int_to_format")) {
-        if (!o["int_to_format"].isObject()) return bad(path, "int_to_format: expected an object");
+    if (o.contains("int_to_format") && o["int_to_format"].isArray()) {  // the original's form
+        const QJsonArray list = o["int_to_format"].toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (!list[i].isString()) return bad(path, "int_to_format[" + std::to_string(i) + "]: expected a format name");
+            pairs.emplace_back(int(i), list[i].toString().toStdString());
+        }
+    } else if (o.contains("int_to_format")) {
+        if (!o["int_to_format"].isObject()) return bad(path, "int_to_format: expected a list of format names");
         const QJsonObject it = o["int_to_format"].toObject();
         for (auto i = it.begin(); i != it.end(); ++i) {
             bool ok = false;
@@ -223,10 +243,35 @@ Result<AssignmentMapping> readAssignmentMapping(const QString& path)
         m.tilesH = s[0].toInteger();
         m.tilesW = s[1].toInteger();
     }
-    if (o.contains("tile_hw")) {
-        const QJsonArray t = o["tile_hw"].toArray();
-        if (t.size() != 2 || t[0].toInt() != 32 || t[1].toInt() != 32)
-            return bad(path, "tile_hw: only [32, 32] tiles are supported");
+    if (o.contains("tile_hw")) {  // 32, or [32, 32] in our older files
+        const QJsonValue v = o["tile_hw"];
+        const QJsonArray t = v.toArray();
+        const bool ok = (v.isDouble() && v.toDouble() == 32.0) ||
+                        (v.isArray() && t.size() == 2 && t[0].toDouble() == 32.0 && t[1].toDouble() == 32.0);
+        if (!ok) return bad(path, "tile_hw: only 32 x 32 tiles are supported");
+    }
+    if (o.contains("tensor")) {
+        if (!o["tensor"].isString()) return bad(path, "tensor: expected a tensor name");
+        m.tensor = o["tensor"].toString().toStdString();
+    }
+    if (o.contains("tensor_shape")) {
+        const QJsonArray s = o["tensor_shape"].toArray();
+        for (const QJsonValue& d : s) {
+            if (!d.isDouble() || d.toDouble() < 0 || d.toDouble() != double(d.toInteger()))
+                return bad(path, "tensor_shape: expected a list of non-negative integers");
+            m.tensorShape.push_back(d.toInteger());
+        }
+    }
+    if (o.contains("format_options")) {
+        if (!o["format_options"].isObject()) return bad(path, "format_options: expected an object");
+        FormatOptions opts;
+        const QJsonObject fo = o["format_options"].toObject();
+        for (auto i = fo.begin(); i != fo.end(); ++i) {
+            if (!i.value().isString()) return bad(path, "format_options." + i.key().toStdString() + ": expected a string");
+            const std::string error = setFormatOption(opts, i.key().toStdString(), i.value().toString().toStdString());
+            if (!error.empty()) return bad(path, "format_options: " + error);
+        }
+        m.options = opts;
     }
     return m;
 }

@@ -8,6 +8,7 @@
 // format names) and fail with an Error naming the file and what was expected
 // (exitCode 1: these are user inputs).
 #include "common/result.h"
+#include "formats/format.h"
 #include "metrics/metrics.h"
 
 #include <QByteArray>
@@ -15,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace qs {
@@ -40,16 +42,25 @@ struct NpyAssignment {
 // a 2-D shape (a 1-D shape (n,) is read as 1 x n), data of exactly h*w bytes.
 Result<NpyAssignment> readAssignmentNpy(const QString& path);
 
+// <slug>_assignment_mapping.json. The keys the original tool's
+// reconstruct_mixed_tile_assignment.py reads, in its exact form: "tile_hw": 32,
+// "format_to_int" {name: code}, "int_to_format" [name by code], "assignment_shape"
+// [h, w]; code -1 (a tile left in float32) is in neither, "unassigned_code" says so.
+// Beside them what reconstruct needs to reproduce the run alone: "format_options"
+// (every option as formatOptionValues() writes it), "tensor", "tensor_shape", "tool",
+// "version".
 struct AssignmentMapping {
-    std::vector<std::string> formats;  // code -> registry name (code = index)
-    int64_t tilesH = -1, tilesW = -1;  // assignment_shape; -1 when absent
+    std::vector<std::string> formats;     // code -> registry name (code = index)
+    int64_t tilesH = -1, tilesW = -1;     // assignment_shape; -1 when absent
+    std::string tensor;                   // empty when absent (e.g. the original's files)
+    std::vector<int64_t> tensorShape;     // empty when absent
+    std::optional<FormatOptions> options; // absent in files that do not record them
 };
-// formats are registry names in code order.
-QByteArray assignmentMappingJson(const std::vector<std::string>& formats, int64_t tilesH, int64_t tilesW);
-Result<void> writeAssignmentMapping(const QString& path, const std::vector<std::string>& formats, int64_t tilesH,
-                                    int64_t tilesW);
-// Reads int_to_format (or format_to_int when that is missing); codes must be 0..n-1
-// without gaps, -1 may map to "none"; every name must be a registry format.
+QByteArray assignmentMappingJson(const AssignmentMapping& mapping);
+Result<void> writeAssignmentMapping(const QString& path, const AssignmentMapping& mapping);
+// Reads int_to_format (a list, or our older {"code": name} object; format_to_int when
+// it is missing); codes must be 0..n-1 without gaps, -1 may map to "none"; every name
+// must be a registry format; format_options values must be valid.
 Result<AssignmentMapping> readAssignmentMapping(const QString& path);
 
 struct SampleRow {

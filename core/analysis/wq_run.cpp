@@ -263,8 +263,14 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
                 auto npy = writeAssignmentNpy(QDir(dir).filePath(slug + "_assignment.npy"), mixed->assignment,
                                               mixed->tilesH, mixed->tilesW);
                 if (!npy) return fail(npy.error());
-                auto map = writeAssignmentMapping(QDir(dir).filePath(slug + "_assignment_mapping.json"),
-                                                  row.tileFormats, mixed->tilesH, mixed->tilesW);
+                AssignmentMapping mapping;
+                mapping.formats = row.tileFormats;
+                mapping.tilesH = mixed->tilesH;
+                mapping.tilesW = mixed->tilesW;
+                mapping.tensor = name;
+                mapping.tensorShape = tensor.info.shape;
+                mapping.options = params.options;
+                auto map = writeAssignmentMapping(QDir(dir).filePath(slug + "_assignment_mapping.json"), mapping);
                 if (!map) return fail(map.error());
                 MixedArtefacts art;
                 art.tensor = name;

@@ -80,6 +80,12 @@ std::vector<std::pair<std::string, std::string>> formatOptionValues(const Format
 // The options that differ from the defaults, written as CLI flags ("--mx-scale rceil
 // --nvfp4-2d"); empty for the defaults (table.txt then keeps the original tool's layout).
 std::string formatOptionFlags(const FormatOptions& o);
+// Sets one option from its flag name and a value as formatOptionValues() writes it
+// ("mx-scale", "rceil"; "nvfp4-2d", "on"). Returns "" or a message naming the flag and
+// the values it takes ("--mx-scale: expected floor, rceil, even or ceil, got \"x\"").
+std::string setFormatOption(FormatOptions& o, std::string_view name, std::string_view value);
+// Options whose values are "on"/"off" (command-line switches without a value).
+bool isSwitchOption(std::string_view name);
 // The seven formats of the original tool in its order: mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0.
 std::vector<const Format*> originalFormats();
 

@@ -148,6 +148,57 @@ std::string formatOptionFlags(const FormatOptions& o)
     return s;
 }
 
+namespace {
+
+struct OptionSpec {
+    const char* name;
+    std::vector<const char*> values;  // in enum order; switches: {"off", "on"}
+    void (*set)(FormatOptions&, size_t);
+};
+
+const std::vector<OptionSpec>& optionSpecs()
+{
+    static const std::vector<OptionSpec> specs = {
+        {"mx-scale", {"floor", "rceil", "even", "ceil"}, [](FormatOptions& o, size_t i) { o.mxScale = MxScaleRule(i); }},
+        {"elem-rounding", {"rne", "away"}, [](FormatOptions& o, size_t i) { o.elemRounding = ElemRounding(i); }},
+        {"nvfp4-clamp", {"none", "modelopt", "torchao"}, [](FormatOptions& o, size_t i) { o.nvClamp = NvScaleClamp(i); }},
+        {"nvfp4-2d", {"off", "on"}, [](FormatOptions& o, size_t i) { o.nv2dBlocks = i == 1; }},
+        {"bf16-nan", {"reference", "canonical"}, [](FormatOptions& o, size_t i) { o.bf16CanonicalNan = i == 1; }},
+        {"bfp-optimize", {"off", "on"}, [](FormatOptions& o, size_t i) { o.bfpOptimizeExponent = i == 1; }},
+        {"fp8-scaling", {"cast", "per-tensor", "block128"}, [](FormatOptions& o, size_t i) { o.fp8Scaling = Fp8Scaling(i); }},
+        {"fp8-nonsaturating", {"off", "on"}, [](FormatOptions& o, size_t i) { o.fp8Saturate = i == 0; }},
+    };
+    return specs;
+}
+
+} // namespace
+
+bool isSwitchOption(std::string_view name)
+{
+    for (const OptionSpec& s : optionSpecs())
+        if (name == s.name) return s.values.size() == 2 && std::string_view(s.values[0]) == "off";
+    return false;
+}
+
+std::string setFormatOption(FormatOptions& o, std::string_view name, std::string_view value)
+{
+    for (const OptionSpec& s : optionSpecs()) {
+        if (name != s.name) continue;
+        std::string lower(value);
+        for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+        for (size_t i = 0; i < s.values.size(); ++i)
+            if (lower == s.values[i]) {
+                s.set(o, i);
+                return {};
+            }
+        std::string list;
+        for (size_t i = 0; i < s.values.size(); ++i)
+            list += std::string(i == 0 ? "" : i + 1 == s.values.size() ? " or " : ", ") + s.values[i];
+        return "--" + std::string(name) + ": expected " + list + ", got \"" + std::string(value) + "\"";
+    }
+    return "unknown format option \"" + std::string(name) + "\"";
+}
+
 std::vector<const Format*> originalFormats()
 {
     std::vector<const Format*> out;

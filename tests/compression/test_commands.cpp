@@ -114,12 +114,54 @@ private Q_SLOTS:
         QCOMPARE(test::compareBits("reconstruct .safetensors", want->data(), ys.data(), qint64(ys.size())), QString());
     }
 
+    // #9.3: the mapping records the run's options, so reconstruct needs no flags to
+    // reproduce a run made with --mx-scale rceil, and refuses a flag that contradicts it.
+    void reconstructUsesRecordedOptions()
+    {
+        QTemporaryDir dir;
+        const QString cfg = dir.filePath("thr.json");
+        QVERIFY(writeFileAtomic(cfg, R"({"algorithm": "mixed-tile-threshold", "quantization_formats": ["bf16", "mxfp4", "bfp4"],
+                                          "params": {"metric": "pcc", "threshold": 0.99, "formats": ["bf16", "mxfp4", "bfp4"]}})").ok());
+        const char* name = "model.layers.0.self_attn.q_a_proj.weight";
+        Run wq = run({"wq", kRepo, name, "-c", "bf16,mxfp4,bfp4", "--mx-scale", "rceil", "--compression-config", cfg,
+                      "--results-dir", dir.path()}, dir.path());
+        QVERIFY2(wq.code == 0, qPrintable(wq.err));
+        QDirIterator it(dir.path(), {"*_assignment.npy"}, QDir::Files, QDirIterator::Subdirectories);
+        QVERIFY(it.hasNext());
+        const QString npy = it.next();
+        std::vector<int64_t> shape;
+        const std::vector<float> x = goldenView(name, shape);
+        auto saved = readAssignmentNpy(npy);
+        QVERIFY(saved.ok());
+        QString mapPath = npy;
+        mapPath.replace("_assignment.npy", "_assignment_mapping.json");
+        auto mapping = readAssignmentMapping(mapPath);
+        QVERIFY(mapping.ok());
+        QCOMPARE(mapping->formats, (std::vector<std::string>{"bf16", "bfp4", "mxfp4"}));  // registry order
+        QVERIFY(std::count(saved->codes.begin(), saved->codes.end(), int8_t(2)) > 0);  // MXFP4 tiles exist
+        FormatOptions rceil;
+        rceil.mxScale = MxScaleRule::Rceil;
+        auto want = reconstructMixed(x.data(), shape, saved->codes, qstest::fmts({"bf16", "bfp4", "mxfp4"}), rceil);
+        QVERIFY(want.ok());
+        Run r = run({"reconstruct", kRepo, name, npy, "--out", dir.filePath("y.npy")}, dir.path());
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const std::vector<float> y = readFloatNpy(dir.filePath("y.npy"));
+        QCOMPARE(test::compareBits("reconstruct with recorded options", want->data(), y.data(), qint64(y.size())), QString());
+        r = run({"reconstruct", kRepo, name, npy, "--mx-scale", "floor", "--out", dir.filePath("z.npy")}, dir.path());
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("the assignment was made with --mx-scale rceil, but --mx-scale floor was given"), qPrintable(r.err));
+        r = run({"reconstruct", kRepo, "lm_head.weight", npy}, dir.path());
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("the assignment is for tensor \"model.layers.0.self_attn.q_a_proj.weight\", not \"lm_head.weight\""),
+                 qPrintable(r.err));
+    }
+
     void reconstructErrors()
     {
         QTemporaryDir dir;
         const QString npy = dir.filePath("t_assignment.npy");
         QVERIFY(writeAssignmentNpy(npy, std::vector<int8_t>(6, 1), 2, 3).ok());
-        QVERIFY(writeAssignmentMapping(dir.filePath("t_assignment_mapping.json"), {"bf16", "bfp8"}, 2, 3).ok());
+        QVERIFY(writeAssignmentMapping(dir.filePath("t_assignment_mapping.json"), {{"bf16", "bfp8"}, 2, 3}).ok());
         Run r = run({"reconstruct", kRepo, "lm_head.weight", npy}, dir.path());
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(npy + ": assignment shape (2, 3) does not match tensor lm_head.weight of shape (180, 136), which has (6, 5) tiles"),

@@ -5,6 +5,9 @@
 #include "formats_under_test.h"
 
 #include <QTemporaryDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 using namespace qs;
@@ -254,15 +257,32 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString p = dir.filePath("m.json");
-        QVERIFY(writeAssignmentMapping(p, {"bf16", "bfp8", "bfp4", "bfp2"}, 6, 5).ok());
-        const QString text = QString::fromUtf8(fileBytes(p));
-        QVERIFY(text.contains("\"tile_hw\": [\n        32,\n        32\n    ]"));
-        QVERIFY(text.indexOf("assignment_shape") < text.indexOf("format_to_int"));  // sorted keys
+        // #9.3: the original's keys in its exact form (tile_hw an integer, int_to_format a
+        // list, -1 in neither), plus the options, tensor and tool beside them.
+        AssignmentMapping w{{"bf16", "bfp8", "bfp4", "bfp2"}, 6, 5, "model.layers.0.mlp.up_proj.weight", {180, 160}, {}};
+        FormatOptions opts;
+        opts.mxScale = MxScaleRule::Rceil;
+        opts.nv2dBlocks = true;
+        w.options = opts;
+        QVERIFY(writeAssignmentMapping(p, w).ok());
+        const QJsonObject doc = QJsonDocument::fromJson(fileBytes(p)).object();
+        QVERIFY(doc["tile_hw"].isDouble());
+        QCOMPARE(doc["tile_hw"].toInt(), 32);
+        QCOMPARE(doc["int_to_format"].toArray(), (QJsonArray{"bf16", "bfp8", "bfp4", "bfp2"}));
+        QCOMPARE(doc["format_to_int"].toObject(), (QJsonObject{{"bf16", 0}, {"bfp8", 1}, {"bfp4", 2}, {"bfp2", 3}}));
+        QCOMPARE(doc["assignment_shape"].toArray(), (QJsonArray{6, 5}));
+        QCOMPARE(doc["unassigned_code"].toInt(), -1);
+        QCOMPARE(doc["format_options"].toObject()["mx-scale"].toString(), QString("rceil"));
+        QCOMPARE(doc["format_options"].toObject()["nvfp4-2d"].toString(), QString("on"));
+        QCOMPARE(doc["tensor_shape"].toArray(), (QJsonArray{180, 160}));
+        QCOMPARE(doc["tool"].toString(), QString("quantscope"));
         auto m = readAssignmentMapping(p);
         QVERIFY(m.ok());
         QCOMPARE(m->formats, (std::vector<std::string>{"bf16", "bfp8", "bfp4", "bfp2"}));
         QCOMPARE(m->tilesH, 6);
         QCOMPARE(m->tilesW, 5);
+        QCOMPARE(m->tensor, std::string("model.layers.0.mlp.up_proj.weight"));
+        QVERIFY(m->options && *m->options == opts);
 
         auto expectError = [&](const char* json, const QString& what) {
             const QString q = dir.filePath("bad.json");
@@ -279,7 +299,11 @@ private Q_SLOTS:
         expectError(R"({"int_to_format": {"0": "bf16", "2": "bfp8"}})", "format codes must be 0..n-1 without gaps (code 2)");
         expectError(R"({"format_to_int": {"bf16": 0, "bfp8": 1.5}})", "format_to_int.bfp8: expected an integer");
         expectError(R"({"tile_hw": [32, 32]})", "neither int_to_format nor format_to_int is present");
-        expectError(R"({"int_to_format": {"0": "bf16"}, "tile_hw": [16, 16]})", "tile_hw: only [32, 32] tiles are supported");
+        expectError(R"({"int_to_format": {"0": "bf16"}, "tile_hw": [16, 16]})", "tile_hw: only 32 x 32 tiles are supported");
+        expectError(R"({"int_to_format": ["bf16"], "tile_hw": 16})", "tile_hw: only 32 x 32 tiles are supported");
+        expectError(R"({"int_to_format": ["bf16", 3]})", "int_to_format[1]: expected a format name");
+        expectError(R"({"int_to_format": ["bf16"], "format_options": {"mx-scale": "up"}})",
+                    "format_options: --mx-scale: expected floor, rceil, even or ceil, got \"up\"");
         expectError("{", "not valid JSON: unterminated object");
         // format_to_int alone works (the original's mapping may have only that).
         QFile f(dir.filePath("ok.json"));
