@@ -140,6 +140,18 @@ void addFormatOptionFlags(QCommandLineParser& p)
     p.addOption({"fp8-nonsaturating", "FP8 overflow to NaN/Inf instead of saturating."});
 }
 
+void addHelp(QCommandLineParser& p) { p.addOption({{"h", "help"}, "Show this help."}); }
+
+std::string commandHelp(const QCommandLineParser& p, const QString& program)
+{
+    QString text = p.helpText();
+    if (text.startsWith("Usage: ")) {
+        const qsizetype end = text.indexOf(" [options]");
+        if (end > 0) text.replace(7, end - 7, program);
+    }
+    return text.toStdString();
+}
+
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
 {
     qs::FormatOptions o;

@@ -45,6 +45,12 @@ void addSelectionFlags(QCommandLineParser& parser);
 // Error (exit 1) naming what is wrong: MODEL missing, --limit not a whole number >= 0.
 qs::Result<void> selectionFrom(const QCommandLineParser& parser, qs::WqParams& params);
 
+// -h/--help without Qt's --help-all (whose Qt-internal options mean nothing here), and the
+// help text whose usage line names the command as the user typed it ("quantscope wq",
+// or "wq" when the binary was called as wq) instead of the binary's path.
+void addHelp(QCommandLineParser& parser);
+std::string commandHelp(const QCommandLineParser& parser, const QString& program);
+
 // Format-option flags shared by wq, export, plot and sweep.
 void addFormatOptionFlags(QCommandLineParser& parser);
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);

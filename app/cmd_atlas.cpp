@@ -22,7 +22,7 @@ int runAtlasCommand(const QStringList& args)
         "(columns). Writes atlas.json, atlas.csv and atlas_<format>.png (a heat map per format; a cell with several\n"
         "tensors shows its worst member) to --out-dir, and prints the 20 worst tensors.\n\n"
         "Example:\n  quantscope atlas ./my-model -c bfp8,bfp4 --metric sqnr --out-dir atlas");
-    p.addHelpOption();
+    addHelp(p);
     addSelectionFlags(p);
     p.addOption({{"c", "format"}, "Formats (repeatable or comma-separated; 'all' as in wq).", "FORMAT"});
     p.addOption({"metric", "sqnr (default), pcc or mae: the value the heat maps and the top-20 rank by.", "name", "sqnr"});
@@ -30,7 +30,7 @@ int runAtlasCommand(const QStringList& args)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope atlas"} + args)) return usageError("atlas", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope atlas"));
         return 0;
     }
     qs::WqParams params;

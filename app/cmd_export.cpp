@@ -18,7 +18,7 @@ int runExportCommand(const QStringList& args)
         "Write the selected tensors after quantize-dequantize in one format (same names and shapes) to a\n"
         ".safetensors file: a fake-quantized checkpoint.\n\n"
         "Example:\n  quantscope export ./my-model mlp -c bfp4 --out my-model-bfp4.safetensors --dtype bf16");
-    p.addHelpOption();
+    addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
     p.addPositionalArgument("FILTER", "Optional filter words (as in wq).", "[FILTER...]");
     p.addOption({"revision", "Hub revision (default: main).", "rev"});
@@ -31,7 +31,7 @@ int runExportCommand(const QStringList& args)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope export"} + args)) return usageError("export", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope export"));
         return 0;
     }
     const QStringList pos = p.positionalArguments();

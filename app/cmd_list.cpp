@@ -51,7 +51,7 @@ int runListCommand(const QStringList& args)
         "logical (dequantized) parameters. Without FILTER every tensor is listed (scales included); FILTER words\n"
         "and --regex select as in `wq` (dotted prefix or substring).\n\n"
         "Example:\n  quantscope list deepseek-ai/DeepSeek-R1 model.layers.0.self_attn");
-    p.addHelpOption();
+    addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
     p.addPositionalArgument("FILTER", "Optional filter words.", "[FILTER...]");
     p.addOption({"revision", "Hub revision (default: main).", "rev"});
@@ -59,7 +59,7 @@ int runListCommand(const QStringList& args)
     p.addOption({"regex", "Only names matching this regular expression.", "PATTERN"});
     if (!p.parse(QStringList{"quantscope list"} + args)) return usageError("list", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope list"));
         return 0;
     }
     const QStringList pos = p.positionalArguments();
@@ -123,8 +123,10 @@ int runListCommand(const QStringList& args)
     out += "\n" + std::to_string(rows.size()) + " tensors\n";
     out += "stored:  " + withCommas(storedParams) + " parameters in " + withCommas(storedBytes) + " bytes (" +
            human(double(storedBytes)) + ")\n";
-    out += "logical: " + withCommas(logicalParams) + " parameters after dequantization (" + withCommas(scaleParams) +
-           " FP8 scale values folded in), " + human(4.0 * double(logicalParams)) + " as fp32\n";
+    // The FP8 remark only where there are FP8 scales (#9.7).
+    out += "logical: " + withCommas(logicalParams) + " parameters" +
+           (scaleParams ? " after dequantization (" + withCommas(scaleParams) + " FP8 scale values folded in)" : std::string()) +
+           ", " + human(4.0 * double(logicalParams)) + " as fp32\n";
     printOut(out);
     return 0;
 }

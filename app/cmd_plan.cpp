@@ -42,7 +42,7 @@ int runPlanCommand(const QStringList& args)
         "--budget SIZE: a number with B, KB/MB/GB (powers of 1000), KiB/MiB/GiB (powers of 1024) or bytes/param;\n"
         "a bare number is bytes. --bits B: average bits per parameter.\n\n"
         "Example:\n  quantscope plan ./my-model -c bf16,bfp8,bfp4,bfp2 --bits 5");
-    p.addHelpOption();
+    addHelp(p);
     addSelectionFlags(p);
     p.addOption({{"c", "formats"}, "Candidate formats (repeatable or comma-separated; default: all).", "FORMAT"});
     p.addOption({"budget", "Total size budget.", "SIZE"});
@@ -51,7 +51,7 @@ int runPlanCommand(const QStringList& args)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope plan"} + args)) return usageError("plan", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope plan"));
         return 0;
     }
     qs::WqParams params;

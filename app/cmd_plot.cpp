@@ -90,7 +90,7 @@ int showPlots(const std::vector<std::pair<QString, qs::PlotBuild>>& plots, int w
 
 void addCommonOptions(QCommandLineParser& p)
 {
-    p.addHelpOption();
+    addHelp(p);
     p.addOption({"c", "Format (repeatable); `all` = the original seven, `every` = the whole registry. Default: all.", "FORMAT"});
     p.addOption({"size", "PNG size in pixels (default 1280x800).", "WxH"});
     addFormatOptionFlags(p);
@@ -111,7 +111,7 @@ int runSynth(const QStringList& args)
     p.addOption({"seed", "Seed of the random rows (default 0).", "N"});
     if (!p.parse(QStringList{"quantscope plot synth"} + args)) return usageError("plot synth", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope plot synth"));
         return 0;
     }
     if (!p.positionalArguments().isEmpty())
@@ -170,7 +170,7 @@ int runWeights(const QStringList& args)
     p.addOption({"csv-dir", "Also write each tensor's curves as <slug>.csv into D.", "D"});
     if (!p.parse(QStringList{"quantscope plot weights"} + args)) return usageError("plot weights", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope plot weights"));
         return 0;
     }
     const QStringList pos = p.positionalArguments();

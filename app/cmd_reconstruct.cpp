@@ -75,7 +75,7 @@ int runReconstructCommand(const QStringList& args)
         "  quantscope reconstruct deepseek-ai/DeepSeek-R1 model.layers.0.mlp.down_proj.weight \\\n"
         "    results/deepseek-ai__DeepSeek-R1/mixed-tile-greedy/20260101-120000/mixed_tile_greedy/"
         "model.layers.0.mlp.down_proj.weight_assignment.npy --out down_proj_mixed.safetensors");
-    p.addHelpOption();
+    addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
     p.addPositionalArgument("TENSOR", "The tensor's full name.");
     p.addPositionalArgument("ASSIGNMENT", "The saved assignment (.npy, int8, tiles_h x tiles_w).");
@@ -87,7 +87,7 @@ int runReconstructCommand(const QStringList& args)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope reconstruct"} + args)) return usageError("reconstruct", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope reconstruct"));
         return 0;
     }
     const QStringList pos = p.positionalArguments();

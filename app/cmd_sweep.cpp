@@ -148,7 +148,7 @@ int runSweepCommand(const QStringList& args)
         "Example:\n"
         "  quantscope sweep deepseek-ai/DeepSeek-R1 model.layers.0.mlp --metric pcc \\\n"
         "    --thresholds 0.99,0.995,0.999,0.9995 --algorithm greedy");
-    p.addHelpOption();
+    addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
     p.addPositionalArgument("FILTER", "Optional filter words (dotted prefix or substring, as in wq).", "[FILTER...]");
     p.addOption({"metric", "pcc (a minimum), mae or atol (maxima). Default: pcc.", "METRIC", "pcc"});
@@ -166,7 +166,7 @@ int runSweepCommand(const QStringList& args)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope sweep"} + args)) return usageError("sweep", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, "quantscope sweep"));
         return 0;
     }
     const QStringList pos = p.positionalArguments();

@@ -18,7 +18,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
         "otherwise a case-insensitive substring (q_proj). Default: every name containing 'weight'.\n\n"
         "Example:\n  quantscope wq deepseek-ai/DeepSeek-R1 model.layers.0.self_attn --limit 10 -c bfp8 -c bfp4\n"
         "  quantscope wq ./my-model mlp --compression-config compression_configs/compression_config.mixed_tile_greedy.example.json");
-    p.addHelpOption();
+    addHelp(p);
     addSelectionFlags(p);
     p.addOption({{"c", "format"}, "Format to evaluate (repeatable, or comma-separated). 'all' = the original seven "
                  "(mxfp4 nvfp4 bf16 bfp8 bfp4 bfp2 fp0), 'every' = every format in the registry.", "FORMAT"});
@@ -36,7 +36,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
     if (p.isSet("help")) {
-        printOut(p.helpText().toStdString());
+        printOut(commandHelp(p, programName));
         return 0;
     }
     qs::WqParams params;

@@ -52,6 +52,16 @@ std::string errColour(double v) { return v <= 1e-4 ? "good" : v <= 1e-3 ? "mid" 
 std::string rjust(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
 std::string ljust(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
+// The SIZE column (the original's GB column printed 0.000 for everything under 1 MB):
+// bytes in a readable decimal unit, "272 B", "5.5 KB", "3.4 MB", "0.134 GB".
+std::string sizeText(double bytes)
+{
+    if (bytes < 1e3) return fmt("%.0f B", bytes);
+    if (bytes < 1e6) return fmt("%.1f KB", bytes / 1e3);
+    if (bytes < 1e9) return fmt("%.1f MB", bytes / 1e6);
+    return fmt("%.3f GB", bytes / 1e9);
+}
+
 // 1234567.4 -> "1,234,567"
 std::string thousands(double v)
 {
@@ -231,7 +241,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             if (row.compression == comp) rows.push_back(&row);
         if (rows.empty()) continue;
         const bool mixed = rows.front()->mixed;
-        size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 2, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
+        size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
         std::vector<size_t> countW;
         const std::vector<std::string>& tileFormats = rows.front()->tileFormats;
         for (const auto& f : tileFormats) {
@@ -245,7 +255,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             maeW = std::max(maeW, sciText(row->metrics.mae).size());
             atolW = std::max(atolW, sciText(row->metrics.atol).size());
             timeW = std::max(timeW, fmt("%.3f", row->seconds).size());
-            gbW = std::max(gbW, fmt("%.3f", row->bytes / 1e9).size());
+            gbW = std::max(gbW, sizeText(row->bytes).size());
             rmseW = std::max(rmseW, sciText(row->metrics.rmse).size());
             sqnrW = std::max(sqnrW, sqnrText(row->metrics.sqnrDb).size());
             bitsW = std::max(bitsW, fmt("%.3f", row->bitsPerElement).size());
@@ -255,7 +265,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         }
         std::string header = "  " + ljust("COMP", compW) + "  " + ljust("FORMAT", fmtW) + "  " + rjust("PCC", pccW) +
                              "  " + rjust("MAE", maeW) + "  " + rjust("ATOL", atolW) + "  " + rjust("TIME(s)", timeW) +
-                             "  " + rjust("GB", gbW);
+                             "  " + rjust("SIZE", gbW);
         if (mixed) {
             for (size_t i = 0; i < tileFormats.size(); ++i) {
                 std::string up = tileFormats[i];
@@ -273,7 +283,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                                paint(rjust(pccText(m.pcc), pccW), pccColour(m.pcc), colour) + "  " +
                                paint(rjust(sciText(m.mae), maeW), errColour(m.mae), colour) + "  " +
                                paint(rjust(sciText(m.atol), atolW), errColour(m.atol), colour) + "  " +
-                               rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(fmt("%.3f", row->bytes / 1e9), gbW);
+                               rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(sizeText(row->bytes), gbW);
             if (mixed) {
                 for (size_t i = 0; i < countW.size(); ++i)
                     line += "  " + rjust(i < row->tileCounts.size() ? std::to_string(row->tileCounts[i]) : "0", countW[i]);

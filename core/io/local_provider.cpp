@@ -59,10 +59,15 @@ Result<std::shared_ptr<LocalProvider>> LocalProvider::open(const QString& path)
         p->m_singleFile = true;
         p->m_root = QDir::cleanPath(fi.absolutePath());
         p->m_files = QStringList{fi.fileName()};
-        p->m_repoName = fi.fileName();
-        QString base = fi.fileName();
-        base.chop(int(QStringLiteral(".safetensors").size()));
-        p->m_resultsName = base.isEmpty() ? fi.fileName() : base;
+        // Titled and filed by its folder and stem ("face-detect/model", results under
+        // "face-detect__model"): a bare "model.safetensors" says nothing, and every
+        // single-file model would share results/model/.
+        QString stem = fi.fileName();
+        stem.chop(int(QStringLiteral(".safetensors").size()));
+        if (stem.isEmpty()) stem = fi.fileName();
+        const QString parent = QFileInfo(p->m_root).fileName();
+        p->m_repoName = parent.isEmpty() ? stem : parent + "/" + stem;
+        p->m_resultsName = parent.isEmpty() ? stem : parent + "__" + stem;
         return p;
     }
     if (!fi.isDir())

@@ -157,7 +157,7 @@ private Q_SLOTS:
         QVERIFY(writeModel(model, {"a/b.weight", "a:b.weight", longName}));
         const QString cfg = tmp.filePath("cfg.json");
         QVERIFY(writeText(cfg, R"({"algorithm": "mixed-tile-random", "params": {"iters": 3, "formats": ["bf16", "bfp8"]}})"));
-        const QString base = tmp.filePath("out/results/m/mixed-tile-random");
+        const QString base = tmp.filePath("out/results/" + QDir(tmp.path()).dirName() + "__m/mixed-tile-random");
         QVERIFY(QDir().mkpath(base));
         const qint64 dead = deadPid();
         QVERIFY(dead > 0);
@@ -223,7 +223,7 @@ private Q_SLOTS:
         auto [wcode, werr] = runAndTerminate({"wq", model, "-c", "bf16", "--results-dir", tmp.filePath("r")});
         QCOMPARE(wcode, 130);
         QVERIFY2(werr.endsWith("error: cancelled\n"), werr.right(200).constData());
-        QCOMPARE(QDir(tmp.filePath("r/results/m/none")).entryList(QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot),
+        QCOMPARE(QDir(tmp.filePath("r/results/" + QDir(tmp.path()).dirName() + "__m/none")).entryList(QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot),
                  QStringList{});
     }
 
@@ -281,9 +281,9 @@ private Q_SLOTS:
         QVERIFY2(QString::fromUtf8(r.out).contains(QRegularExpression("none  BF16  pcc= (1\\.0|0\\.99)\\d+  mae=\\S+  atol=\\S+  \\(2 n/a\\)")),
                  r.out.right(400).constData());
 
-        const QStringList runs = QDir(tmp.filePath("r/results/m/none")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        const QStringList runs = QDir(tmp.filePath("r/results/" + QDir(tmp.path()).dirName() + "__m/none")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
         QCOMPARE(runs.size(), 1);
-        QFile jf(tmp.filePath("r/results/m/none/" + runs.first() + "/results.json"));
+        QFile jf(tmp.filePath("r/results/" + QDir(tmp.path()).dirName() + "__m/none/" + runs.first() + "/results.json"));
         QVERIFY(jf.open(QIODevice::ReadOnly));
         const QJsonArray tensors = QJsonDocument::fromJson(jf.readAll()).object()["tensors"].toArray();
         QCOMPARE(tensors.size(), 3);

@@ -53,7 +53,7 @@ private Q_SLOTS:
         QCOMPARE(lines[3], QString("backend: emulation"));
         QVERIFY(out.contains("Hierarchy\n  └── model (5)\n      └── layers (5)\n          └── 1 (5)\n"));
         QVERIFY(out.contains("model.layers.1.mlp.gate.weight\n  shape=(2, 136) min="));
-        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)     GB       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
+        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)     SIZE       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
         QVERIFY(out.contains("Summary (mean across matched tensors)\n  none  BF16  pcc="));
         QVERIFY(!out.contains("\033["));  // NO_COLOR
 
@@ -211,6 +211,8 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("model.layers.0.self_attn.rotary_emb.inv_freq"));
         // `wq --version` names itself and the package, with the one version number.
+        const CliRun h = runCli({"--help"}, tmp.path(), QProcessEnvironment::systemEnvironment(), link);
+        QVERIFY2(h.out.startsWith("Usage: wq [options] MODEL [FILTER...]\n"), h.out.left(120).constData());
         const CliRun v = runCli({"--version"}, tmp.path(), QProcessEnvironment::systemEnvironment(), link);
         const CliRun q = runCli({"--version"});
         QCOMPARE(v.exitCode, 0);
@@ -325,11 +327,35 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("options: --pcc-undefined original"));
         const QStringList orig = QString::fromUtf8(r.out).split('\n');
-        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  0.000  0.000e+00       inf  16.000"));
+        // #9.7: SIZE reads in a unit that fits (the original's GB column said 0.000)
+        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  128 B  0.000e+00       inf  16.000"));
         QVERIFY(!r.out.contains("n/a"));
+        QVERIFY(r.out.contains("  none  BF16     0.00000  "));  // the [1] bias, not exact in bf16
         r = runCli({"wq", m, "-c", "bf16", "--pcc-undefined", "zero"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY(r.err.contains("--pcc-undefined: expected n/a or original, got \"zero\""));
+    }
+
+    // #9.7: a single-file model is titled and filed by its folder and stem.
+    void singleFileModelNamedByFolderAndStem()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(QDir().mkpath(tmp.filePath("face-detect")));
+        const QString m = tmp.filePath("face-detect/model.safetensors");
+        std::vector<uint8_t> b(64 * 4);
+        for (int i = 0; i < 64; ++i) {
+            const float v = 0.01f * float(i);
+            std::memcpy(b.data() + 4 * i, &v, 4);
+        }
+        QVERIFY(qs::writeSafetensors(m, {{{"w.weight", qs::DType::F32, {8, 8}}, b}}).ok());
+        const CliRun r = runCli({"wq", m, "-c", "bf16", "--results-dir", tmp.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.startsWith("face-detect/model @local - 1 tensors\n"), r.out.left(80).constData());
+        QVERIFY(QDir(tmp.filePath("results/face-detect__model/none")).exists());
+        // list says nothing about FP8 scales when there are none
+        const CliRun l = runCli({"list", m});
+        QVERIFY2(l.out.contains("\nlogical: 64 parameters, 256 B as fp32\n"), l.out.constData());
+        QVERIFY(!l.out.contains("FP8"));
     }
 
     void helpAndVersion()
@@ -346,6 +372,14 @@ private Q_SLOTS:
         r = runCli({"wq", "--help"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.contains("--summary"));
+        // #9.7: the usage line names the command, not the binary's path; no Qt options
+        QVERIFY2(r.out.startsWith("Usage: quantscope wq [options] MODEL [FILTER...]\n"), r.out.left(120).constData());
+        QVERIFY(!r.out.contains("help-all") && !r.out.contains("Qt"));
+        for (const char* cmd : {"list", "export", "sweep", "reconstruct", "atlas", "plan"}) {
+            const CliRun h = runCli({cmd, "--help"});
+            QVERIFY2(h.out.startsWith("Usage: quantscope " + QByteArray(cmd) + " [options]"), h.out.left(120).constData());
+            QVERIFY(!h.out.contains("help-all"));
+        }
         r = runCli({"frobnicate-this"});
         QVERIFY(r.exitCode != 0);
     }

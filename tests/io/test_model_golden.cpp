@@ -96,8 +96,8 @@ private Q_SLOTS:
 
         auto single = LocalProvider::open(kGolden + "/fp32_views.safetensors");
         QVERIFY(single.ok());
-        QCOMPARE((*single)->repoName(), QString("fp32_views.safetensors"));
-        QCOMPARE((*single)->resultsName(), QString("fp32_views"));
+        QCOMPARE((*single)->repoName(), QString("model/fp32_views"));  // folder and stem (#9.7)
+        QCOMPARE((*single)->resultsName(), QString("model__fp32_views"));
         QCOMPARE(*(*single)->listFiles(), QStringList{"fp32_views.safetensors"});
         QVERIFY(!(*single)->hasFile("config.json"));
     }
