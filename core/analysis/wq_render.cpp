@@ -3,6 +3,7 @@
 // lines, the hierarchy, then per tensor a stats line and one table per compression.
 #include "analysis/wq_run.h"
 #include "common/escape.h"
+#include "io/selection.h"
 
 #include <nlohmann/json.hpp>
 
@@ -113,7 +114,7 @@ bool naturalKeyLess(const std::string& a, const std::string& b)
         return a < b;
     }
     if (an != bn) return an;
-    return a < b;
+    return naturalLess(a, b);  // "conv2d_2" before "conv2d_10", as the tables order them
 }
 
 TreeNode::TreeNode() : children(naturalKeyLess) {}
@@ -210,7 +211,7 @@ std::string renderHeader(const WqReport& r, bool colour)
         TreeNode* node = &root;
         size_t start = 0;
         while (true) {
-            const size_t dot = name.find('.', start);
+            const size_t dot = name.find_first_of("./", start);  // TF-style '/' names form a tree too
             node = &node->children[name.substr(start, dot - start)];
             if (dot == std::string::npos) break;
             start = dot + 1;

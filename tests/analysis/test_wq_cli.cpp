@@ -352,6 +352,15 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY2(r.out.startsWith("face-detect/model @local - 1 tensors\n"), r.out.left(80).constData());
         QVERIFY(QDir(tmp.filePath("results/face-detect__model/none")).exists());
+        // #9.4: the hierarchy is in natural order and '/' names form a tree
+        const QString tf = tmp.filePath("face-detect/tf.safetensors");
+        QVERIFY(qs::writeSafetensors(tf, {{{"net/conv2d_10/weight", qs::DType::F32, {8, 8}}, b},
+                                          {{"net/conv2d_2/weight", qs::DType::F32, {8, 8}}, b}})
+                    .ok());
+        const CliRun h = runCli({"wq", tf, "-c", "bf16", "--no-results"});
+        QVERIFY2(h.out.contains("Hierarchy\n  └── net (2)\n      ├── conv2d_2\n      │   └── weight\n      └── conv2d_10\n"),
+                 h.out.constData());
+        QVERIFY(h.out.indexOf("\nnet/conv2d_2/weight\n") < h.out.indexOf("\nnet/conv2d_10/weight\n"));
         // list says nothing about FP8 scales when there are none
         const CliRun l = runCli({"list", m});
         QVERIFY2(l.out.contains("\nlogical: 64 parameters, 256 B as fp32\n"), l.out.constData());

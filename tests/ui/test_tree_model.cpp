@@ -24,6 +24,7 @@ private Q_SLOTS:
     void substringFilter();
     void regexFilter();
     void sortByElements();
+    void slashNamesFormATree();
 
 private:
     QStringList childNames(const QModelIndex& parent) const;
@@ -178,6 +179,34 @@ void TestTreeModel::sortByElements()
     QCOMPARE(childNames({}), QStringList({"model", "lm_head"}));
     m_proxy->sort(TensorTreeModel::ColName, Qt::AscendingOrder);
     QCOMPARE(childNames({}), QStringList({"lm_head", "model"}));
+}
+
+// #9.4: TF-style names ('/' separators) form a tree like dotted names; a node's path is
+// the name's prefix with its own separators; groups sort naturally (conv2d_2 < conv2d_10).
+void TestTreeModel::slashNamesFormATree()
+{
+    const QString path = m_dir.filePath("tf.safetensors");
+    std::vector<F32Tensor> t;
+    for (const char* n : {"net/conv2d_10/kernel", "net/conv2d_2/kernel", "net/conv2d_2/bias", "net/dense.1/kernel"})
+        t.push_back({n, {2, 2}, std::vector<float>(4, 1.0f)});
+    QVERIFY(writeF32(path, t));
+    auto model = openLocal(path);
+    QVERIFY(model);
+    TensorTreeModel tree;
+    tree.setTree(model, buildTensorTree(*model));
+    TensorFilterProxy proxy;
+    proxy.setSourceModel(&tree);
+    proxy.sort(TensorTreeModel::ColName, Qt::AscendingOrder);
+    QCOMPARE(proxy.rowCount(), 1);
+    const QModelIndex net = proxy.index(0, 0);
+    QCOMPARE(net.data().toString(), QString("net  (4)"));
+    QStringList kids;
+    for (int r = 0; r < proxy.rowCount(net); ++r) kids << proxy.index(r, 0, net).data().toString().section("  ", 0, 0);
+    QCOMPARE(kids, (QStringList{"conv2d_2", "conv2d_10", "dense", }));
+    const QModelIndex conv = tree.indexForPath("net/conv2d_2");
+    QVERIFY(conv.isValid());
+    QCOMPARE(tree.rowCount(conv), 2);
+    QVERIFY(tree.indexForPath("net/dense.1/kernel").isValid());
 }
 
 QTEST_MAIN(TestTreeModel)

@@ -13,11 +13,15 @@ TensorTree buildTensorTree(const Model& model)
     for (size_t ti = 0; ti < tensors.size(); ++ti) {
         const TensorInfo& t = tensors[ti];
         const QString full = QString::fromStdString(t.name);
-        const QStringList parts = full.split(QLatin1Char('.'));
+        // Components end at '.' or '/' (TF-style names form a tree too); a node's path is
+        // the name's prefix up to its component, with the name's own separators.
         int node = 0;
-        QString path;
-        for (const QString& part : parts) {
-            path = path.isEmpty() && node == 0 ? part : path + QLatin1Char('.') + part;
+        qsizetype start = 0;
+        for (;;) {
+            qsizetype end = start;
+            while (end < full.size() && full[end] != QLatin1Char('.') && full[end] != QLatin1Char('/')) ++end;
+            const QString part = full.mid(start, end - start);
+            const QString path = full.left(end);
             int child = tree.find(path);
             if (child < 0) {
                 child = int(tree.nodes.size());
@@ -31,6 +35,8 @@ TensorTree buildTensorTree(const Model& model)
                 tree.byPath.insert(path, child);
             }
             node = child;
+            if (end >= full.size()) break;
+            start = end + 1;
         }
         tree.nodes[size_t(node)].tensor = int(ti);
         // Totals up the chain.

@@ -16,7 +16,7 @@ class Model;
 
 struct TensorNode {
     QString name;               // last component ("weight", "10"); "" for the root
-    QString path;               // full dotted name of the node ("model.layers.0")
+    QString path;               // the names' prefix up to this node ("model.layers.0", "net/conv1")
     int parent = -1;            // node index, -1 for the root
     int row = 0;                // position among the parent's children
     std::vector<int> children;  // node indices, in the model's (natural) order
