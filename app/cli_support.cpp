@@ -190,6 +190,9 @@ void addSelectionFlags(QCommandLineParser& p)
     p.addOption({"cache-dir", "Cache for fetched byte ranges (default: ~/.cache/quantscope).", "dir"});
     p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
     p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+    p.addOption({"all", "Select every tensor (FP8 scales aside). Without FILTER, --regex or --all the default is the "
+                        "original's: names containing 'weight'. A FILTER or --regex selects among all tensors. "
+                        "Integer and bool tensors are always skipped (one line says how many)."});
 }
 
 qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params)
@@ -201,6 +204,7 @@ qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params
     params.revision = p.value("revision");
     params.cacheDir = p.value("cache-dir");
     params.regex = p.value("regex");
+    params.all = p.isSet("all");
     if (p.isSet("limit")) {
         bool ok = false;
         params.limit = p.value("limit").toInt(&ok);

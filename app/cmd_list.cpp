@@ -1,5 +1,6 @@
 // `quantscope list MODEL [FILTER...]`: the tensors of a model, one line each, and totals.
 #include "cli_support.h"
+#include "io/dtype.h"
 #include "commands.h"
 
 #include "common/escape.h"
@@ -109,6 +110,7 @@ int runListCommand(const QStringList& args)
                "  " + pad(withCommas(uint64_t(t->numel())), wElems, true) + "  " + pad(withCommas(t->byteLength), wBytes, true) +
                "  " + safe(t->file.toStdString());
         if (!t->scaleInvName.empty()) out += "  (fp8, scale " + safe(t->scaleInvName) + ")";
+        else if (qs::dtypeIsInteger(t->dtype)) out += "  (integer: not quantized)";
         out += "\n";
         // Totals saturate with a visible "more than" instead of wrapping.
         overflow |= __builtin_add_overflow(storedParams, uint64_t(t->numel()), &storedParams);

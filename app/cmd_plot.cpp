@@ -194,6 +194,11 @@ int runWeights(const QStringList& args)
         progress.finish();
         return reportError(names.error());
     }
+    if (const std::string skipped = (*model)->skipNonFloat(*names); !skipped.empty()) {
+        progress.finish();
+        if (names->empty()) return reportError(qs::Error::usage("No float tensors matched; " + skipped + "."));
+        std::fprintf(stderr, "note: %s\n", skipped.c_str());
+    }
     const QString outDir = p.isSet("out-dir") ? p.value("out-dir") : QString::fromLatin1(kWeightsDefaultDir);
     std::vector<std::pair<QString, qs::PlotBuild>> shown;
     std::string written;

@@ -228,6 +228,11 @@ int runSweepCommand(const QStringList& args)
         progress.finish();
         return reportError(selected.error());
     }
+    if (const std::string skipped = (*model)->skipNonFloat(*selected); !skipped.empty()) {
+        progress.finish();
+        if (selected->empty()) return reportError(qs::Error::usage("No float tensors matched; " + skipped + "."));
+        std::fprintf(stderr, "note: %s\n", skipped.c_str());
+    }
 
     std::vector<SweepRow> rows;
     for (size_t ti = 0; ti < selected->size(); ++ti) {

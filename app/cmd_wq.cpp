@@ -15,7 +15,8 @@ int runWqCommand(const QStringList& args, const QString& programName)
         "Quantize the weights of a model in low-precision formats and report PCC/MAE/ATOL per tensor and format.\n\n"
         "MODEL is a Hugging Face repo id (org/name), a Hub URL, a local folder of .safetensors files, or one\n"
         ".safetensors file. FILTER words select tensors: with a '.', a torch-style prefix (model.layers.0);\n"
-        "otherwise a case-insensitive substring (q_proj). Default: every name containing 'weight'.\n\n"
+        "otherwise a case-insensitive substring (q_proj). FILTER and --regex select among all tensors; without them\n"
+        "(and without --all) every name containing 'weight'. Integer and bool tensors are skipped, with a note.\n\n"
         "Example:\n  quantscope wq deepseek-ai/DeepSeek-R1 model.layers.0.self_attn --limit 10 -c bfp8 -c bfp4\n"
         "  quantscope wq ./my-model mlp --compression-config compression_configs/compression_config.mixed_tile_greedy.example.json");
     addHelp(p);
@@ -62,6 +63,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
     qs::WqObserver observer;
     observer.started = [&](const qs::WqReport& r) {
         progress.finish();
+        if (!r.skipped.empty()) std::fprintf(stderr, "note: %s\n", r.skipped.c_str());
         if (!json) printOut(qs::renderHeader(r, colour));
     };
     observer.tensorDone = [&](const qs::WqReport& r, const qs::WqTensor& t) {

@@ -427,6 +427,7 @@ std::string renderJson(const WqReport& r)
     for (const auto& [name, value] : formatOptionValues(r.options)) options[name] = value;
     doc["format_options"] = options;
     doc["pcc_undefined"] = r.originalPcc ? "original" : "n/a";
+    if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {

@@ -135,9 +135,14 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     std::vector<std::string> filter;
     for (const QString& w : params.filter) filter.push_back(w.toStdString());
     auto selected = params.tensors.isEmpty()
-                        ? selectTensors(model->tensorNames(), filter, params.regex.toStdString(), std::max(0, params.limit))
+                        ? selectTensors(model->tensorNames(), filter, params.regex.toStdString(), 0, params.all)
                         : exactSelection(*model, params.tensors);
     if (!selected) return selected.error();
+    // Integer and bool tensors are never quantized: skipped, and said so (then --limit).
+    const std::string skipped = model->skipNonFloat(*selected);
+    if (selected->empty())
+        return Error::usage("No float tensors matched; " + skipped + ".");
+    if (params.limit > 0 && int64_t(selected->size()) > params.limit) selected->resize(size_t(params.limit));
 
     WqReport report;
     report.repo = provider->repoName();
@@ -148,6 +153,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     report.algorithm = config.algorithm;
     report.summary = params.summary;
     report.originalPcc = params.originalPcc;
+    report.skipped = skipped;
     for (const Format* f : formatList) report.formats.emplace_back(f->name);
     report.compressions = {"none"};
     if (config.algorithm != "none") report.compressions.push_back(config.algorithm);

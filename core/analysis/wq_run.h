@@ -32,6 +32,7 @@ struct WqParams {
     QStringList tensors;           // the explorer's exact selection (non-empty: these, in natural
                                    // order; filter and regex are not used)
     int limit = -1;                // --limit (negative: no limit)
+    bool all = false;              // --all: every tensor (not only the "weight" default)
     QStringList formats;           // -c values; may contain "all" / "every"
     QString configPath;            // --compression-config
     QString backend = "emulation"; // emulation | ttnn
@@ -80,6 +81,7 @@ struct WqReport {
     std::vector<double> tensorElements;  // elements of each selected tensor (progress weights)
     std::vector<WqTensor> tensors;
     bool originalPcc = false;          // rows carry the original's 1.0/0.0 for an undefined PCC
+    std::string skipped;               // "skipped 1 integer tensor (I32): ..." or ""
     QString resultsPath;               // the results folder written (empty if none)
     std::string usedConfigJson;        // compression_config.used.json content
     FormatOptions options;             // the format options the run used

@@ -232,4 +232,13 @@ float decodeReference(DType t, const uint8_t* p)
     }
 }
 
+bool dtypeIsInteger(DType t)
+{
+    switch (t) {
+    case DType::I64: case DType::I32: case DType::I16: case DType::I8: case DType::U8:
+    case DType::U16: case DType::U32: case DType::U64: case DType::BOOL: return true;
+    default: return false;
+    }
+}
+
 } // namespace qs

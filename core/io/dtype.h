@@ -36,6 +36,8 @@ int dtypeBits(DType t);
 int dtypeBytes(DType t);
 // True when decodeToFloat supports the type.
 bool dtypeDecodable(DType t);
+// Integer and bool dtypes (I*, U*, BOOL): indices, masks, counters, never quantized.
+bool dtypeIsInteger(DType t);
 
 // Decodes count elements of type t starting at src (unaligned, little-endian) into
 // out. Precondition: dtypeDecodable(t). Fast paths: tables for 8-bit types, bit ops

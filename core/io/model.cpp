@@ -328,6 +328,27 @@ std::vector<std::string> Model::tensorNames() const
     return out;
 }
 
+std::string Model::skipNonFloat(std::vector<std::string>& names) const
+{
+    std::vector<std::string> kept, dtypes;
+    size_t skipped = 0;
+    for (std::string& n : names) {
+        const TensorInfo* t = find(n);
+        if (t && dtypeIsInteger(t->dtype)) {
+            ++skipped;
+            if (std::find(dtypes.begin(), dtypes.end(), t->dtypeName) == dtypes.end()) dtypes.push_back(t->dtypeName);
+            continue;
+        }
+        kept.push_back(std::move(n));
+    }
+    names = std::move(kept);
+    if (!skipped) return {};
+    std::string list;
+    for (size_t i = 0; i < dtypes.size(); ++i) list += (i ? ", " : "") + dtypes[i];
+    return "skipped " + std::to_string(skipped) + (skipped == 1 ? " integer tensor (" : " integer tensors (") + list +
+           "): integers and booleans are not quantized";
+}
+
 const TensorInfo* Model::find(const std::string& name) const
 {
     auto it = std::lower_bound(m_tensors.begin(), m_tensors.end(), name,

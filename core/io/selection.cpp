@@ -67,7 +67,7 @@ bool matchesQuery(const std::string& name, const QString& query)
 
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const QStringList& filterWords, const QString& regex,
-                                               int64_t limit)
+                                               int64_t limit, bool all)
 {
     const QString query = filterWords.join(QLatin1Char(' ')).trimmed();
     QRegularExpression re;
@@ -78,25 +78,23 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
             return Error::usage("Invalid --regex \"" + regex.toStdString() + "\": " + re.errorString().toStdString() +
                                 " at offset " + std::to_string(re.patternErrorOffset()));
     }
-    auto pass = [&](const std::string& n) {
-        if (!query.isEmpty() && !matchesQuery(n, query)) return false;
-        if (useRe && !re.match(QString::fromStdString(n)).hasMatch()) return false;
-        return true;
-    };
-
-    std::vector<std::string> candidates;
-    for (const auto& n : names)
-        if (isDefaultCandidate(n)) candidates.push_back(n);
-
+    auto isScale = [](const std::string& n) { return QString::fromStdString(n).endsWith(QLatin1String("_scale_inv")); };
     std::vector<std::string> out;
-    if (query.isEmpty() && !useRe) {
-        out = candidates.empty() ? names : candidates;
+    if (query.isEmpty() && !useRe && !all) {
+        // The original's default: the "weight" candidates, or every name if there are none.
+        for (const auto& n : names)
+            if (isDefaultCandidate(n)) out.push_back(n);
+        if (out.empty()) out = names;
     } else {
-        for (const auto& n : candidates)
-            if (pass(n)) out.push_back(n);
-        if (out.empty())
-            for (const auto& n : names)
-                if (pass(n)) out.push_back(n);
+        // What the user asked for, among all tensors: a FILTER (or --all) skips only the
+        // FP8 scales that belong to their weight; --regex alone may name them too.
+        std::vector<std::string> scales;
+        for (const auto& n : names) {
+            if (!query.isEmpty() && !matchesQuery(n, query)) continue;
+            if (useRe && !re.match(QString::fromStdString(n)).hasMatch()) continue;
+            ((!query.isEmpty() || all) && isScale(n) ? scales : out).push_back(n);
+        }
+        if (out.empty()) out = std::move(scales);  // asked for the scales themselves
     }
     if (out.empty()) {
         if (names.empty()) return Error::usage("The model has no tensors.");
@@ -113,11 +111,11 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
 
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const std::vector<std::string>& filterWords,
-                                               const std::string& regex, int64_t limit)
+                                               const std::string& regex, int64_t limit, bool all)
 {
     QStringList words;
     for (const auto& w : filterWords) words.push_back(QString::fromStdString(w));
-    return selectTensors(names, words, QString::fromStdString(regex), limit);
+    return selectTensors(names, words, QString::fromStdString(regex), limit, all);
 }
 
 } // namespace qs

@@ -2,16 +2,19 @@
 // Tensor selection (WQ.md §1): natural ordering of tensor names and the filter rules of
 // `wq REPO [FILTER...] [--regex P] [--limit N]`.
 //
-// * Candidates: names containing "weight" (case-insensitive) and not ending in
-//   "_scale_inv". The filter is applied to the candidates; if that gives nothing, to
-//   all names. Without any filter: the candidates, or all names if there are none.
-// * Filter words are joined with one space and trimmed; empty = no filter. A query with
-//   a "." is a torch-style prefix: query and name split on ".", empty query parts
-//   dropped, compared case-insensitively component by component from the root
-//   ("model.layers.1" matches "model.layers.1.mlp.w", not "model.layers.10.x"). Without
-//   a "." it is a case-insensitive substring.
-// * regex (an addition): a QRegularExpression searched anywhere in the name; with a
-//   query too, a name must pass both.
+// * Without FILTER, --regex or --all: the original's default, names containing "weight"
+//   (case-insensitive) and not ending in "_scale_inv", or all names if there are none.
+// * A FILTER or --regex selects among ALL tensors (issue #9: the original applied them
+//   inside the "weight" candidates, so `--regex .` picked 53 of 189): a FILTER (or
+//   --all) skips FP8 "_scale_inv" scales, which belong to their weight, unless
+//   nothing else matches; --regex alone may select them too. --all: every tensor. Filter words are joined with one
+//   space and trimmed; empty = no filter. A query with a "." is a torch-style prefix:
+//   query and name split on ".", empty query parts dropped, compared
+//   case-insensitively component by component from the root ("model.layers.1" matches
+//   "model.layers.1.mlp.w", not "model.layers.10.x"). Without a "." it is a
+//   case-insensitive substring. With a query and a regex, a name must pass both.
+// * Integer and bool tensors are not dropped here (names only): callers skip them with
+//   a line saying how many (see Model::skipNonFloat).
 // * Result sorted naturally ("layers.2" before "layers.10"); limit > 0 keeps the first
 //   limit names (limit <= 0: all).
 // Errors (exitCode 1): an invalid regex (named, with Qt's reason); nothing matched:
@@ -42,9 +45,11 @@ bool isDefaultCandidate(const std::string& name);
 
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const QStringList& filterWords,
-                                               const QString& regex = QString(), int64_t limit = 0);
+                                               const QString& regex = QString(), int64_t limit = 0,
+                                               bool all = false);
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const std::vector<std::string>& filterWords,
-                                               const std::string& regex = std::string(), int64_t limit = 0);
+                                               const std::string& regex = std::string(), int64_t limit = 0,
+                                               bool all = false);
 
 } // namespace qs

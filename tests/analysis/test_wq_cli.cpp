@@ -367,6 +367,41 @@ private Q_SLOTS:
         QVERIFY(!l.out.contains("FP8"));
     }
 
+    // #9.4: integer and bool tensors are skipped with one line naming their dtypes (list
+    // marks them); a FILTER or --regex selects among all tensors, not only "weight" ones.
+    void integersSkippedAndFiltersSeeAll()
+    {
+        QTemporaryDir tmp;
+        const QString m = tmp.filePath("m.safetensors");
+        std::vector<uint8_t> f(64 * 4), i32(64 * 4, 1), b8(64, 1);
+        for (int i = 0; i < 64; ++i) {
+            const float v = 0.01f * float(i % 9);
+            std::memcpy(f.data() + 4 * i, &v, 4);
+        }
+        QVERIFY(qs::writeSafetensors(m, {{{"conv.weight", qs::DType::F32, {8, 8}}, f},
+                                         {{"conv.bias", qs::DType::F32, {64}}, f},
+                                         {{"index.weight", qs::DType::I32, {64}}, i32},
+                                         {{"mask.weight", qs::DType::BOOL, {64}}, b8}})
+                    .ok());
+        CliRun r = runCli({"wq", m, "-c", "bf16", "--no-results"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("note: skipped 2 integer tensors (I32, BOOL): integers and booleans are not quantized\n"),
+                 r.err.constData());
+        QVERIFY(r.out.contains(" - 1 tensors\n") && r.out.contains("\nconv.weight\n"));
+        r = runCli({"wq", m, "-c", "bf16", "--no-results", "--regex", "."});
+        QVERIFY(r.out.contains(" - 2 tensors\n") && r.out.contains("\nconv.bias\n"));
+        r = runCli({"wq", m, "-c", "bf16", "--no-results", "--all"});
+        QVERIFY(r.out.contains(" - 2 tensors\n"));
+        r = runCli({"wq", m, "-c", "bf16", "--no-results", "conv"});
+        QVERIFY(r.out.contains(" - 2 tensors\n"));  // the bias too: a filter sees all tensors
+        r = runCli({"wq", m, "-c", "bf16", "--no-results", "index"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("No float tensors matched; skipped 1 integer tensor (I32): integers and booleans are not quantized."),
+                 r.err.constData());
+        const CliRun l = runCli({"list", m});
+        QVERIFY2(l.out.contains("(integer: not quantized)"), l.out.constData());
+    }
+
     void helpAndVersion()
     {
         CliRun r = runCli({"--version"});

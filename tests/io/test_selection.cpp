@@ -100,8 +100,14 @@ private Q_SLOTS:
                 continue;
             }
             QVERIFY2(r.ok(), qPrintable(argv.join(' ')));
-            const auto expected = strings(q.value("selected").toArray());
-            // The reference sorts byte-wise, we sort naturally: same set, our order natural.
+            // #9.4: a FILTER selects among all tensors (the original's filter_tensor_names_on_all),
+            // FP8 scales aside; the original applied it inside the "weight" candidates first
+            // ("selected"). The reference sorts byte-wise, we sort naturally.
+            std::vector<std::string> expected;
+            for (const auto& n : strings(q.value("filter_tensor_names_on_all").toArray()))
+                if (!QString::fromStdString(n).endsWith("_scale_inv")) expected.push_back(n);
+            if (argv.join(' ').trimmed().isEmpty() || expected.empty())  // the default; or only scales match
+                expected = strings(q.value(argv.join(' ').trimmed().isEmpty() ? "selected" : "filter_tensor_names_on_all").toArray());
             QCOMPARE(std::set<std::string>(r->begin(), r->end()), std::set<std::string>(expected.begin(), expected.end()));
             QCOMPARE(*r, naturallySorted(expected));
             // The plain filter over all names (filter_tensor_names_on_all).
@@ -189,6 +195,23 @@ private Q_SLOTS:
         auto empty = selectTensors({}, QStringList{});
         QVERIFY(!empty.ok());
         QCOMPARE(empty.error().exitCode, 1);
+    }
+
+    // #9.4: --regex . selects every tensor (the original found only the "weight" ones);
+    // --all selects every tensor but FP8 scales; no filter keeps the original default.
+    void filtersSelectAmongAllTensors()
+    {
+        const std::vector<std::string> names = {"a.weight", "a.weight_scale_inv", "a.bias", "b.inv_freq", "c.weight"};
+        auto re = selectTensors(names, QStringList{}, QStringLiteral("."));
+        QVERIFY(re.ok());
+        QCOMPARE(re->size(), names.size());
+        auto all = selectTensors(names, QStringList{}, QString(), 0, true);
+        QVERIFY(all.ok());
+        QCOMPARE(*all, (std::vector<std::string>{"a.bias", "a.weight", "b.inv_freq", "c.weight"}));
+        auto def = selectTensors(names, QStringList{});
+        QCOMPARE(*def, (std::vector<std::string>{"a.weight", "c.weight"}));
+        auto word = selectTensors(names, QStringList{"a"});
+        QCOMPARE(*word, (std::vector<std::string>{"a.bias", "a.weight"}));
     }
 
     void wordsAreJoinedAndTrimmed()
