@@ -294,6 +294,8 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                     rjust(fmt("%.3f", row->bitsPerElement), bitsW);
             // The row itself carries the flag (the note below explains it).
             if (const std::string flag = nonFiniteFlag(m); !flag.empty()) line += "  " + paint(flag, "bad", colour);
+            if (const std::string flag = blockFillFlag(row->format, t.info.shape); !flag.empty())
+                line += "  " + paint(flag, "mid", colour);
             out += line + "\n";
             if (m.nonFiniteY > 0)
                 out += "  " + paint("note: " + row->label + " turned " + std::to_string(m.nonFiniteY) +
@@ -302,6 +304,12 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             if (m.undefined())
                 out += "  " + paint("note: " + row->label + ": no finite (input, output) pair is left; its metrics are n/a",
                                     "bad", colour) + "\n";
+            if (const Format* f = findFormat(row->format); f && sparseBlockFill(*f, t.info.shape) > 0)
+                out += "  " + paint("note: " + row->label + ": the block axis (the last dimension) is shorter than its " +
+                                        std::to_string(f->blockK) + "-element block; each block holds only " +
+                                        fmt("%.1f", sparseBlockFill(*f, t.info.shape)) +
+                                        " real values, so it looks better than its storage cost suggests",
+                                    "mid", colour) + "\n";
             if (row->mixed && !row->metThreshold)
                 out += "  " + paint("note: " + row->compression + ": " +
                                         (row->note.empty() ? std::string("the threshold is not met") : row->note),
@@ -310,6 +318,24 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         out += "\n";
     }
     return out;
+}
+
+double sparseBlockFill(const Format& f, const std::vector<int64_t>& shape)
+{
+    if (f.blockK <= 1) return 0.0;
+    int64_t numel = 1;
+    for (int64_t d : shape) numel *= d;
+    const int64_t cols = shape.empty() ? 1 : shape.size() == 1 ? numel : shape.back();
+    if (cols <= 0 || cols >= f.blockK) return 0.0;
+    return double(cols);  // one block per row of the view, holding all cols real values
+}
+
+std::string blockFillFlag(const std::string& formatName, const std::vector<int64_t>& shape)
+{
+    const Format* f = findFormat(formatName);
+    const double fill = f ? sparseBlockFill(*f, shape) : 0.0;
+    if (fill <= 0.0) return {};
+    return "[block: " + fmt("%.1f", fill) + " of " + std::to_string(f->blockK) + " real]";
 }
 
 std::vector<SummaryRow> summaryRows(const WqReport& r)
@@ -456,6 +482,8 @@ std::string renderJson(const WqReport& r)
             jr["seconds"] = row.seconds;
             jr["bytes"] = row.bytes;
             jr["bits_per_element"] = row.bitsPerElement;
+            if (const Format* f = findFormat(row.format); f && sparseBlockFill(*f, t.info.shape) > 0)
+                jr["block_fill"] = {{"block", f->blockK}, {"real_per_block", sparseBlockFill(*f, t.info.shape)}};
             if (row.mixed) {
                 nlohmann::json counts, bytes;
                 for (size_t i = 0; i < row.tileFormats.size(); ++i) {

@@ -136,6 +136,15 @@ struct SummaryRow {
     bool mixed = false;
 };
 std::vector<SummaryRow> summaryRows(const WqReport& report);
+
+// Block-axis warning (#9): when the last dimension (the block axis) is shorter than the
+// format's block (depthwise kernels [kh, kw, C, 1], 1x1 convolutions transposed), every
+// block holds only that many real values and the result looks better than the storage
+// cost suggests. Returns the average real elements per block (< block) or 0 when the
+// blocks are full enough (no warning, or the format has no blocks); and the row flag,
+// "[block: 1.0 of 16 real]" or "".
+double sparseBlockFill(const Format& format, const std::vector<int64_t>& shape);
+std::string blockFillFlag(const std::string& formatName, const std::vector<int64_t>& shape);
 std::string renderSummary(const WqReport& report, bool colour);
 std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour
 std::string renderJson(const WqReport& report);       // results.json (keys sorted)

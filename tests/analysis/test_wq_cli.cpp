@@ -400,6 +400,22 @@ private Q_SLOTS:
                  r.err.constData());
         const CliRun l = runCli({"list", m});
         QVERIFY2(l.out.contains("(integer: not quantized)"), l.out.constData());
+
+        // #9.6: a [64] tensor is one row of 64: full blocks; a depthwise [3, 3, 8, 1] kernel
+        // holds one real value per block: flagged in the row, explained, and in the JSON.
+        const QString dwm = tmp.filePath("dw.safetensors");
+        QVERIFY(qs::writeSafetensors(dwm, {{{"dw.weight", qs::DType::F32, {2, 2, 16, 1}}, f}}).ok());
+        r = runCli({"wq", dwm, "-c", "bfp8,mxfp4,bf16", "--no-results"});
+        QVERIFY2(r.out.contains("  8.500  [block: 1.0 of 16 real]\n  note: BFP8: the block axis (the last dimension) is shorter "
+                                "than its 16-element block; each block holds only 1.0 real values"),
+                 r.out.constData());
+        QVERIFY(r.out.contains("  4.250  [block: 1.0 of 32 real]\n"));
+        QVERIFY(r.out.contains("  16.000\n"));  // BF16 has no blocks
+        r = runCli({"wq", dwm, "-c", "mxfp4", "--no-results", "--json"});
+        const QJsonObject fill = QJsonDocument::fromJson(r.out).object()["tensors"].toArray()[0].toObject()["rows"]
+                                     .toArray()[0].toObject()["block_fill"].toObject();
+        QCOMPARE(fill["block"].toInt(), 32);
+        QCOMPARE(fill["real_per_block"].toDouble(), 1.0);
     }
 
     void helpAndVersion()

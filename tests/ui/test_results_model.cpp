@@ -77,6 +77,27 @@ void TestResultsModel::nothingFiniteReadsNa()
     QVERIFY(m.index(0, ResultsModel::ColPcc).data(Qt::ToolTipRole).toString().startsWith("Nothing to measure"));
     QCOMPARE(cell(1, ResultsModel::ColFormat), QStringLiteral("BF16 [2 -> NaN/Inf]"));
     QCOMPARE(cell(1, ResultsModel::ColPcc), QStringLiteral("1.00000"));
+
+    // #9.6: a depthwise kernel [3, 3, 8, 1] in BFP8: one real value per 16-element block
+    WqReport dw;
+    WqTensor k;
+    k.info.name = "dw.weight";
+    k.info.shape = {3, 3, 8, 1};
+    WqRow row;
+    row.compression = "none";
+    row.format = "bfp8";
+    row.label = "BFP8";
+    row.metrics = computeMetrics(x.data(), x.data(), 16);
+    k.rows = {row};
+    row.format = "bf16";
+    row.label = "BF16";
+    k.rows.push_back(row);
+    dw.tensorNames = {"dw.weight"};
+    dw.tensors = {k};
+    m.setReport(dw);
+    QCOMPARE(m.index(0, ResultsModel::ColFormat).data().toString(), QStringLiteral("BFP8 [block: 1.0 of 16 real]"));
+    QVERIFY(m.index(0, ResultsModel::ColFormat).data(Qt::ToolTipRole).toString().startsWith("The block axis"));
+    QCOMPARE(m.index(1, ResultsModel::ColFormat).data().toString(), QStringLiteral("BF16"));
 }
 
 QTEST_GUILESS_MAIN(TestResultsModel)

@@ -79,9 +79,11 @@ QString ResultsModel::text(int row, int column) const
     switch (column) {
     case ColTensor: return QString::fromStdString(t.info.name);
     case ColComp: return QString::fromStdString(r.compression);
-    case ColFormat: {  // the row says when the format made NaN/Inf or nothing was measurable
-        const std::string flag = nonFiniteFlag(m);
-        return QString::fromStdString(flag.empty() ? r.label : r.label + " " + flag);
+    case ColFormat: {  // the row says when the format made NaN/Inf, nothing was measurable, or its blocks are nearly empty
+        std::string text = r.label;
+        for (const std::string& flag : {nonFiniteFlag(m), blockFillFlag(r.format, t.info.shape)})
+            if (!flag.empty()) text += " " + flag;
+        return QString::fromStdString(text);
     }
     case ColPcc: return std::isnan(m.pcc) ? QStringLiteral("n/a") : QString::asprintf("%.5f", m.pcc);
     case ColMae: return sci(m.mae);
@@ -136,6 +138,9 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (c == ColTensor) return text(index.row(), c);  // the full name of an elided cell
+        if (c == ColFormat && !blockFillFlag(r.format, m_report.tensors[size_t(ti)].info.shape).empty())
+            return tr("The block axis (the last dimension) is shorter than this format's block: each block holds only a "
+                      "few real values, so the error looks better than the storage cost suggests.");
         if (r.metrics.undefined())
             return tr("Nothing to measure: %1 non-finite inputs, %2 finite inputs turned into NaN/Inf, no finite pair left")
                 .arg(r.metrics.nonFiniteX)
