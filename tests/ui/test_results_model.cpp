@@ -74,6 +74,7 @@ void TestResultsModel::nothingFiniteReadsNa()
     for (int c : {ResultsModel::ColPcc, ResultsModel::ColMae, ResultsModel::ColAtol, ResultsModel::ColRmse, ResultsModel::ColSqnr})
         QCOMPARE(cell(0, c), QStringLiteral("n/a"));
     QCOMPARE(cell(0, ResultsModel::ColFormat), QStringLiteral("BF16 [n/a: no finite pairs]"));
+    QVERIFY(!m.index(0, ResultsModel::ColPcc).data(Qt::BackgroundRole).isValid());  // n/a is not "bad"
     QVERIFY(m.index(0, ResultsModel::ColPcc).data(Qt::ToolTipRole).toString().startsWith("Nothing to measure"));
     QCOMPARE(cell(1, ResultsModel::ColFormat), QStringLiteral("BF16 [2 -> NaN/Inf]"));
     QCOMPARE(cell(1, ResultsModel::ColPcc), QStringLiteral("1.00000"));

@@ -124,11 +124,11 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case ColBytes: return r.bytes;
         }
         return {};
-    case Qt::ForegroundRole:
-        if (c == ColPcc) return pccColour(r.metrics.pcc);
+    case Qt::ForegroundRole:  // an undefined PCC (n/a) is neither good nor bad: no tint
+        if (c == ColPcc && !std::isnan(r.metrics.pcc)) return pccColour(r.metrics.pcc);
         return {};
     case Qt::BackgroundRole:
-        if (c == ColPcc) return pccTint(r.metrics.pcc);
+        if (c == ColPcc && !std::isnan(r.metrics.pcc)) return pccTint(r.metrics.pcc);
         return {};
     case Qt::FontRole:
         if (c >= ColPcc) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
