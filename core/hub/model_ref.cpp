@@ -159,8 +159,11 @@ Result<Parsed> parseUrl(const QString& t, const QString& endpointText)
 Result<Parsed> parseHfUri(const QString& t)
 {
     QString rest = t.mid(5);
-    const qsizetype cut = rest.indexOf(QRegularExpression(QStringLiteral("[?#]")));
-    if (cut >= 0) rest.truncate(cut);
+    for (qsizetype i = 0; i < rest.size(); ++i)  // drop a query or fragment (no regex compiled per call)
+        if (rest[i] == QLatin1Char('?') || rest[i] == QLatin1Char('#')) {
+            rest.truncate(i);
+            break;
+        }
     QStringList raw = rest.split(QLatin1Char('/'), Qt::SkipEmptyParts);
     if (!raw.isEmpty() && (raw[0] == QLatin1String("datasets") || raw[0] == QLatin1String("spaces")))
         return usage(QStringLiteral("Only model repos are supported; '%1' is a %2 URI.")
