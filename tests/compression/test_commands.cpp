@@ -161,7 +161,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString npy = dir.filePath("t_assignment.npy");
         QVERIFY(writeAssignmentNpy(npy, std::vector<int8_t>(6, 1), 2, 3).ok());
-        QVERIFY(writeAssignmentMapping(dir.filePath("t_assignment_mapping.json"), {{"bf16", "bfp8"}, 2, 3}).ok());
+        QVERIFY(writeAssignmentMapping(dir.filePath("t_assignment_mapping.json"), {{"bf16", "bfp8"}, 2, 3, {}, {}, {}}).ok());
         Run r = run({"reconstruct", kRepo, "lm_head.weight", npy}, dir.path());
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(npy + ": assignment shape (2, 3) does not match tensor lm_head.weight of shape (180, 136), which has (6, 5) tiles"),
