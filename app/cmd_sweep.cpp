@@ -36,12 +36,13 @@ struct SweepRow {
     double threshold = NAN;   // NaN for the pure-format rows
     std::string key;          // format name or "mixed"
     std::string label;
-    double bytes = 0;
+    double bytes = 0;         // device bytes (whole tiles): what the algorithms and the Pareto front use
     int64_t numel = 0;
     qs::Metrics metrics;
     bool met = true;
     std::vector<int64_t> counts;
     bool pareto = false;
+    double payload = 0;       // payload bytes (elements + block scales + per-tensor extras)
 };
 
 qs::Result<std::shared_ptr<qs::Model>> openModelArg(const QCommandLineParser& p, const QString& model, qs::Progress* progress)
@@ -85,7 +86,7 @@ void markPareto(std::vector<SweepRow>& rows, size_t begin, size_t end, qs::Metri
 
 std::string csvOf(const std::vector<SweepRow>& rows, const std::vector<const qs::Format*>& cand)
 {
-    std::string out = "tensor,threshold,format,bytes,bits_per_element,pcc,mae,atol,met_threshold";
+    std::string out = "tensor,threshold,format,device_bytes,payload_bytes,bits_per_element,pcc,mae,atol,met_threshold";
     for (const qs::Format* f : cand) {
         out += ',';
         out += f->name;
@@ -99,7 +100,8 @@ std::string csvOf(const std::vector<SweepRow>& rows, const std::vector<const qs:
         if (!std::isnan(r.threshold)) out += num("%.17g", r.threshold);
         out += ',';
         out += r.key;
-        for (double v : {r.bytes, r.numel ? 8.0 * r.bytes / double(r.numel) : 0.0, r.metrics.pcc, r.metrics.mae, r.metrics.atol}) {
+        for (double v : {r.bytes, r.payload, r.numel ? 8.0 * r.payload / double(r.numel) : 0.0, r.metrics.pcc, r.metrics.mae,
+                         r.metrics.atol}) {
             out += ',';
             out += num("%.17g", v);
         }
@@ -121,13 +123,13 @@ std::string tableOf(const std::vector<SweepRow>& rows, const std::vector<const q
         if (r.tensor != current) {
             current = r.tensor;
             out += "\n" + qs::escapeControl(r.tensor) + "\n  " + pad("THRESHOLD", 10) + pad("FORMAT", 8) + pad("PCC", 9) + "  " + pad("MAE", 10) +
-                   pad("ATOL", 10) + pad("BYTES", 14, true);
+                   pad("ATOL", 10) + pad("DEVICE", 14, true) + pad("PAYLOAD", 14, true);
             for (const qs::Format* f : cand) out += pad(std::string(f->label), 7, true);
             out += "  PARETO\n";
         }
         out += "  " + pad(std::isnan(r.threshold) ? "-" : num("%g", r.threshold), 10) + pad(r.label, 8) +
                pad(num("% .5f", r.metrics.pcc), 9) + "  " + pad(num("%.3e", r.metrics.mae), 10) +
-               pad(num("%.3e", r.metrics.atol), 10) + pad(withCommas(r.bytes), 14, true);
+               pad(num("%.3e", r.metrics.atol), 10) + pad(withCommas(r.bytes), 14, true) + pad(withCommas(r.payload), 14, true);
         for (size_t f = 0; f < cand.size(); ++f) out += pad(f < r.counts.size() ? std::to_string(r.counts[f]) : "", 7, true);
         out += std::string("  ") + (r.pareto ? "*" : "") + (r.met ? "" : " (misses threshold)") + "\n";
     }
@@ -263,9 +265,11 @@ int runSweepCommand(const QStringList& args)
                     std::vector<int64_t> counts(params.candidates.size(), 0);
                     counts[f] = sums->grid.tileCount();
                     rows.push_back({name, NAN, std::string(params.candidates[f]->name), std::string(params.candidates[f]->label),
-                                    r->pureBytes[f], (*reader)->numel(), r->pureMetrics[f], true, counts, false});
+                                    r->pureBytes[f], (*reader)->numel(), r->pureMetrics[f], true, counts, false,
+                                    r->purePayloadBytes[f]});
                 }
-            rows.push_back({name, thr, "mixed", "MIXED", r->bytes, (*reader)->numel(), r->metrics, r->metThreshold, r->tileCounts, false});
+            rows.push_back({name, thr, "mixed", "MIXED", r->bytes, (*reader)->numel(), r->metrics, r->metThreshold, r->tileCounts,
+                            false, r->payloadBytes});
         }
         markPareto(rows, begin, rows.size(), params.metric);
     }
@@ -289,6 +293,7 @@ int runSweepCommand(const QStringList& args)
             t.metrics = {};
             t.metrics.pcc = t.metrics.mae = t.metrics.atol = 0;
             t.bytes = 0;
+            t.payload = 0;
             t.numel = 0;
             t.counts.assign(r.counts.size(), 0);
             t.met = true;
@@ -296,6 +301,7 @@ int runSweepCommand(const QStringList& args)
             it = totals.end() - 1;
         }
         it->bytes += r.bytes;
+        it->payload += r.payload;
         it->numel += r.numel;
         if (!std::isnan(r.metrics.pcc)) it->metrics.pcc += r.metrics.pcc, ++it->metrics.count;  // defined PCCs only
         it->metrics.mae += r.metrics.mae / double(selected->size());

@@ -167,7 +167,6 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
 
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     const double busy = std::accumulate(formatSeconds.begin(), formatSeconds.end(), 0.0);
-    const int64_t numel = plan.rows * plan.cols;
     out.results.resize(nf);
     for (size_t f = 0; f < nf; ++f) {
         ErrorSums total(shift);
@@ -175,7 +174,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
         FormatResult& r = out.results[f];
         r.format = formats[f].format;
         r.metrics = finish(total);
-        r.bytes = storageBytes(*r.format, numel);
+        r.bytes = payloadBytes(*r.format, plan.rows, plan.cols);
         r.seconds = busy > 0 ? elapsed * formatSeconds[f] / busy : 0.0;
     }
     out.seconds = elapsed;
@@ -183,11 +182,6 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
 }
 
 } // namespace
-
-double storageBytes(const Format& f, int64_t numel)
-{
-    return double(numel) * f.bitsPerElement / 8.0 + f.bytesPerTensor;
-}
 
 Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t cols,
                                     const std::vector<FormatChoice>& formats, Progress* progress)

@@ -35,7 +35,7 @@ enum class Layout : uint8_t {
 struct FormatResult {
     const Format* format = nullptr;
     Metrics metrics;
-    double bytes = 0;    // logical storage of the tensor in this format
+    double bytes = 0;    // payload bytes of the tensor in this format (formats/format.h payloadBytes)
     double seconds = 0;  // wall time spent quantizing + measuring this format
 };
 
@@ -45,8 +45,6 @@ struct TensorAnalysis {
     double seconds = 0;
 };
 
-// Storage bytes of `numel` elements in format f (bits/8 per element + per-tensor bytes).
-double storageBytes(const Format& f, int64_t numel);
 
 // Analyzes rows/cols 2-D data provided by a reader (the common path).
 Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vector<FormatChoice>& formats,

@@ -53,7 +53,8 @@ std::string errColour(double v) { return v <= 1e-4 ? "good" : v <= 1e-3 ? "mid" 
 std::string rjust(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
 std::string ljust(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
-// The SIZE column (the original's GB column printed 0.000 for everything under 1 MB):
+// SIZE (payload bytes) and DEVICE (32x32 tile-padded bytes) columns; the original's GB
+// column printed 0.000 for everything under 1 MB:
 // bytes in a readable decimal unit, "272 B", "5.5 KB", "3.4 MB", "0.134 GB".
 std::string sizeText(double bytes)
 {
@@ -242,7 +243,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             if (row.compression == comp) rows.push_back(&row);
         if (rows.empty()) continue;
         const bool mixed = rows.front()->mixed;
-        size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
+        size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, devW = 6, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
         std::vector<size_t> countW;
         const std::vector<std::string>& tileFormats = rows.front()->tileFormats;
         for (const auto& f : tileFormats) {
@@ -257,16 +258,17 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             atolW = std::max(atolW, sciText(row->metrics.atol).size());
             timeW = std::max(timeW, fmt("%.3f", row->seconds).size());
             gbW = std::max(gbW, sizeText(row->bytes).size());
+            devW = std::max(devW, sizeText(row->deviceBytes).size());
             rmseW = std::max(rmseW, sciText(row->metrics.rmse).size());
             sqnrW = std::max(sqnrW, sqnrText(row->metrics.sqnrDb).size());
             bitsW = std::max(bitsW, fmt("%.3f", row->bitsPerElement).size());
-            bytesW = std::max(bytesW, thousands(row->bytes).size());
+            bytesW = std::max(bytesW, thousands(row->deviceBytes).size());
             for (size_t i = 0; i < row->tileCounts.size() && i < countW.size(); ++i)
                 countW[i] = std::max(countW[i], std::to_string(row->tileCounts[i]).size());
         }
         std::string header = "  " + ljust("COMP", compW) + "  " + ljust("FORMAT", fmtW) + "  " + rjust("PCC", pccW) +
                              "  " + rjust("MAE", maeW) + "  " + rjust("ATOL", atolW) + "  " + rjust("TIME(s)", timeW) +
-                             "  " + rjust("SIZE", gbW);
+                             "  " + rjust("SIZE", gbW) + "  " + rjust("DEVICE", devW);
         if (mixed) {
             for (size_t i = 0; i < tileFormats.size(); ++i) {
                 std::string up = tileFormats[i];
@@ -284,11 +286,12 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                                paint(rjust(pccText(m.pcc), pccW), pccColour(m.pcc), colour) + "  " +
                                paint(rjust(sciText(m.mae), maeW), errColour(m.mae), colour) + "  " +
                                paint(rjust(sciText(m.atol), atolW), errColour(m.atol), colour) + "  " +
-                               rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(sizeText(row->bytes), gbW);
+                               rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(sizeText(row->bytes), gbW) + "  " +
+                               rjust(sizeText(row->deviceBytes), devW);
             if (mixed) {
                 for (size_t i = 0; i < countW.size(); ++i)
                     line += "  " + rjust(i < row->tileCounts.size() ? std::to_string(row->tileCounts[i]) : "0", countW[i]);
-                line += "  " + rjust(thousands(row->bytes), bytesW);
+                line += "  " + rjust(thousands(row->deviceBytes), bytesW);  // the original's column: device bytes
             }
             line += "  " + rjust(sciText(m.rmse), rmseW) + "  " + rjust(sqnrText(m.sqnrDb), sqnrW) + "  " +
                     rjust(fmt("%.3f", row->bitsPerElement), bitsW);
@@ -362,7 +365,7 @@ std::vector<SummaryRow> summaryRows(const WqReport& r)
                         }
                         if (!std::isnan(row.metrics.pcc)) s.pcc += row.metrics.pcc, ++s.pccMeasured;
                         s.format = row.format;
-                        s.bytes += row.bytes; s.mixed = row.mixed; ++s.rows;
+                        s.bytes += row.bytes; s.deviceBytes += row.deviceBytes; s.mixed = row.mixed; ++s.rows;
                     }
             if (!s.rows) continue;
             const double na = std::numeric_limits<double>::quiet_NaN();
@@ -370,6 +373,7 @@ std::vector<SummaryRow> summaryRows(const WqReport& r)
             s.mae = s.measured ? s.mae / s.measured : na;
             s.atol = s.measured ? s.atol / s.measured : na;
             s.bytes /= s.rows;
+            s.deviceBytes /= s.rows;
             out.push_back(s);
         }
     }
@@ -385,7 +389,7 @@ std::string renderSummary(const WqReport& r, bool colour)
                            paint(pccText(s.pcc), pccColour(s.pcc), colour) + "  mae=" +
                            paint(sciText(s.mae), errColour(s.mae), colour) + "  atol=" +
                            paint(sciText(s.atol), errColour(s.atol), colour);
-        if (s.mixed) line += "  bytes=" + thousands(s.bytes);
+        if (s.mixed) line += "  bytes=" + thousands(s.deviceBytes);  // the original's mean (device) bytes
         if (s.pccMeasured < s.rows)  // rows left out of the means (PCC undefined or nothing finite)
             line += "  " + paint("(" + std::to_string(s.rows - s.pccMeasured) + " n/a)", "mid", colour);
         out += line + "\n";
@@ -480,7 +484,8 @@ std::string renderJson(const WqReport& r)
             jr["format"] = row.format;
             jr["label"] = row.label;
             jr["seconds"] = row.seconds;
-            jr["bytes"] = row.bytes;
+            jr["payload_bytes"] = row.bytes;
+            jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
             if (const Format* f = findFormat(row.format); f && sparseBlockFill(*f, t.info.shape) > 0)
                 jr["block_fill"] = {{"block", f->blockK}, {"real_per_block", sparseBlockFill(*f, t.info.shape)}};
@@ -506,7 +511,8 @@ std::string renderJson(const WqReport& r)
         for (const SummaryRow& sr : summaryRows(r)) {
             nlohmann::json js = {{"compression", sr.compression}, {"format", sr.format}, {"label", sr.label},
                                  {"tensors", sr.rows}, {"measured", sr.measured},
-                                 {"pcc_measured", sr.pccMeasured}, {"mean_bytes", sr.bytes}};
+                                 {"pcc_measured", sr.pccMeasured}, {"mean_payload_bytes", sr.bytes},
+                                 {"mean_device_bytes", sr.deviceBytes}};
             put(js, "mean_pcc", sr.pcc);
             put(js, "mean_mae", sr.mae);
             put(js, "mean_atol", sr.atol);

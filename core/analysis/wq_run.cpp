@@ -54,7 +54,8 @@ Result<void> writeFile(const QString& path, const std::string& content)
 
 } // namespace
 
-WqRow baselineRow(const std::string& compression, const FormatResult& r)
+// shape: the tensor's shape as analysed (reversed for "transpose"), for device bytes.
+WqRow baselineRow(const std::string& compression, const FormatResult& r, const std::vector<int64_t>& shape)
 {
     WqRow row;
     row.compression = compression;
@@ -63,7 +64,10 @@ WqRow baselineRow(const std::string& compression, const FormatResult& r)
     row.metrics = r.metrics;
     row.seconds = r.seconds;
     row.bytes = r.bytes;
-    row.bitsPerElement = r.format->bitsPerElement;
+    row.deviceBytes = deviceBytes(*r.format, shape);
+    int64_t numel = 1;
+    for (int64_t d : shape) numel *= d;
+    row.bitsPerElement = numel > 0 ? 8.0 * r.bytes / double(numel) : r.format->bitsPerElement;
     return row;
 }
 
@@ -234,12 +238,13 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         const Result<TensorAnalysis>& base = *bases[slot];
         if (!base) return fail(base.error());
         tensor.stats = base->stats;
-        for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r));
+        for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r, tensor.info.shape));
 
         if (config.algorithm == "transpose") {
             auto tr = analyzeTensor(*reader, choices, Layout::Transposed, progress);
             if (!tr) return fail(tr.error());
-            for (const auto& r : tr->results) tensor.rows.push_back(baselineRow("transpose", r));
+            const std::vector<int64_t> reversed(tensor.info.shape.rbegin(), tensor.info.shape.rend());
+            for (const auto& r : tr->results) tensor.rows.push_back(baselineRow("transpose", r, reversed));
         } else if (mixedParams) {
             const auto t0 = std::chrono::steady_clock::now();
             const std::vector<float> x = reader->readAll();
@@ -251,8 +256,9 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             row.label = "MIXED";
             row.mixed = true;
             row.metrics = mixed->metrics;
-            row.bytes = mixed->bytes;
-            row.bitsPerElement = tensor.info.numel() ? 8.0 * mixed->bytes / double(tensor.info.numel()) : 0.0;
+            row.bytes = mixed->payloadBytes;
+            row.deviceBytes = mixed->bytes;
+            row.bitsPerElement = tensor.info.numel() ? 8.0 * mixed->payloadBytes / double(tensor.info.numel()) : 0.0;
             row.metThreshold = mixed->metThreshold;
             row.note = mixed->note;
             for (const Format* f : mixedParams->candidates) row.tileFormats.emplace_back(f->name);
@@ -297,8 +303,9 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
                     b.format = std::string(f->name);
                     b.label = std::string(f->label);
                     b.metrics = mixed->pureMetrics[k];
-                    b.bytes = mixed->pureBytes[k];
-                    b.bitsPerElement = f->bitsPerElement;
+                    b.bytes = mixed->purePayloadBytes[k];
+                    b.deviceBytes = mixed->pureBytes[k];
+                    b.bitsPerElement = tensor.info.numel() ? 8.0 * b.bytes / double(tensor.info.numel()) : f->bitsPerElement;
                     art.baselineRows.push_back(b);
                 }
                 for (const auto& r : tensor.rows)

@@ -50,7 +50,8 @@ struct WqRow {
     std::string label;             // "BF16", "MIXED"
     Metrics metrics;
     double seconds = 0;
-    double bytes = 0;              // storage bytes of the tensor in this row's format(s)
+    double bytes = 0;              // payload bytes: elements + block scales + per-tensor extras (#9)
+    double deviceBytes = 0;        // 32x32 tile-padded bytes, what a Tenstorrent device holds
     double bitsPerElement = 0;
     // Mixed-tile rows only:
     bool mixed = false;
@@ -113,7 +114,9 @@ struct WqObserver {
 };
 
 // The "none"/"transpose" row of one format's analysis.
-WqRow baselineRow(const std::string& compression, const FormatResult& result);
+// shape: the tensor's shape as analysed (reversed for "transpose"), for device bytes
+// and bits per element.
+WqRow baselineRow(const std::string& compression, const FormatResult& result, const std::vector<int64_t>& shape);
 
 // Resolves formats (-c list, config, default "all") to registry rows.
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
@@ -130,7 +133,8 @@ std::string renderTensor(const WqReport& report, const WqTensor& tensor, bool co
 struct SummaryRow {
     std::string compression, format, label;
     double pcc = 0, mae = 0, atol = 0;  // NaN when no row was measurable
-    double bytes = 0;                   // mean bytes per tensor
+    double bytes = 0;                   // mean payload bytes per tensor
+    double deviceBytes = 0;             // mean device bytes per tensor
     int rows = 0, measured = 0;         // rows, rows with finite pairs (MAE/ATOL means)
     int pccMeasured = 0;                // rows whose PCC is defined (the PCC mean)
     bool mixed = false;

@@ -86,6 +86,37 @@ double assignmentBytes(const std::vector<const Format*>& candidates, const std::
     return bytes;
 }
 
+double deviceBytes(const Format& f, const std::vector<int64_t>& shape)
+{
+    return double(makeTileGrid(shape).tileCount()) * kTileElems * f.bytesPerElement() + f.bytesPerTensor;
+}
+
+double assignmentPayloadBytes(const TileGrid& g, const std::vector<int8_t>& assignment,
+                              const std::vector<const Format*>& candidates)
+{
+    double total = 0;
+    std::vector<char> used(candidates.size(), 0);
+    for (int64_t th = 0; th < g.tilesH; ++th)
+        for (int64_t tw = 0; tw < g.tilesW; ++tw) {
+            const int code = assignment[size_t(th * g.tilesW + tw)];
+            const int64_t c0 = tw * kTileSize;
+            for (int64_t i = 0; i < g.tileRows(th); ++i) {
+                const int64_t len = std::clamp<int64_t>(g.rowLength(th * kTileSize + i) - c0, 0, g.tileCols(tw));
+                if (len == 0) continue;
+                if (code < 0) {
+                    total += 4.0 * double(len);
+                } else {
+                    const Format& f = *candidates[size_t(code)];
+                    total += payloadBytes(f, 1, len) - f.bytesPerTensor;
+                    used[size_t(code)] = 1;
+                }
+            }
+        }
+    for (size_t f = 0; f < candidates.size(); ++f)
+        if (used[f]) total += candidates[f]->bytesPerTensor;
+    return total;
+}
+
 Result<void> validateMixedParams(const MixedParams& p)
 {
     if (p.candidates.empty()) return Error::usage("formats: no tile format to choose from");
@@ -278,7 +309,9 @@ Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& p)
         std::vector<int64_t> counts(F, 0);
         counts[f] = T;
         r.pureBytes.push_back(assignmentBytes(p.candidates, counts));
+        r.purePayloadBytes.push_back(payloadBytes(*p.candidates[f], sums.grid.formatRows, sums.grid.formatCols));
     }
+    r.payloadBytes = assignmentPayloadBytes(sums.grid, r.assignment, p.candidates);
     return r;
 }
 

@@ -84,7 +84,8 @@ struct MixedResult {
     std::vector<int8_t> assignment;  // tilesH * tilesW codes into candidates, row-major
     int64_t tilesH = 0, tilesW = 0;
     Metrics metrics;                 // tensor level, recomputed from the chosen tiles' sums
-    double bytes = 0;
+    double bytes = 0;                    // device bytes (whole tiles), the objective
+    double payloadBytes = 0;             // payload bytes of the chosen assignment
     std::vector<int64_t> tileCounts;     // per candidate
     std::vector<double> bytesPerFormat;  // per candidate
     bool metThreshold = false;
@@ -92,14 +93,23 @@ struct MixedResult {
     std::string note;                    // why the result is flagged, how greedy started
     // Every candidate applied to the whole tensor (from the same sums): the baselines.
     std::vector<Metrics> pureMetrics;
-    std::vector<double> pureBytes;
+    std::vector<double> pureBytes;           // device bytes
+    std::vector<double> purePayloadBytes;    // payload bytes
     // Random only: every sample, and the index of the chosen one.
     std::vector<RandomSample> samples;
     int64_t chosenSample = -1;
 };
 
-// Bytes of an assignment with these tile counts (see header comment).
+// Device bytes of an assignment with these tile counts (see header comment): whole 32x32
+// tiles, what the tile algorithms optimise.
 double assignmentBytes(const std::vector<const Format*>& candidates, const std::vector<int64_t>& counts);
+// Device bytes of the whole tensor in one format (= assignmentBytes with every tile in f).
+double deviceBytes(const Format& f, const std::vector<int64_t>& shape);
+// Payload bytes of an assignment (formats/format.h payloadBytes over each tile's real
+// elements, code -1 = 4 bytes per element): an assignment of one format everywhere gives
+// exactly that format's payloadBytes of the tensor.
+double assignmentPayloadBytes(const TileGrid& grid, const std::vector<int8_t>& assignment,
+                              const std::vector<const Format*>& candidates);
 
 // Checks params (non-empty, distinct, non-null candidates, at most 127; k, iters >= 1;
 // threshold finite); the message names the field.

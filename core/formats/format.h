@@ -67,6 +67,13 @@ struct Format {
     double bytesPerElement() const { return bitsPerElement / 8.0; }
 };
 
+// Bytes (issue #9): PAYLOAD is what the elements and their block scales need, plus the
+// per-tensor extras once: per row of the format view, cols x element bits and one
+// 8-bit scale per started block of blockK (bitsPerElement = elementBits + 8 / blockK).
+// DEVICE bytes (compression/mixed.h) are the 32x32 tile-padded size a device holds.
+double elementBits(const Format& f);
+double payloadBytes(const Format& f, int64_t rows, int64_t cols);
+
 // All formats, in display order (bf16, bfp8, bfp4, bfp2, fp0, mxfp4, nvfp4, then the rest).
 std::span<const Format> formats();
 // Case-insensitive lookup; nullptr when unknown.

@@ -199,6 +199,15 @@ std::string setFormatOption(FormatOptions& o, std::string_view name, std::string
     return "unknown format option \"" + std::string(name) + "\"";
 }
 
+double elementBits(const Format& f) { return f.bitsPerElement - (f.blockK > 1 ? 8.0 / f.blockK : 0.0); }
+
+double payloadBytes(const Format& f, int64_t rows, int64_t cols)
+{
+    if (rows <= 0 || cols <= 0) return f.bytesPerTensor;
+    const double blocksPerRow = f.blockK > 1 ? double((cols + f.blockK - 1) / f.blockK) : 0.0;
+    return double(rows) * (double(cols) * elementBits(f) / 8.0 + blocksPerRow) + f.bytesPerTensor;
+}
+
 std::vector<const Format*> originalFormats()
 {
     std::vector<const Format*> out;

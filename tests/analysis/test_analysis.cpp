@@ -98,7 +98,7 @@ private Q_SLOTS:
             QVERIFY(std::fabs(r->results[i].metrics.pcc - m.pcc) < 1e-12);
             QVERIFY(std::fabs(r->results[i].metrics.mae - m.mae) < 1e-15);
             QCOMPARE(r->results[i].metrics.atol, m.atol);
-            QCOMPARE(r->results[i].bytes, storageBytes(*fmts[i].format, rows * cols));
+            QCOMPARE(r->results[i].bytes, payloadBytes(*fmts[i].format, rows, cols));
         }
         QCOMPARE(r->stats.count, rows * cols);
     }

@@ -53,7 +53,7 @@ private Q_SLOTS:
         QCOMPARE(lines[3], QString("backend: emulation"));
         QVERIFY(out.contains("Hierarchy\n  └── model (5)\n      └── layers (5)\n          └── 1 (5)\n"));
         QVERIFY(out.contains("model.layers.1.mlp.gate.weight\n  shape=(2, 136) min="));
-        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)     SIZE       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
+        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)   SIZE  DEVICE       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
         QVERIFY(out.contains("Summary (mean across matched tensors)\n  none  BF16  pcc="));
         QVERIFY(!out.contains("\033["));  // NO_COLOR
 
@@ -328,7 +328,7 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("options: --pcc-undefined original"));
         const QStringList orig = QString::fromUtf8(r.out).split('\n');
         // #9.7: SIZE reads in a unit that fits (the original's GB column said 0.000)
-        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  128 B  0.000e+00       inf  16.000"));
+        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  128 B  2.0 KB  0.000e+00       inf  16.000"));
         QVERIFY(!r.out.contains("n/a"));
         QVERIFY(r.out.contains("  none  BF16     0.00000  "));  // the [1] bias, not exact in bf16
         r = runCli({"wq", m, "-c", "bf16", "--pcc-undefined", "zero"});
@@ -406,16 +406,67 @@ private Q_SLOTS:
         const QString dwm = tmp.filePath("dw.safetensors");
         QVERIFY(qs::writeSafetensors(dwm, {{{"dw.weight", qs::DType::F32, {2, 2, 16, 1}}, f}}).ok());
         r = runCli({"wq", dwm, "-c", "bfp8,mxfp4,bf16", "--no-results"});
-        QVERIFY2(r.out.contains("  8.500  [block: 1.0 of 16 real]\n  note: BFP8: the block axis (the last dimension) is shorter "
+        // BITS are payload bits: one 8-bit element and one 8-bit block scale per value
+        QVERIFY2(r.out.contains("  16.000  [block: 1.0 of 16 real]\n  note: BFP8: the block axis (the last dimension) is shorter "
                                 "than its 16-element block; each block holds only 1.0 real values"),
                  r.out.constData());
-        QVERIFY(r.out.contains("  4.250  [block: 1.0 of 32 real]\n"));
+        QVERIFY(r.out.contains("  12.000  [block: 1.0 of 32 real]\n"));
         QVERIFY(r.out.contains("  16.000\n"));  // BF16 has no blocks
         r = runCli({"wq", dwm, "-c", "mxfp4", "--no-results", "--json"});
         const QJsonObject fill = QJsonDocument::fromJson(r.out).object()["tensors"].toArray()[0].toObject()["rows"]
                                      .toArray()[0].toObject()["block_fill"].toObject();
         QCOMPARE(fill["block"].toInt(), 32);
         QCOMPARE(fill["real_per_block"].toDouble(), 1.0);
+    }
+
+    // #9.2: payload bytes (elements + one scale byte per started block + per-tensor
+    // extras) and device bytes (whole 32x32 tiles) in every row; a MIXED row whose
+    // assignment is one format everywhere equals that format's pure row in both.
+    void payloadAndDeviceBytes()
+    {
+        QTemporaryDir tmp;
+        const QString m = tmp.filePath("m.safetensors");
+        std::vector<uint8_t> a(70 * 50 * 4), b(1000 * 4);
+        for (size_t i = 0; i < a.size() / 4; ++i) {
+            const float v = std::sin(float(i) * 0.3f) * 0.05f;
+            std::memcpy(a.data() + 4 * i, &v, 4);
+        }
+        for (size_t i = 0; i < b.size() / 4; ++i) {
+            const float v = std::cos(float(i) * 0.7f) * 0.05f;
+            std::memcpy(b.data() + 4 * i, &v, 4);
+        }
+        QVERIFY(qs::writeSafetensors(m, {{{"a.weight", qs::DType::F32, {70, 50}}, a}, {{"b.weight", qs::DType::F32, {1000}}, b}}).ok());
+        const QString cfg = tmp.filePath("one.json");
+        QFile c(cfg);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(R"({"algorithm": "mixed-tile-threshold", "params": {"metric": "pcc", "threshold": 0.0, "formats": ["bfp8"]}})");
+        c.close();
+        const CliRun r = runCli({"wq", m, "-c", "bfp8,nvfp4", "--compression-config", cfg, "--no-results", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonArray tensors = QJsonDocument::fromJson(r.out).object()["tensors"].toArray();
+        QCOMPARE(tensors.size(), 2);
+        struct Want { double payload, device; };
+        // a [70, 50]: 70 rows x (50 B + 4 scale bytes); 3 x 2 tiles of 1,088 B.
+        // b [1000]: 1,000 B + 63 scale bytes; one 32-row tile of the 1-D tile view.
+        const Want want[] = {{70.0 * 54.0, 6.0 * 1088.0}, {1063.0, 1088.0}};
+        for (int t = 0; t < 2; ++t) {
+            const QJsonArray rows = tensors[t].toObject()["rows"].toArray();
+            QJsonObject pure, mixed, nv;
+            for (const auto& v : rows) {
+                const QJsonObject o = v.toObject();
+                if (o["format"] == "bfp8") pure = o;
+                if (o["format"] == "mixed") mixed = o;
+                if (o["format"] == "nvfp4") nv = o;
+            }
+            QCOMPARE(pure["payload_bytes"].toDouble(), want[t].payload);
+            QCOMPARE(pure["device_bytes"].toDouble(), want[t].device);
+            QCOMPARE(mixed["payload_bytes"].toDouble(), pure["payload_bytes"].toDouble());
+            QCOMPARE(mixed["device_bytes"].toDouble(), pure["device_bytes"].toDouble());
+            QCOMPARE(mixed["bits_per_element"].toDouble(), pure["bits_per_element"].toDouble());
+            QVERIFY(nv["payload_bytes"].toDouble() > 0 && nv["device_bytes"].toDouble() > nv["payload_bytes"].toDouble());
+        }
+        // BITS are payload bits per element: 8 x 3,780 / 3,500 for a
+        QCOMPARE(tensors[0].toObject()["rows"].toArray()[0].toObject()["bits_per_element"].toDouble(), 8.0 * 3780.0 / 3500.0);
     }
 
     void helpAndVersion()

@@ -192,7 +192,8 @@ private Q_SLOTS:
         QFile f(dir.filePath("out/sweep.csv"));
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(lines[0], QString("tensor,threshold,format,bytes,bits_per_element,pcc,mae,atol,met_threshold,bf16_tiles,bfp8_tiles,bfp4_tiles,bfp2_tiles,pareto"));
+        QCOMPARE(lines[0], QString("tensor,threshold,format,device_bytes,payload_bytes,bits_per_element,pcc,mae,atol,met_threshold,"
+                                   "bf16_tiles,bfp8_tiles,bfp4_tiles,bfp2_tiles,pareto"));
         QCOMPARE(lines.size(), 1 + 4 + 2);
 
         std::vector<int64_t> shape;
@@ -208,11 +209,12 @@ private Q_SLOTS:
             const QStringList c = lines[5 + i].split(',');
             QCOMPARE(c[2], QString("mixed"));
             QCOMPARE(c[3].toDouble(), m->bytes);
-            QCOMPARE(c[5].toDouble(), m->metrics.pcc);
-            QCOMPARE(c[9].toLongLong(), m->tileCounts[0]);
-            QCOMPARE(c[12].toLongLong(), m->tileCounts[3]);
+            QCOMPARE(c[4].toDouble(), m->payloadBytes);
+            QCOMPARE(c[6].toDouble(), m->metrics.pcc);
+            QCOMPARE(c[10].toLongLong(), m->tileCounts[0]);
+            QCOMPARE(c[13].toLongLong(), m->tileCounts[3]);
         }
-        QVERIFY(lines[1].startsWith("\"lm_head.weight\",,bf16,61440,"));
+        QVERIFY(lines[1].startsWith("\"lm_head.weight\",,bf16,61440,48960,"));  // device: 30 tiles; payload: 180 x 136 x 2
         QVERIFY(r.out.contains("MIXED"));
     }
 

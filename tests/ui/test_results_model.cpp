@@ -99,6 +99,10 @@ void TestResultsModel::nothingFiniteReadsNa()
     QCOMPARE(m.index(0, ResultsModel::ColFormat).data().toString(), QStringLiteral("BFP8 [block: 1.0 of 16 real]"));
     QVERIFY(m.index(0, ResultsModel::ColFormat).data(Qt::ToolTipRole).toString().startsWith("The block axis"));
     QCOMPARE(m.index(1, ResultsModel::ColFormat).data().toString(), QStringLiteral("BF16"));
+    // #9.2: payload and device bytes side by side
+    QCOMPARE(m.headerData(ResultsModel::ColBytes, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("Bytes"));
+    QCOMPARE(m.headerData(ResultsModel::ColDevice, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("Device B"));
+    QVERIFY(m.headerData(ResultsModel::ColDevice, Qt::Horizontal, Qt::ToolTipRole).toString().startsWith("Device bytes: whole 32×32 tiles"));
 }
 
 QTEST_GUILESS_MAIN(TestResultsModel)

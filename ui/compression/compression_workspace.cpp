@@ -574,7 +574,7 @@ void CompressionWorkspace::updateSizePlot()
             d.title = std::to_string(m_runReport->tensors.size()) + " tensors of the last run (" + m_runReport->algorithm + ")";
             for (const WqTensor& t : m_runReport->tensors)
                 for (const WqRow& r : t.rows)
-                    add(r.mixed ? "mixed" : r.format, r.mixed ? "MIXED (" + r.compression + ")" : r.label, r.bytes,
+                    add(r.mixed ? "mixed" : r.format, r.mixed ? "MIXED (" + r.compression + ")" : r.label, r.deviceBytes,
                         metricValue(r.metrics, kind));
         }
     } else if (m_sums && !m_thresholdResult.pureBytes.empty()) {

@@ -28,7 +28,7 @@ std::string g17(double v)
 
 std::string resultsCsv(const WqReport& report)
 {
-    std::string out = "tensor,shape,dtype,compression,format,pcc,mae,atol,rmse,sqnr_db,bits_per_element,bytes,count,"
+    std::string out = "tensor,shape,dtype,compression,format,pcc,mae,atol,rmse,sqnr_db,bits_per_element,payload_bytes,device_bytes,count,"
                       "nonfinite_x,nonfinite_y\n";
     for (const WqTensor& t : report.tensors)
         for (const WqRow& r : t.rows) {
@@ -36,7 +36,7 @@ std::string resultsCsv(const WqReport& report)
             out += csvField(t.info.name) + "," + csvField(t.info.shapeString()) + "," + csvField(t.info.dtypeName) + "," +
                    csvField(r.compression) + "," + csvField(r.label) + "," + g17(m.pcc) + "," + g17(m.mae) + "," +
                    g17(m.atol) + "," + g17(m.rmse) + "," + g17(m.sqnrDb) + "," + g17(r.bitsPerElement) + "," +
-                   g17(r.bytes) + "," + std::to_string(m.count) + "," + std::to_string(m.nonFiniteX) + "," +
+                   g17(r.bytes) + "," + g17(r.deviceBytes) + "," + std::to_string(m.count) + "," + std::to_string(m.nonFiniteX) + "," +
                    std::to_string(m.nonFiniteY) + "\n";
         }
     return out;

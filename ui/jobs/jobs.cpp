@@ -147,7 +147,7 @@ QFuture<MetricsResult> metricsJob(MetricsParams params)
         out.row.stats = analysis->stats;
         std::vector<double> maes;
         for (const FormatResult& fr : analysis->results) {
-            out.row.rows.push_back(baselineRow("none", fr));
+            out.row.rows.push_back(baselineRow("none", fr, info->shape));
             maes.push_back(fr.metrics.mae);
         }
         out.transfer = transferCurves(p.tensor, analysis->stats, p.formats, p.points, &maes);

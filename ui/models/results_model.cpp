@@ -97,6 +97,7 @@ QString ResultsModel::text(int row, int column) const
     }
     case ColBits: return QString::asprintf("%.4g", r.bitsPerElement);
     case ColBytes: return withThousands(uint64_t(std::llround(r.bytes)));
+    case ColDevice: return withThousands(uint64_t(std::llround(r.deviceBytes)));
     }
     return {};
 }
@@ -122,6 +123,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case ColSqnr: return r.metrics.sqnrDb;
         case ColBits: return r.bitsPerElement;
         case ColBytes: return r.bytes;
+        case ColDevice: return r.deviceBytes;
         }
         return {};
     case Qt::ForegroundRole:  // an undefined PCC (n/a) is neither good nor bad: no tint
@@ -158,7 +160,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal) return {};
-    static const char* names[] = {"Tensor", "Comp", "Format", "PCC", "MAE", "ATOL", "RMSE", "SQNR dB", "bits/el", "Bytes"};
+    static const char* names[] = {"Tensor", "Comp", "Format", "PCC", "MAE", "ATOL", "RMSE", "SQNR dB", "bits/el", "Bytes", "Device B"};
     static const char* tips[] = {"Tensor name",
                                  "Compression (none = the format applied as stored)",
                                  "Number format",
@@ -167,8 +169,9 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
                                  "Largest absolute error",
                                  "Root mean square error",
                                  "Signal-to-quantization-noise ratio, 10·log10(Σx² / Σ(x−y)²)",
-                                 "Logical storage bits per element",
-                                 "Logical storage of the tensor in this format"};
+                                 "Payload bits per element (elements, block scales, per-tensor extras)",
+                                 "Payload bytes: what the elements and their block scales need, plus per-tensor extras",
+                                 "Device bytes: whole 32×32 tiles, what a Tenstorrent device holds (the tile algorithms' objective)"};
     if (section < 0 || section >= ColumnCount) return {};
     if (role == Qt::DisplayRole) return tr(names[section]);
     if (role == Qt::ToolTipRole) return tr(tips[section]);

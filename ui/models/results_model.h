@@ -18,7 +18,7 @@ namespace qs {
 class ResultsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { ColTensor, ColComp, ColFormat, ColPcc, ColMae, ColAtol, ColRmse, ColSqnr, ColBits, ColBytes, ColumnCount };
+    enum Column { ColTensor, ColComp, ColFormat, ColPcc, ColMae, ColAtol, ColRmse, ColSqnr, ColBits, ColBytes, ColDevice, ColumnCount };
     enum Role { RawRole = Qt::UserRole + 1 };
 
     explicit ResultsModel(QObject* parent = nullptr);

@@ -167,7 +167,7 @@ void buildSizeAccuracyPlot(QCustomPlot* plot, const SizeAccuracyData& d)
     if (d.showThreshold && std::isfinite(d.threshold)) { lo = std::min(lo, d.threshold); hi = std::max(hi, d.threshold); }
     if (!std::isfinite(lo)) { lo = 0; hi = 1; }
     const SizeUnit unit = sizeUnit(maxBytes);
-    plot->xAxis->setLabel(QString("Size (%1)").arg(unit.name));
+    plot->xAxis->setLabel(QString("Device size (%1, whole 32×32 tiles)").arg(unit.name));
     plot->yAxis->setLabel(qstr(d.metricLabel));
     if (d.logMetric) setLogAxis(plot->yAxis);
     int i = 0;
@@ -208,7 +208,7 @@ void buildRandomSamplesPlot(QCustomPlot* plot, const RandomSamplesData& d)
     }
     if (lo > hi) { lo = 0; hi = 1; }
     const SizeUnit unit = sizeUnit(maxBytes);
-    plot->xAxis->setLabel(QString("Size (%1)").arg(unit.name));
+    plot->xAxis->setLabel(QString("Device size (%1, whole 32×32 tiles)").arg(unit.name));
     plot->yAxis->setLabel(QStringLiteral("PCC"));
     QCPGraph* green = scatterGraph(plot, QColor(44, 160, 44), QCPScatterStyle::ssDisc, 8, QStringLiteral("PCC ≥ 0.999"));
     QCPGraph* amber = scatterGraph(plot, QColor(240, 163, 10), QCPScatterStyle::ssDisc, 8, QStringLiteral("0.99 ≤ PCC < 0.999"));
@@ -252,7 +252,7 @@ void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& d)
     }
     if (!std::isfinite(lo)) { lo = 0; hi = 1; }
     const SizeUnit unit = sizeUnit(maxBytes);
-    plot->xAxis->setLabel(QString("Size (%1)").arg(unit.name));
+    plot->xAxis->setLabel(QString("Device size (%1, whole 32×32 tiles)").arg(unit.name));
     plot->yAxis->setLabel(qstr(d.metricLabel));
     if (d.logMetric) setLogAxis(plot->yAxis);
     // One series per key, in first-appearance order.
@@ -312,9 +312,9 @@ SizeAccuracyData sizeAccuracyData(const MixedArtefacts& a)
     for (const WqRow& r : a.baselineRows) {
         const double m = metricValue(r.metrics, kind);
         if (d.logMetric && !(m > 0)) continue;  // exact formats have no place on a log axis
-        d.points.push_back({r.format, r.label, r.bytes, m});
+        d.points.push_back({r.format, r.label, r.deviceBytes, m});  // device bytes: the tile algorithms' objective
     }
-    d.points.push_back({"mixed", "MIXED (" + a.algorithm + ")", a.mixedRow.bytes, metricValue(a.mixedRow.metrics, kind)});
+    d.points.push_back({"mixed", "MIXED (" + a.algorithm + ")", a.mixedRow.deviceBytes, metricValue(a.mixedRow.metrics, kind)});
     if (kind == MetricKind::Pcc) {
         // As the original: points below half the best PCC (fp0, ruined formats) would
         // squeeze every useful point into a line at the top; leave them out.
