@@ -163,12 +163,14 @@ qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
     return o;
 }
 
-std::vector<std::string> explicitFormatOptions(const QCommandLineParser& p)
+qs::Result<void> skipIntegerTensors(const qs::Model& model, std::vector<std::string>& names, CliProgress& progress)
 {
-    std::vector<std::string> names;
-    for (const auto& [name, value] : qs::formatOptionValues(qs::FormatOptions{}))
-        if (p.isSet(QString::fromStdString(name))) names.push_back(name);
-    return names;
+    auto note = model.skipNonFloat(names);
+    if (!note) return note.error();
+    if (note->empty()) return {};
+    progress.finish();
+    std::fprintf(stderr, "note: %s\n", note->c_str());
+    return {};
 }
 
 int reportError(const qs::Error& error)

@@ -5,6 +5,7 @@
 #include "common/progress.h"
 #include "common/result.h"
 #include "formats/format.h"
+#include "io/model.h"
 
 #include <QCommandLineParser>
 #include <QString>
@@ -54,8 +55,9 @@ std::string commandHelp(const QCommandLineParser& parser, const QString& program
 // Format-option flags shared by wq, export, plot and sweep.
 void addFormatOptionFlags(QCommandLineParser& parser);
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& parser);
-// The format options the user gave on the command line (flag names, e.g. "mx-scale").
-std::vector<std::string> explicitFormatOptions(const QCommandLineParser& p);
+// Drops integer and bool tensors from a selection (Model::skipNonFloat) and prints its
+// note on stderr (after clearing the progress bar); the error when nothing is left.
+qs::Result<void> skipIntegerTensors(const qs::Model& model, std::vector<std::string>& names, CliProgress& progress);
 
 // Prints "error: <message>" to stderr and returns the error's exit code.
 // Exit status of a command cancelled by SIGINT/SIGTERM/SIGHUP, whatever layer noticed.

@@ -62,10 +62,7 @@ int runExportCommand(const QStringList& args)
     if (!model) return reportError(model.error());
     auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit);
     if (!names) return reportError(names.error());
-    if (const std::string skipped = (*model)->skipNonFloat(*names); !skipped.empty()) {
-        if (names->empty()) return reportError(qs::Error::usage("No float tensors matched; " + skipped + "."));
-        std::fprintf(stderr, "note: %s\n", skipped.c_str());
-    }
+    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
 
     std::vector<qs::TensorSpec> specs;
     for (const auto& n : *names) {

@@ -194,10 +194,9 @@ int runWeights(const QStringList& args)
         progress.finish();
         return reportError(names.error());
     }
-    if (const std::string skipped = (*model)->skipNonFloat(*names); !skipped.empty()) {
+    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) {
         progress.finish();
-        if (names->empty()) return reportError(qs::Error::usage("No float tensors matched; " + skipped + "."));
-        std::fprintf(stderr, "note: %s\n", skipped.c_str());
+        return reportError(kept.error());
     }
     const QString outDir = p.isSet("out-dir") ? p.value("out-dir") : QString::fromLatin1(kWeightsDefaultDir);
     std::vector<std::pair<QString, qs::PlotBuild>> shown;

@@ -108,12 +108,13 @@ int runReconstructCommand(const QStringList& args)
     if (!mapping) return reportError(mapping.error());
     if (mapping->options) {  // the run's options: flags may repeat them, never contradict them
         const auto recorded = qs::formatOptionValues(*mapping->options), given = qs::formatOptionValues(*options);
-        for (const std::string& name : explicitFormatOptions(p))
-            for (size_t i = 0; i < recorded.size(); ++i)
-                if (recorded[i].first == name && recorded[i].second != given[i].second)
-                    return reportError(qs::Error::usage(
-                        mappingPath.toStdString() + ": the assignment was made with --" + name + " " + recorded[i].second +
-                        ", but --" + name + " " + given[i].second + " was given"));
+        for (size_t i = 0; i < recorded.size(); ++i) {
+            const std::string& name = recorded[i].first;
+            if (p.isSet(QString::fromStdString(name)) && recorded[i].second != given[i].second)
+                return reportError(qs::Error::usage(mappingPath.toStdString() + ": the assignment was made with --" + name +
+                                                    " " + recorded[i].second + ", but --" + name + " " + given[i].second +
+                                                    " was given"));
+        }
         *options = *mapping->options;
     }
     if (!mapping->tensor.empty() && mapping->tensor != tensorName)

@@ -230,10 +230,9 @@ int runSweepCommand(const QStringList& args)
         progress.finish();
         return reportError(selected.error());
     }
-    if (const std::string skipped = (*model)->skipNonFloat(*selected); !skipped.empty()) {
+    if (auto kept = skipIntegerTensors(**model, *selected, progress); !kept) {
         progress.finish();
-        if (selected->empty()) return reportError(qs::Error::usage("No float tensors matched; " + skipped + "."));
-        std::fprintf(stderr, "note: %s\n", skipped.c_str());
+        return reportError(kept.error());
     }
 
     std::vector<SweepRow> rows;

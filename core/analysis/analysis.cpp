@@ -44,8 +44,7 @@ int rowAlignment(const std::vector<FormatChoice>& formats)
 int colAlignment(const std::vector<FormatChoice>& formats)
 {
     int align = 1;
-    for (const auto& f : formats)
-        align = std::lcm(align, std::lcm(std::max(1, f.format->blockK), std::max(1, f.format->rowAlign)));
+    for (const auto& f : formats) align = std::lcm(align, blockWidth(*f.format));
     return align;
 }
 

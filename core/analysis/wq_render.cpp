@@ -307,10 +307,10 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             if (m.undefined())
                 out += "  " + paint("note: " + row->label + ": no finite (input, output) pair is left; its metrics are n/a",
                                     "bad", colour) + "\n";
-            if (const Format* f = findFormat(row->format); f && sparseBlockFill(*f, t.info.shape) > 0)
+            if (const auto fill = sparseBlockFill(row->format, t.info.shape))
                 out += "  " + paint("note: " + row->label + ": the block axis (the last dimension) is shorter than its " +
-                                        std::to_string(f->blockK) + "-element block; each block holds only " +
-                                        fmt("%.1f", sparseBlockFill(*f, t.info.shape)) +
+                                        std::to_string(fill->block) + "-element block; each block holds only " +
+                                        fmt("%.1f", fill->realPerBlock) +
                                         " real values, so it looks better than its storage cost suggests",
                                     "mid", colour) + "\n";
             if (row->mixed && !row->metThreshold)
@@ -323,22 +323,18 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     return out;
 }
 
-double sparseBlockFill(const Format& f, const std::vector<int64_t>& shape)
+std::optional<BlockFill> sparseBlockFill(const std::string& formatName, const std::vector<int64_t>& shape)
 {
-    if (f.blockK <= 1) return 0.0;
-    int64_t numel = 1;
-    for (int64_t d : shape) numel *= d;
-    const int64_t cols = shape.empty() ? 1 : shape.size() == 1 ? numel : shape.back();
-    if (cols <= 0 || cols >= f.blockK) return 0.0;
-    return double(cols);  // one block per row of the view, holding all cols real values
+    const Format* f = findFormat(formatName);
+    const int64_t cols = shape.empty() ? 1 : shape.back();  // the format view's row (rank 1: the whole tensor)
+    if (!f || f->blockK <= 1 || cols <= 0 || cols >= f->blockK) return std::nullopt;
+    return BlockFill{f->blockK, double(cols)};  // one block per row, holding all its cols real values
 }
 
 std::string blockFillFlag(const std::string& formatName, const std::vector<int64_t>& shape)
 {
-    const Format* f = findFormat(formatName);
-    const double fill = f ? sparseBlockFill(*f, shape) : 0.0;
-    if (fill <= 0.0) return {};
-    return "[block: " + fmt("%.1f", fill) + " of " + std::to_string(f->blockK) + " real]";
+    const auto fill = sparseBlockFill(formatName, shape);
+    return fill ? "[block: " + fmt("%.1f", fill->realPerBlock) + " of " + std::to_string(fill->block) + " real]" : std::string();
 }
 
 std::vector<SummaryRow> summaryRows(const WqReport& r)
@@ -487,8 +483,8 @@ std::string renderJson(const WqReport& r)
             jr["payload_bytes"] = row.bytes;
             jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
-            if (const Format* f = findFormat(row.format); f && sparseBlockFill(*f, t.info.shape) > 0)
-                jr["block_fill"] = {{"block", f->blockK}, {"real_per_block", sparseBlockFill(*f, t.info.shape)}};
+            if (const auto fill = sparseBlockFill(row.format, t.info.shape))
+                jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};
             if (row.mixed) {
                 nlohmann::json counts, bytes;
                 for (size_t i = 0; i < row.tileFormats.size(); ++i) {

@@ -54,6 +54,12 @@ Result<void> writeFile(const QString& path, const std::string& content)
 
 } // namespace
 
+// BITS of a row: payload bits per element (the format's nominal bits for an empty tensor).
+static double payloadBits(double payloadBytes, int64_t numel, const Format* f)
+{
+    return numel > 0 ? 8.0 * payloadBytes / double(numel) : (f ? f->bitsPerElement : 0.0);
+}
+
 // shape: the tensor's shape as analysed (reversed for "transpose"), for device bytes.
 WqRow baselineRow(const std::string& compression, const FormatResult& r, const std::vector<int64_t>& shape)
 {
@@ -67,7 +73,7 @@ WqRow baselineRow(const std::string& compression, const FormatResult& r, const s
     row.deviceBytes = deviceBytes(*r.format, shape);
     int64_t numel = 1;
     for (int64_t d : shape) numel *= d;
-    row.bitsPerElement = numel > 0 ? 8.0 * r.bytes / double(numel) : r.format->bitsPerElement;
+    row.bitsPerElement = payloadBits(r.bytes, numel, r.format);
     return row;
 }
 
@@ -143,9 +149,8 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
                         : exactSelection(*model, params.tensors);
     if (!selected) return selected.error();
     // Integer and bool tensors are never quantized: skipped, and said so (then --limit).
-    const std::string skipped = model->skipNonFloat(*selected);
-    if (selected->empty())
-        return Error::usage("No float tensors matched; " + skipped + ".");
+    const auto skipped = model->skipNonFloat(*selected);
+    if (!skipped) return skipped.error();
     if (params.limit > 0 && int64_t(selected->size()) > params.limit) selected->resize(size_t(params.limit));
 
     WqReport report;
@@ -157,7 +162,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     report.algorithm = config.algorithm;
     report.summary = params.summary;
     report.originalPcc = params.originalPcc;
-    report.skipped = skipped;
+    report.skipped = *skipped;
     for (const Format* f : formatList) report.formats.emplace_back(f->name);
     report.compressions = {"none"};
     if (config.algorithm != "none") report.compressions.push_back(config.algorithm);
@@ -258,7 +263,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             row.metrics = mixed->metrics;
             row.bytes = mixed->payloadBytes;
             row.deviceBytes = mixed->bytes;
-            row.bitsPerElement = tensor.info.numel() ? 8.0 * mixed->payloadBytes / double(tensor.info.numel()) : 0.0;
+            row.bitsPerElement = payloadBits(mixed->payloadBytes, tensor.info.numel(), nullptr);
             row.metThreshold = mixed->metThreshold;
             row.note = mixed->note;
             for (const Format* f : mixedParams->candidates) row.tileFormats.emplace_back(f->name);
@@ -305,7 +310,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
                     b.metrics = mixed->pureMetrics[k];
                     b.bytes = mixed->purePayloadBytes[k];
                     b.deviceBytes = mixed->pureBytes[k];
-                    b.bitsPerElement = tensor.info.numel() ? 8.0 * b.bytes / double(tensor.info.numel()) : f->bitsPerElement;
+                    b.bitsPerElement = payloadBits(b.bytes, tensor.info.numel(), f);
                     art.baselineRows.push_back(b);
                 }
                 for (const auto& r : tensor.rows)

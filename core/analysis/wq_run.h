@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace qs {
@@ -144,10 +145,14 @@ std::vector<SummaryRow> summaryRows(const WqReport& report);
 // Block-axis warning (#9): when the last dimension (the block axis) is shorter than the
 // format's block (depthwise kernels [kh, kw, C, 1], 1x1 convolutions transposed), every
 // block holds only that many real values and the result looks better than the storage
-// cost suggests. Returns the average real elements per block (< block) or 0 when the
-// blocks are full enough (no warning, or the format has no blocks); and the row flag,
-// "[block: 1.0 of 16 real]" or "".
-double sparseBlockFill(const Format& format, const std::vector<int64_t>& shape);
+// cost suggests. sparseBlockFill() gives the block and its real elements for such a
+// row (nothing when the blocks are full, or the format has none); blockFillFlag() the
+// row flag, "[block: 1.0 of 16 real]" or "".
+struct BlockFill {
+    int block = 0;              // the format's block along K
+    double realPerBlock = 0;    // real elements per block (< block)
+};
+std::optional<BlockFill> sparseBlockFill(const std::string& formatName, const std::vector<int64_t>& shape);
 std::string blockFillFlag(const std::string& formatName, const std::vector<int64_t>& shape);
 std::string renderSummary(const WqReport& report, bool colour);
 std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour

@@ -77,19 +77,22 @@ bool metricBetter(double a, double b, MetricKind kind)
     return kind == MetricKind::Pcc ? a > b : a < b;
 }
 
+namespace {
+
+// Device bytes of `tiles` whole 32x32 tiles in f, with its per-tensor extras.
+double tilesBytes(const Format& f, int64_t tiles) { return double(tiles) * kTileElems * f.bytesPerElement() + f.bytesPerTensor; }
+
+} // namespace
+
 double assignmentBytes(const std::vector<const Format*>& candidates, const std::vector<int64_t>& counts)
 {
     double bytes = 0;
     for (size_t f = 0; f < candidates.size(); ++f)
-        if (counts[f] > 0)
-            bytes += double(counts[f]) * kTileElems * candidates[f]->bytesPerElement() + candidates[f]->bytesPerTensor;
+        if (counts[f] > 0) bytes += tilesBytes(*candidates[f], counts[f]);
     return bytes;
 }
 
-double deviceBytes(const Format& f, const std::vector<int64_t>& shape)
-{
-    return double(makeTileGrid(shape).tileCount()) * kTileElems * f.bytesPerElement() + f.bytesPerTensor;
-}
+double deviceBytes(const Format& f, const std::vector<int64_t>& shape) { return tilesBytes(f, makeTileGrid(shape).tileCount()); }
 
 double assignmentPayloadBytes(const TileGrid& g, const std::vector<int8_t>& assignment,
                               const std::vector<const Format*>& candidates)
@@ -106,8 +109,7 @@ double assignmentPayloadBytes(const TileGrid& g, const std::vector<int8_t>& assi
                 if (code < 0) {
                     total += 4.0 * double(len);
                 } else {
-                    const Format& f = *candidates[size_t(code)];
-                    total += payloadBytes(f, 1, len) - f.bytesPerTensor;
+                    total += rowPayloadBytes(*candidates[size_t(code)], len);
                     used[size_t(code)] = 1;
                 }
             }

@@ -62,7 +62,7 @@ std::vector<TileChunk> planTileChunks(const TileGrid& g, const std::vector<const
     for (const Format* f : formats) {
         if (!f) continue;
         rowAlign = std::lcm(rowAlign, int64_t(std::max(1, f->rowAlign)));
-        colAlign = std::lcm(colAlign, std::lcm(int64_t(std::max(1, f->blockK)), int64_t(std::max(1, f->rowAlign))));
+        colAlign = std::lcm(colAlign, int64_t(blockWidth(*f)));
     }
     const int64_t band = rowAlign / kTileSize;  // tile rows per band
     const int64_t bandRows = band * kTileSize;

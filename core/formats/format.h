@@ -72,7 +72,11 @@ struct Format {
 // 8-bit scale per started block of blockK (bitsPerElement = elementBits + 8 / blockK).
 // DEVICE bytes (compression/mixed.h) are the 32x32 tile-padded size a device holds.
 double elementBits(const Format& f);
+double rowPayloadBytes(const Format& f, int64_t cols);                // one row, no per-tensor extras
 double payloadBytes(const Format& f, int64_t rows, int64_t cols);
+// Columns a chunk of the format view must start at (a multiple of): whole blocks along K,
+// and whole rowAlign x rowAlign blocks for the 2-D formats (NVFP4 16x16, FP8 128x128).
+int blockWidth(const Format& f);
 
 // All formats, in display order (bf16, bfp8, bfp4, bfp2, fp0, mxfp4, nvfp4, then the rest).
 std::span<const Format> formats();

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 
 #include <omp.h>
 
@@ -119,20 +120,48 @@ std::string formatNameList()
     return s;
 }
 
+namespace {
+
+// Every format option once: its flag name, its values in enum order (switches: "off",
+// "on"), and how to read and set it. formatOptionValues() and setFormatOption() both
+// read this table, so the CLI, results files and mapping files cannot drift apart.
+struct OptionSpec {
+    const char* name;
+    std::vector<const char*> values;
+    size_t (*get)(const FormatOptions&);
+    void (*set)(FormatOptions&, size_t);
+};
+
+const std::vector<OptionSpec>& optionSpecs()
+{
+    static const std::vector<OptionSpec> specs = {
+        {"mx-scale", {"floor", "rceil", "even", "ceil"}, [](const FormatOptions& o) { return size_t(o.mxScale); },
+         [](FormatOptions& o, size_t i) { o.mxScale = MxScaleRule(i); }},
+        {"elem-rounding", {"rne", "away"}, [](const FormatOptions& o) { return size_t(o.elemRounding); },
+         [](FormatOptions& o, size_t i) { o.elemRounding = ElemRounding(i); }},
+        {"nvfp4-clamp", {"none", "modelopt", "torchao"}, [](const FormatOptions& o) { return size_t(o.nvClamp); },
+         [](FormatOptions& o, size_t i) { o.nvClamp = NvScaleClamp(i); }},
+        {"nvfp4-2d", {"off", "on"}, [](const FormatOptions& o) { return size_t(o.nv2dBlocks); },
+         [](FormatOptions& o, size_t i) { o.nv2dBlocks = i == 1; }},
+        {"bf16-nan", {"reference", "canonical"}, [](const FormatOptions& o) { return size_t(o.bf16CanonicalNan); },
+         [](FormatOptions& o, size_t i) { o.bf16CanonicalNan = i == 1; }},
+        {"bfp-optimize", {"off", "on"}, [](const FormatOptions& o) { return size_t(o.bfpOptimizeExponent); },
+         [](FormatOptions& o, size_t i) { o.bfpOptimizeExponent = i == 1; }},
+        {"fp8-scaling", {"cast", "per-tensor", "block128"}, [](const FormatOptions& o) { return size_t(o.fp8Scaling); },
+         [](FormatOptions& o, size_t i) { o.fp8Scaling = Fp8Scaling(i); }},
+        {"fp8-nonsaturating", {"off", "on"}, [](const FormatOptions& o) { return size_t(!o.fp8Saturate); },
+         [](FormatOptions& o, size_t i) { o.fp8Saturate = i == 0; }},
+    };
+    return specs;
+}
+
+} // namespace
+
 std::vector<std::pair<std::string, std::string>> formatOptionValues(const FormatOptions& o)
 {
-    static const char* const mx[] = {"floor", "rceil", "even", "ceil"};
-    static const char* const clamp[] = {"none", "modelopt", "torchao"};
-    static const char* const fp8[] = {"cast", "per-tensor", "block128"};
-    auto onOff = [](bool b) { return std::string(b ? "on" : "off"); };
-    return {{"mx-scale", mx[size_t(o.mxScale)]},
-            {"elem-rounding", o.elemRounding == ElemRounding::Away ? "away" : "rne"},
-            {"nvfp4-clamp", clamp[size_t(o.nvClamp)]},
-            {"nvfp4-2d", onOff(o.nv2dBlocks)},
-            {"bf16-nan", o.bf16CanonicalNan ? "canonical" : "reference"},
-            {"bfp-optimize", onOff(o.bfpOptimizeExponent)},
-            {"fp8-scaling", fp8[size_t(o.fp8Scaling)]},
-            {"fp8-nonsaturating", onOff(!o.fp8Saturate)}};
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const OptionSpec& s : optionSpecs()) out.emplace_back(s.name, s.values[s.get(o)]);
+    return out;
 }
 
 std::string formatOptionFlags(const FormatOptions& o)
@@ -148,30 +177,6 @@ std::string formatOptionFlags(const FormatOptions& o)
     return s;
 }
 
-namespace {
-
-struct OptionSpec {
-    const char* name;
-    std::vector<const char*> values;  // in enum order; switches: {"off", "on"}
-    void (*set)(FormatOptions&, size_t);
-};
-
-const std::vector<OptionSpec>& optionSpecs()
-{
-    static const std::vector<OptionSpec> specs = {
-        {"mx-scale", {"floor", "rceil", "even", "ceil"}, [](FormatOptions& o, size_t i) { o.mxScale = MxScaleRule(i); }},
-        {"elem-rounding", {"rne", "away"}, [](FormatOptions& o, size_t i) { o.elemRounding = ElemRounding(i); }},
-        {"nvfp4-clamp", {"none", "modelopt", "torchao"}, [](FormatOptions& o, size_t i) { o.nvClamp = NvScaleClamp(i); }},
-        {"nvfp4-2d", {"off", "on"}, [](FormatOptions& o, size_t i) { o.nv2dBlocks = i == 1; }},
-        {"bf16-nan", {"reference", "canonical"}, [](FormatOptions& o, size_t i) { o.bf16CanonicalNan = i == 1; }},
-        {"bfp-optimize", {"off", "on"}, [](FormatOptions& o, size_t i) { o.bfpOptimizeExponent = i == 1; }},
-        {"fp8-scaling", {"cast", "per-tensor", "block128"}, [](FormatOptions& o, size_t i) { o.fp8Scaling = Fp8Scaling(i); }},
-        {"fp8-nonsaturating", {"off", "on"}, [](FormatOptions& o, size_t i) { o.fp8Saturate = i == 0; }},
-    };
-    return specs;
-}
-
-} // namespace
 
 bool isSwitchOption(std::string_view name)
 {
@@ -201,12 +206,19 @@ std::string setFormatOption(FormatOptions& o, std::string_view name, std::string
 
 double elementBits(const Format& f) { return f.bitsPerElement - (f.blockK > 1 ? 8.0 / f.blockK : 0.0); }
 
+double rowPayloadBytes(const Format& f, int64_t cols)
+{
+    if (cols <= 0) return 0.0;
+    const double blocks = f.blockK > 1 ? double((cols + f.blockK - 1) / f.blockK) : 0.0;
+    return double(cols) * elementBits(f) / 8.0 + blocks;
+}
+
 double payloadBytes(const Format& f, int64_t rows, int64_t cols)
 {
-    if (rows <= 0 || cols <= 0) return f.bytesPerTensor;
-    const double blocksPerRow = f.blockK > 1 ? double((cols + f.blockK - 1) / f.blockK) : 0.0;
-    return double(rows) * (double(cols) * elementBits(f) / 8.0 + blocksPerRow) + f.bytesPerTensor;
+    return double(std::max<int64_t>(rows, 0)) * rowPayloadBytes(f, cols) + f.bytesPerTensor;
 }
+
+int blockWidth(const Format& f) { return std::lcm(std::max(1, f.blockK), std::max(1, f.rowAlign)); }
 
 std::vector<const Format*> originalFormats()
 {

@@ -328,7 +328,7 @@ std::vector<std::string> Model::tensorNames() const
     return out;
 }
 
-std::string Model::skipNonFloat(std::vector<std::string>& names) const
+Result<std::string> Model::skipNonFloat(std::vector<std::string>& names) const
 {
     std::vector<std::string> kept, dtypes;
     size_t skipped = 0;
@@ -342,11 +342,13 @@ std::string Model::skipNonFloat(std::vector<std::string>& names) const
         kept.push_back(std::move(n));
     }
     names = std::move(kept);
-    if (!skipped) return {};
+    if (!skipped) return std::string();
     std::string list;
     for (size_t i = 0; i < dtypes.size(); ++i) list += (i ? ", " : "") + dtypes[i];
-    return "skipped " + std::to_string(skipped) + (skipped == 1 ? " integer tensor (" : " integer tensors (") + list +
-           "): integers and booleans are not quantized";
+    const std::string line = "skipped " + std::to_string(skipped) + (skipped == 1 ? " integer tensor (" : " integer tensors (") +
+                             list + "): integers and booleans are not quantized";
+    if (names.empty()) return Error::usage("No float tensors matched; " + line + ".");
+    return line;
 }
 
 const TensorInfo* Model::find(const std::string& name) const

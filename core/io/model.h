@@ -68,8 +68,9 @@ public:
     const TensorInfo* find(const std::string& name) const;
     // Removes integer and bool tensors from names (a selection: they are never
     // quantized) and returns the one line that says so, naming their dtypes: "skipped 1
-    // integer tensor (I32): integers and booleans are not quantized"; "" if none.
-    std::string skipNonFloat(std::vector<std::string>& names) const;
+    // integer tensor (I32): integers and booleans are not quantized"; "" if none. An
+    // error (exit 1) when nothing is left.
+    Result<std::string> skipNonFloat(std::vector<std::string>& names) const;
     const QJsonObject& config() const { return m_config; }  // config.json, empty if none
     std::array<int64_t, 2> fp8BlockSize() const { return m_fp8Block; }
     bool hasIndex() const { return m_hasIndex; }

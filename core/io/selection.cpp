@@ -46,10 +46,20 @@ void naturalSort(std::vector<std::string>& names)
               [](const std::string& x, const std::string& y) { return naturalLess(x, y); });
 }
 
+namespace {
+
+// An FP8 scale that belongs to its weight ("W_scale_inv").
+bool isFp8Scale(const std::string& name)
+{
+    static const std::string_view kSuffix = "_scale_inv";
+    return name.size() >= kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
+} // namespace
+
 bool isDefaultCandidate(const std::string& name)
 {
-    const QString q = QString::fromStdString(name);
-    return q.contains(QLatin1String("weight"), Qt::CaseInsensitive) && !q.endsWith(QLatin1String("_scale_inv"));
+    return QString::fromStdString(name).contains(QLatin1String("weight"), Qt::CaseInsensitive) && !isFp8Scale(name);
 }
 
 bool matchesQuery(const std::string& name, const QString& query)
@@ -78,7 +88,6 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
             return Error::usage("Invalid --regex \"" + regex.toStdString() + "\": " + re.errorString().toStdString() +
                                 " at offset " + std::to_string(re.patternErrorOffset()));
     }
-    auto isScale = [](const std::string& n) { return QString::fromStdString(n).endsWith(QLatin1String("_scale_inv")); };
     std::vector<std::string> out;
     if (query.isEmpty() && !useRe && !all) {
         // The original's default: the "weight" candidates, or every name if there are none.
@@ -92,7 +101,7 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
         for (const auto& n : names) {
             if (!query.isEmpty() && !matchesQuery(n, query)) continue;
             if (useRe && !re.match(QString::fromStdString(n)).hasMatch()) continue;
-            ((!query.isEmpty() || all) && isScale(n) ? scales : out).push_back(n);
+            ((!query.isEmpty() || all) && isFp8Scale(n) ? scales : out).push_back(n);
         }
         if (out.empty()) out = std::move(scales);  // asked for the scales themselves
     }

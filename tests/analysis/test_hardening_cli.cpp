@@ -54,12 +54,10 @@ bool writeText(const QString& path, const QByteArray& text)
     return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
 }
 
-// Runs the binary with stderr into a pipe that is not read, sends SIGTERM after 300 ms,
-// then drains stderr; returns the exit code (-1 if killed by a signal) and stderr.
-std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
+// Starts the binary (offscreen) with args, stdout to /dev/null and stderr to errFd (or
+// /dev/null when errFd < 0, closing closeFd in the child); returns its pid, or -1.
+pid_t spawnBinary(const QStringList& args, int errFd, int closeFd = -1)
 {
-    int pipeFd[2];
-    if (::pipe(pipeFd) != 0) return {-2, {}};
     const QByteArray program = QFile::encodeName(qs::test::binaryPath());
     std::vector<QByteArray> argStore{program};
     for (const QString& a : args) argStore.push_back(a.toLocal8Bit());
@@ -68,16 +66,27 @@ std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
     argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipeFd[1], 2);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&fa, pipeFd[0]);
-    posix_spawn_file_actions_addclose(&fa, pipeFd[1]);
+    if (errFd >= 0) posix_spawn_file_actions_adddup2(&fa, errFd, 2);
+    else posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (closeFd >= 0) posix_spawn_file_actions_addclose(&fa, closeFd);
+    if (errFd >= 0) posix_spawn_file_actions_addclose(&fa, errFd);
     ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, program.constData(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
+    return rc == 0 && pid > 0 ? pid : -1;
+}
+
+// Runs the binary with stderr into a pipe that is not read, sends SIGTERM after 300 ms,
+// then drains stderr; returns the exit code (-1 if killed by a signal) and stderr.
+std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
+{
+    int pipeFd[2];
+    if (::pipe(pipeFd) != 0) return {-2, {}};
+    const pid_t pid = spawnBinary(args, pipeFd[1], pipeFd[0]);
     ::close(pipeFd[1]);
-    if (rc != 0 || pid <= 0) {
+    if (pid < 0) {
         ::close(pipeFd[0]);
         return {-2, {}};
     }
@@ -97,21 +106,8 @@ std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
 // set size in KiB (wait4's ru_maxrss), or {-2, 0} if it could not start.
 std::pair<int, long> runMeasured(const QStringList& args)
 {
-    const QByteArray program = QFile::encodeName(qs::test::binaryPath());
-    std::vector<QByteArray> argStore{program};
-    for (const QString& a : args) argStore.push_back(a.toLocal8Bit());
-    std::vector<char*> argv;
-    for (auto& a : argStore) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, program.constData(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0 || pid <= 0) return {-2, 0};
+    const pid_t pid = spawnBinary(args, -1);
+    if (pid < 0) return {-2, 0};
     int status = 0;
     struct rusage ru {};
     ::wait4(pid, &status, 0, &ru);
