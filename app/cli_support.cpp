@@ -130,14 +130,15 @@ bool stdoutWantsColour()
 
 void addFormatOptionFlags(QCommandLineParser& p)
 {
-    p.addOption({"mx-scale", "MX shared-scale rule: floor (OCP, default), rceil (NVIDIA), even, ceil.", "rule", "floor"});
-    p.addOption({"elem-rounding", "MX/NVFP4 element rounding: rne (default) or away (microxcaling).", "mode", "rne"});
-    p.addOption({"nvfp4-clamp", "NVFP4 block-scale lower clamp: none (TE/vLLM, default), modelopt, torchao.", "mode", "none"});
-    p.addOption({"nvfp4-2d", "NVFP4 with 16x16 weight blocks (TransformerEngine recipe)."});
-    p.addOption({"bf16-nan", "bf16 NaN handling: reference (bit trick, default) or canonical (0x7FC0).", "mode", "reference"});
-    p.addOption({"bfp-optimize", "tt-metal optimize_bfp: also try shared exponent E-1 (bfp8/bfp4)."});
-    p.addOption({"fp8-scaling", "fp8_e4m3/fp8_e5m2 scaling: cast (default), per-tensor, block128.", "mode", "cast"});
-    p.addOption({"fp8-nonsaturating", "FP8 overflow to NaN/Inf instead of saturating."});
+    for (const qs::FormatOptionSpec& s : qs::formatOptionSpecs()) {
+        if (s.valueName)
+            p.addOption({s.name, s.help, s.valueName, s.values[s.get(qs::FormatOptions{})]});
+        else
+            p.addOption({s.name, s.help});
+    }
+    QCommandLineOption legacyClamp("nvfp4-clamp", "replaced by --nvfp4-convention", "mode");
+    legacyClamp.setFlags(QCommandLineOption::HiddenFromHelp);
+    p.addOption(legacyClamp);
 }
 
 void addHelp(QCommandLineParser& p) { p.addOption({{"h", "help"}, "Show this help."}); }
@@ -155,11 +156,17 @@ std::string commandHelp(const QCommandLineParser& p, const QString& program)
 qs::Result<qs::FormatOptions> formatOptionsFrom(const QCommandLineParser& p)
 {
     qs::FormatOptions o;
-    for (const auto& [name, value] : qs::formatOptionValues(o)) {
-        const QString flag = QString::fromStdString(name);
-        const std::string given = qs::isSwitchOption(name) ? (p.isSet(flag) ? "on" : "off") : p.value(flag).toStdString();
-        if (const std::string error = qs::setFormatOption(o, name, given); !error.empty()) return qs::Error::usage(error);
+    if (p.isSet("nvfp4-clamp"))
+        return qs::Error::usage("--nvfp4-clamp was replaced by --nvfp4-convention, which reproduces each stack whole "
+                                "(its clamp, element rule and dequantization): modelopt, modelopt-legacy, torchao, te "
+                                "or nvidia-spec (the default)");
+    for (const qs::FormatOptionSpec& s : qs::formatOptionSpecs()) {
+        const QString flag = QString::fromLatin1(s.name);
+        if (!p.isSet(flag)) continue;
+        const std::string given = s.valueName ? p.value(flag).toStdString() : "on";
+        if (const std::string error = qs::setFormatOption(o, s.name, given); !error.empty()) return qs::Error::usage(error);
     }
+    if (const std::string conflict = qs::formatOptionConflict(o); !conflict.empty()) return qs::Error::usage(conflict);
     return o;
 }
 

@@ -44,6 +44,7 @@ int runAtlasCommand(const QStringList& args)
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
     params.options = *opts;
+    params.refuseUnusedOptions = true;
 
     std::vector<qs::AtlasEntry> entries;
     CliProgress progress;

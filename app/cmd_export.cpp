@@ -50,6 +50,8 @@ int runExportCommand(const QStringList& args)
     const qs::DType dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
+    if (const std::string unused = qs::unusedOptionMessage(*opts, *fmts); !unused.empty())
+        return reportError(qs::Error::usage(unused));
     int limit = 0;
     if (p.isSet("limit")) {
         bool ok = false;

@@ -69,6 +69,7 @@ int runPlanCommand(const QStringList& args)
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
     params.options = *opts;
+    params.refuseUnusedOptions = true;
 
     std::vector<std::string> names;
     std::vector<std::vector<std::string>> optionFormats;

@@ -68,6 +68,8 @@ qs::Result<std::vector<qs::FormatChoice>> formatChoices(const QCommandLineParser
     if (!opts) return opts.error();
     auto fmts = qs::resolveFormats(p.values("c"), {});
     if (!fmts) return fmts.error();
+    if (const std::string unused = qs::unusedOptionMessage(*opts, *fmts); !unused.empty())
+        return qs::Error::usage(unused);
     std::vector<qs::FormatChoice> out;
     for (const qs::Format* f : *fmts) out.push_back({f, *opts});
     return out;

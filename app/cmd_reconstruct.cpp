@@ -94,6 +94,7 @@ int runReconstructCommand(const QStringList& args)
     if (pos.size() != 3) return usageError("reconstruct", "expected MODEL TENSOR ASSIGNMENT.npy");
     auto options = formatOptionsFrom(p);
     if (!options) return reportError(options.error());
+    const qs::FormatOptions givenOptions = *options;
     const std::string tensorName = pos[1].toStdString();
     const QString npyPath = pos[2];
     const QString mappingPath = p.isSet("assignment-mapping") ? p.value("assignment-mapping") : defaultMappingPath(npyPath);
@@ -127,6 +128,8 @@ int runReconstructCommand(const QStringList& args)
                                             std::to_string(assignment->tilesW) + ")"));
     std::vector<const qs::Format*> candidates;
     for (const std::string& n : mapping->formats) candidates.push_back(qs::findFormat(n));
+    if (const std::string unused = qs::unusedOptionMessage(givenOptions, candidates); !unused.empty())
+        return reportError(qs::Error::usage(unused));
     for (size_t t = 0; t < assignment->codes.size(); ++t) {
         const int code = assignment->codes[t];
         if (code < -1 || code >= int(candidates.size()))

@@ -208,6 +208,8 @@ int runSweepCommand(const QStringList& args)
     auto options = formatOptionsFrom(p);
     if (!options) return reportError(options.error());
     params.options = *options;
+    if (const std::string unused = qs::unusedOptionMessage(params.options, params.candidates); !unused.empty())
+        return reportError(qs::Error::usage(unused));
     int limit = 0;
     if (p.isSet("limit")) {
         bool ok = false;

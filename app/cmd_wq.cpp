@@ -52,6 +52,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
     params.options = *opts;
+    params.refuseUnusedOptions = true;
     const QString pccRule = p.value("pcc-undefined");
     if (pccRule != "n/a" && pccRule != "original")
         return usageError("wq", "--pcc-undefined: expected n/a or original, got \"" + pccRule + "\"");

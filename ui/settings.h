@@ -52,14 +52,8 @@ inline const Setting<QString> cacheDir{"models/cacheDir", {}};  // empty: the de
 
 // Registry names; empty list = never saved (the original seven are used).
 inline const Setting<QStringList> checkedFormats{"formats/checked", {}};
-inline const Setting<QString> mxScaleRule{"formats/mxScale", QStringLiteral("floor")};
-inline const Setting<QString> elemRounding{"formats/elemRounding", QStringLiteral("rne")};
-inline const Setting<QString> nvScaleClamp{"formats/nvClamp", QStringLiteral("none")};
-inline const Setting<QString> fp8Scaling{"formats/fp8Scaling", QStringLiteral("cast")};
-inline const Setting<QString> bf16Nan{"formats/bf16Nan", QStringLiteral("reference")};
-inline const Setting<bool> nvfp4TwoD{"formats/nvfp4TwoD", false};
-inline const Setting<bool> bfpOptimize{"formats/bfpOptimize", false};
-inline const Setting<bool> fp8NonSaturating{"formats/fp8NonSaturating", false};
+// Format options as "name=value" (the CLI flag names and values of the option table).
+inline const Setting<QStringList> formatOptions{"formats/options", {}};
 
 inline const Setting<int> exportWidth{"export/width", 1280};
 inline const Setting<int> exportHeight{"export/height", 800};

@@ -126,8 +126,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
         for (int64_t i = 0; i < plan.chunks[0].elems(); ++i)
             if (std::isfinite(x[i])) { shift = x[i]; break; }
     }
-    QuantContext ctx;
-    ctx.absMax = out.stats.absMax;
+    const QuantContext ctx = out.stats.context();
 
     // Pass 2: quantize every chunk in every format and fold the error sums.
     if (progress) progress->phase("quantizing");

@@ -135,6 +135,12 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         if (!mp) return mp.error();
         mixedParams = std::move(*mp);
     }
+    if (params.refuseUnusedOptions) {
+        std::vector<const Format*> used = formatList;
+        if (mixedParams) used.insert(used.end(), mixedParams->candidates.begin(), mixedParams->candidates.end());
+        if (const std::string unused = unusedOptionMessage(params.options, used); !unused.empty())
+            return Error::usage(unused);
+    }
 
     // 2. Model and selection.
     if (params.limit == 0) return Error::usage("No tensors matched: --limit 0 keeps none.");

@@ -42,6 +42,8 @@ struct WqParams {
     bool writeResults = true;      // create results/<name>/<algorithm>/<timestamp>/
     QString resultsDir = ".";      // --results-dir (parent of results/)
     FormatOptions options;
+    bool refuseUnusedOptions = false;  // CLI: an option none of the formats reads is an error
+                                       // (unusedOptionMessage); the explorer's panel keeps its own
     bool originalPcc = false;      // --pcc-undefined original: the original's 1.0/0.0 where PCC is undefined
 };
 

@@ -30,7 +30,7 @@ TensorPrepass tensorPrepass(const float* x, int64_t numel)
     for (const Stats& s : parts) all.merge(s);  // fixed order
     TensorPrepass p;
     p.shift = all.mean();
-    p.ctx.absMax = all.absMax;
+    p.ctx = all.context();
     return p;
 }
 

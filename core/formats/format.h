@@ -20,17 +20,25 @@ namespace qs {
 
 // MX shared-scale rule (FORMATS.md §6.2).
 enum class MxScaleRule : uint8_t { Floor, Rceil, Even, Ceil };
-// Element rounding for MX/NVFP4 elements (FORMATS.md §6.3).
-enum class ElemRounding : uint8_t { Rne, Away };
-// NVFP4 lower clamp of the E4M3 block scale (FORMATS.md §7.2 step 3).
-enum class NvScaleClamp : uint8_t { None, ModelOpt, TorchAo };
+// Element ties for MX/NVFP4/FP8 elements (FORMATS.md §6.3): to the even code, or half away
+// from zero. Default (the option's default) is Rne, except under --mx-convention
+// microxcaling, whose own default rounds half away (its round="nearest").
+enum class ElemRounding : uint8_t { Rne, Away, Default };
+// Whose NVFP4 arithmetic (docs/CONVENTIONS.md): the NVIDIA definition read exactly
+// (default), TransformerEngine's reference recipe, torchao, ModelOpt (current, with the
+// block-scale lower clamp) and ModelOpt before that clamp.
+enum class NvConvention : uint8_t { NvidiaSpec, Te, TorchAo, ModelOpt, ModelOptLegacy };
+// Whose MX arithmetic (docs/CONVENTIONS.md): the OCP definition (default), torchao's
+// to_mx (a block whose rounded maximum overflows fp32 becomes NaN), microxcaling.
+enum class MxConvention : uint8_t { Ocp, TorchAo, Microxcaling };
 // Plain FP8 weight formats (FORMATS.md §8).
 enum class Fp8Scaling : uint8_t { Cast, PerTensor, Block128 };
 
 struct FormatOptions {
     MxScaleRule mxScale = MxScaleRule::Floor;   // OCP default
-    ElemRounding elemRounding = ElemRounding::Rne;
-    NvScaleClamp nvClamp = NvScaleClamp::None;  // TE/vLLM
+    ElemRounding elemRounding = ElemRounding::Default;
+    MxConvention mxConvention = MxConvention::Ocp;
+    NvConvention nvConvention = NvConvention::NvidiaSpec;
     bool nv2dBlocks = false;                    // TE 16x16 weight blocks instead of 1x16
     bool bf16CanonicalNan = false;              // [HW] every NaN -> 0x7FC0 (reference keeps bit trick)
     bool bfpOptimizeExponent = false;           // [HW] tt-metal optimize_bfp (E-1 search), bfp8/bfp4
@@ -44,6 +52,8 @@ struct FormatOptions {
 // whole tensor (not per chunk): NVFP4's second-level scale and FP8 per-tensor scaling.
 struct QuantContext {
     float absMax = 0.0f;  // max |x| over the finite elements of the whole tensor
+    bool hasNan = false;  // the whole tensor holds a NaN / an Inf (conventions whose
+    bool hasInf = false;  // tensor scale sees them: NVFP4 te, torchao, modelopt)
 };
 
 // in and out point at rows*cols contiguous floats (row-major); out may equal in.
@@ -84,6 +94,28 @@ std::span<const Format> formats();
 const Format* findFormat(std::string_view name);
 // "bf16, bfp8, ..." for error messages.
 std::string formatNameList();
+
+// One format option: its CLI flag, short label, value name (nullptr for an on/off switch), help, values
+// in enum order (switches "off", "on"), the formats that read it, and accessors.
+struct FormatOptionSpec {
+    const char* name;
+    const char* label;  // short label for the explorer ("MX scale")
+    const char* valueName;
+    const char* help;
+    std::vector<const char*> values;
+    std::vector<const char*> formats;
+    size_t (*get)(const FormatOptions&);
+    void (*set)(FormatOptions&, size_t);
+};
+std::span<const FormatOptionSpec> formatOptionSpecs();
+bool optionApplies(const FormatOptionSpec& spec, const Format& f);
+// Two options that contradict each other (a stack convention and a rounding or scale rule
+// it does not have): "" or a message naming both.
+std::string formatOptionConflict(const FormatOptions& o);
+// Nothing is ignored silently: "" when no two options conflict and every option set away
+// from its default is read by at least one of `selected`, else a message naming the
+// first such option, the formats that read it and the selected ones.
+std::string unusedOptionMessage(const FormatOptions& o, std::span<const Format* const> selected);
 
 // Every format option as (CLI flag name, value): ("mx-scale", "floor"), ("nvfp4-2d", "off"),
 // ... in --help order: what results.json records.

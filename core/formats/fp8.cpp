@@ -6,7 +6,7 @@
 //             (amax over the tile's finite elements); chunks start at multiples of 128
 //             rows (Format::rowAlign = 128). Defined for E5M2 too (max_elem 57344).
 // A zero scale (A = 0, an all-zero tile) uses s = 1, so finite elements become ±0.
-// ElemRounding does not apply here (always RNE).
+// Element ties: ElemRounding (RNE by default, or half away from zero).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -70,9 +70,9 @@ float regionScale(const float* in, int64_t cols, int64_t r0, int64_t r1, int64_t
 }
 
 // Reference element: §5 encoders (minifloat.cpp) and decoders.
-float elemRef(float x, const Fp8& f, bool saturate)
+float elemRef(float x, const Fp8& f, bool saturate, ElemRounding r)
 {
-    return f.e4m3 ? decodeE4M3(encodeE4M3(x, saturate)) : decodeE5M2(encodeE5M2(x, saturate));
+    return f.e4m3 ? decodeE4M3(encodeE4M3(x, saturate, r)) : decodeE5M2(encodeE5M2(x, saturate, r));
 }
 
 void fp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
@@ -86,7 +86,8 @@ void fp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const Quant
             for (int64_t r = r0; r < r1; ++r)
                 for (int64_t c = c0; c < c1; ++c) {
                     const float x = in[r * cols + c];
-                    out[r * cols + c] = s == 1.0f ? elemRef(x, f, opt.fp8Saturate) : elemRef(x / s, f, opt.fp8Saturate) * s;
+                    out[r * cols + c] = s == 1.0f ? elemRef(x, f, opt.fp8Saturate, opt.elemRounding)
+                                                   : elemRef(x / s, f, opt.fp8Saturate, opt.elemRounding) * s;
                 }
         }
 }
@@ -94,7 +95,7 @@ void fp8Ref(const float* in, float* out, int64_t rows, int64_t cols, const Quant
 // Fast element: |v| clamped (to max_elem when saturating, else to a bound above the
 // overflow threshold), rounded by the magic add; a non-saturating result above
 // max_elem becomes NaN (E4M3) or Inf (E5M2); NaN in -> NaN with its sign (0x7F|sign code).
-template <bool E4M3, bool SAT>
+template <bool E4M3, bool SAT, bool AWAY>
 [[gnu::always_inline]] inline float elemFast(float v)
 {
     constexpr float maxElem = E4M3 ? 448.0f : 57344.0f;
@@ -105,7 +106,7 @@ template <bool E4M3, bool SAT>
     float a = std::bit_cast<float>(u & 0x7FFFFFFFu);
     const bool nan = !(a == a);
     a = a < bound ? a : bound;
-    const float r = roundGridRne(nan ? 0.0f : a, emin, mb);
+    const float r = AWAY ? roundGridAway(nan ? 0.0f : a, emin, mb) : roundGridRne(nan ? 0.0f : a, emin, mb);
     uint32_t bits = std::bit_cast<uint32_t>(r);
     if (!SAT)
         bits = r > maxElem ? (E4M3 ? 0x7FC00000u : 0x7F800000u) : bits;
@@ -114,7 +115,7 @@ template <bool E4M3, bool SAT>
 }
 
 // The same element, 8 lanes.
-template <bool E4M3, bool SAT>
+template <bool E4M3, bool SAT, bool AWAY>
 [[gnu::always_inline]] inline simd::u32x8 elemVec(simd::u32x8 u)
 {
     using namespace simd;
@@ -123,7 +124,8 @@ template <bool E4M3, bool SAT>
     constexpr uint32_t emin = E4M3 ? 121 : 113, mb = E4M3 ? 3 : 2;
     const f32x8 a = asFloat(u & 0x7FFFFFFFu);
     const auto nan = a != a;
-    const f32x8 r = simd::roundGridRne(simd::fmin(a, splatf(bound)), emin, mb);  // NaN -> bound
+    const f32x8 c = simd::fmin(a, splatf(bound));  // NaN -> bound
+    const f32x8 r = AWAY ? simd::roundGridAway(c, emin, mb) : simd::roundGridRne(c, emin, mb);
     u32x8 bits = asBits(r);
     if (!SAT)
         bits = r > splatf(maxElem) ? splat(E4M3 ? 0x7FC00000u : 0x7F800000u) : bits;
@@ -131,7 +133,7 @@ template <bool E4M3, bool SAT>
     return bits | (u & 0x80000000u);
 }
 
-template <bool E4M3, bool SAT>
+template <bool E4M3, bool SAT, bool AWAY>
 [[gnu::always_inline]] inline void fp8FastT(const float* in, float* out, int64_t rows, int64_t cols,
                                             const QuantContext& ctx, const FormatOptions& opt, const Fp8& f)
 {
@@ -148,18 +150,30 @@ template <bool E4M3, bool SAT>
                 int64_t c = c0;
                 if (s == 1.0f) {
                     for (; c + 8 <= c1; c += 8)
-                        store(o + c, elemVec<E4M3, SAT>(load(x + c)));
+                        store(o + c, elemVec<E4M3, SAT, AWAY>(load(x + c)));
                     for (; c < c1; ++c)
-                        o[c] = elemFast<E4M3, SAT>(x[c]);
+                        o[c] = elemFast<E4M3, SAT, AWAY>(x[c]);
                 } else {
                     for (; c + 8 <= c1; c += 8)
-                        store(o + c, asBits(asFloat(elemVec<E4M3, SAT>(asBits(asFloat(load(x + c)) / sv))) * sv));
+                        store(o + c, asBits(asFloat(elemVec<E4M3, SAT, AWAY>(asBits(asFloat(load(x + c)) / sv))) * sv));
                     for (; c < c1; ++c)
-                        o[c] = elemFast<E4M3, SAT>(x[c] / s) * s;
+                        o[c] = elemFast<E4M3, SAT, AWAY>(x[c] / s) * s;
                 }
             }
         }
     }
+}
+
+// One instantiation per (saturation, rounding) pair.
+template <bool E4M3>
+[[gnu::always_inline]] inline void fp8Dispatch(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
+                 const FormatOptions& opt, const Fp8& f)
+{
+    const bool away = opt.elemRounding == ElemRounding::Away;
+    if (opt.fp8Saturate)
+        away ? fp8FastT<E4M3, true, true>(in, out, rows, cols, ctx, opt, f) : fp8FastT<E4M3, true, false>(in, out, rows, cols, ctx, opt, f);
+    else
+        away ? fp8FastT<E4M3, false, true>(in, out, rows, cols, ctx, opt, f) : fp8FastT<E4M3, false, false>(in, out, rows, cols, ctx, opt, f);
 }
 
 } // namespace
@@ -177,18 +191,12 @@ void fp8E5m2Ref(const float* in, float* out, int64_t rows, int64_t cols, const Q
 QS_CLONES void fp8E4m3Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
                            const FormatOptions& opt)
 {
-    if (opt.fp8Saturate)
-        fp8FastT<true, true>(in, out, rows, cols, ctx, opt, kE4M3);
-    else
-        fp8FastT<true, false>(in, out, rows, cols, ctx, opt, kE4M3);
+    fp8Dispatch<true>(in, out, rows, cols, ctx, opt, kE4M3);
 }
 QS_CLONES void fp8E5m2Fast(const float* in, float* out, int64_t rows, int64_t cols, const QuantContext& ctx,
                            const FormatOptions& opt)
 {
-    if (opt.fp8Saturate)
-        fp8FastT<false, true>(in, out, rows, cols, ctx, opt, kE5M2);
-    else
-        fp8FastT<false, false>(in, out, rows, cols, ctx, opt, kE5M2);
+    fp8Dispatch<false>(in, out, rows, cols, ctx, opt, kE5M2);
 }
 
 } // namespace qs::kernels

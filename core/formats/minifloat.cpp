@@ -39,7 +39,7 @@ bool magnitudeCode(double a, const MiniSpec& s, ElemRounding r, uint32_t& code)
         e = fl > emin ? fl : emin;
     }
     const double scaled = std::ldexp(a, s.mbits - e);  // exact
-    double q = r == ElemRounding::Rne ? std::nearbyint(scaled) : std::round(scaled);
+    double q = r == ElemRounding::Away ? std::round(scaled) : std::nearbyint(scaled);
     if (q >= std::ldexp(1.0, s.mbits + 1)) {  // rounded up into the next binade
         q = std::ldexp(q, -1);
         ++e;

@@ -81,17 +81,27 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b)
     return true;
 }
 
-// Max |x| over the finite elements, in fixed chunks (max is order-independent anyway).
-float finiteAbsMax(const float* in, int64_t n)
+// The per-tensor facts of QuantContext: max |x| over the finite elements, and whether a
+// NaN / an Inf occurs (max and or are order-independent, so any chunking gives the same).
+QuantContext tensorContext(const float* in, int64_t n)
 {
     float result = 0.0f;
-#pragma omp parallel for reduction(max : result) schedule(static) if (worthParallel(n / 65536 + 1, n))
+    bool nan = false, inf = false;
+#pragma omp parallel for reduction(max : result) reduction(|| : nan, inf) schedule(static) if (worthParallel(n / 65536 + 1, n))
     for (int64_t i = 0; i < n; ++i) {
         const float a = std::fabs(in[i]);
-        if (a <= 3.4028235e38f && a > result)  // NaN and Inf excluded
-            result = a;
+        if (a <= 3.4028235e38f) {
+            if (a > result) result = a;
+        } else {
+            nan = nan || a != a;
+            inf = inf || a == a;
+        }
     }
-    return result;
+    QuantContext ctx;
+    ctx.absMax = result;
+    ctx.hasNan = nan;
+    ctx.hasInf = inf;
+    return ctx;
 }
 
 } // namespace
@@ -122,45 +132,113 @@ std::string formatNameList()
 
 namespace {
 
-// Every format option once: its flag name, its values in enum order (switches: "off",
-// "on"), and how to read and set it. formatOptionValues() and setFormatOption() both
-// read this table, so the CLI, results files and mapping files cannot drift apart.
-struct OptionSpec {
-    const char* name;
-    std::vector<const char*> values;
-    size_t (*get)(const FormatOptions&);
-    void (*set)(FormatOptions&, size_t);
-};
-
-const std::vector<OptionSpec>& optionSpecs()
+// Every format option once (FormatOptionSpec): flag, values in enum order (switches:
+// "off", "on"), help, the formats that read it, and how to read and set it.
+// formatOptionValues(), setFormatOption(), the CLI flags, the explorer's option rows and
+// unusedOptionMessage() all read this table, so they cannot drift apart.
+const std::vector<FormatOptionSpec>& optionSpecs()
 {
-    static const std::vector<OptionSpec> specs = {
-        {"mx-scale", {"floor", "rceil", "even", "ceil"}, [](const FormatOptions& o) { return size_t(o.mxScale); },
+    static const std::vector<const char*> mx = {"mxfp4", "mxfp6", "mxfp6_e3m2", "mxfp8", "mxfp8_e5m2"};
+    static const std::vector<const char*> fp8 = {"fp8_e4m3", "fp8_e5m2"};
+    static const std::vector<FormatOptionSpec> specs = {
+        {"mx-scale", "MX scale", "rule", "MX shared-scale rule: floor (OCP, default), rceil (NVIDIA), even, ceil.",
+         {"floor", "rceil", "even", "ceil"}, mx, [](const FormatOptions& o) { return size_t(o.mxScale); },
          [](FormatOptions& o, size_t i) { o.mxScale = MxScaleRule(i); }},
-        {"elem-rounding", {"rne", "away"}, [](const FormatOptions& o) { return size_t(o.elemRounding); },
+        {"mx-convention", "MX stack", "stack",
+         "MX arithmetic of a stack: ocp (the definition, default), torchao, microxcaling (see docs/CONVENTIONS.md).",
+         {"ocp", "torchao", "microxcaling"}, mx, [](const FormatOptions& o) { return size_t(o.mxConvention); },
+         [](FormatOptions& o, size_t i) { o.mxConvention = MxConvention(i); }},
+        {"elem-rounding", "Rounding", "mode",
+         "Element ties for MX, NVFP4 and FP8: rne (ties to even), away (half away from zero) or default (rne; "
+         "half away under --mx-convention microxcaling, its round=\"nearest\").",
+         {"rne", "away", "default"}, {"mxfp4", "mxfp6", "mxfp6_e3m2", "mxfp8", "mxfp8_e5m2", "nvfp4", "fp8_e4m3", "fp8_e5m2"},
+         [](const FormatOptions& o) { return size_t(o.elemRounding); },
          [](FormatOptions& o, size_t i) { o.elemRounding = ElemRounding(i); }},
-        {"nvfp4-clamp", {"none", "modelopt", "torchao"}, [](const FormatOptions& o) { return size_t(o.nvClamp); },
-         [](FormatOptions& o, size_t i) { o.nvClamp = NvScaleClamp(i); }},
-        {"nvfp4-2d", {"off", "on"}, [](const FormatOptions& o) { return size_t(o.nv2dBlocks); },
+        {"nvfp4-convention", "NVFP4 stack", "stack",
+         "NVFP4 arithmetic of a stack: nvidia-spec (default), te, torchao, modelopt, modelopt-legacy (see "
+         "docs/CONVENTIONS.md).",
+         {"nvidia-spec", "te", "torchao", "modelopt", "modelopt-legacy"}, {"nvfp4"},
+         [](const FormatOptions& o) { return size_t(o.nvConvention); },
+         [](FormatOptions& o, size_t i) { o.nvConvention = NvConvention(i); }},
+        {"nvfp4-2d", "NVFP4 16×16", nullptr, "NVFP4 with 16x16 weight blocks (TransformerEngine recipe).", {"off", "on"}, {"nvfp4"},
+         [](const FormatOptions& o) { return size_t(o.nv2dBlocks); },
          [](FormatOptions& o, size_t i) { o.nv2dBlocks = i == 1; }},
-        {"bf16-nan", {"reference", "canonical"}, [](const FormatOptions& o) { return size_t(o.bf16CanonicalNan); },
+        {"bf16-nan", "bf16 NaN", "mode", "bf16 NaN handling: reference (bit trick, default) or canonical (0x7FC0).",
+         {"reference", "canonical"}, {"bf16"}, [](const FormatOptions& o) { return size_t(o.bf16CanonicalNan); },
          [](FormatOptions& o, size_t i) { o.bf16CanonicalNan = i == 1; }},
-        {"bfp-optimize", {"off", "on"}, [](const FormatOptions& o) { return size_t(o.bfpOptimizeExponent); },
+        {"bfp-optimize", "BFP E−1", nullptr, "tt-metal optimize_bfp: also try shared exponent E-1 (bfp8/bfp4).",
+         {"off", "on"}, {"bfp8", "bfp4"}, [](const FormatOptions& o) { return size_t(o.bfpOptimizeExponent); },
          [](FormatOptions& o, size_t i) { o.bfpOptimizeExponent = i == 1; }},
-        {"fp8-scaling", {"cast", "per-tensor", "block128"}, [](const FormatOptions& o) { return size_t(o.fp8Scaling); },
+        {"fp8-scaling", "FP8 scaling", "mode", "fp8_e4m3/fp8_e5m2 scaling: cast (default), per-tensor, block128.",
+         {"cast", "per-tensor", "block128"}, fp8, [](const FormatOptions& o) { return size_t(o.fp8Scaling); },
          [](FormatOptions& o, size_t i) { o.fp8Scaling = Fp8Scaling(i); }},
-        {"fp8-nonsaturating", {"off", "on"}, [](const FormatOptions& o) { return size_t(!o.fp8Saturate); },
+        {"fp8-nonsaturating", "FP8 → Inf/NaN", nullptr, "FP8 overflow to NaN/Inf instead of saturating (fp8_e4m3/fp8_e5m2).",
+         {"off", "on"}, fp8, [](const FormatOptions& o) { return size_t(!o.fp8Saturate); },
          [](FormatOptions& o, size_t i) { o.fp8Saturate = i == 0; }},
     };
     return specs;
 }
 
+// The value list as a message writes it: "floor, rceil, even or ceil".
+std::string valueList(const FormatOptionSpec& s)
+{
+    std::string list;
+    for (size_t i = 0; i < s.values.size(); ++i)
+        list += std::string(i == 0 ? "" : i + 1 == s.values.size() ? " or " : ", ") + s.values[i];
+    return list;
+}
+
 } // namespace
+
+std::span<const FormatOptionSpec> formatOptionSpecs() { return optionSpecs(); }
+
+bool optionApplies(const FormatOptionSpec& spec, const Format& f)
+{
+    for (const char* n : spec.formats)
+        if (f.name == n) return true;
+    return false;
+}
+
+std::string formatOptionConflict(const FormatOptions& o)
+{
+    static const char* nvNames[] = {"nvidia-spec", "te", "torchao", "modelopt", "modelopt-legacy"};
+    if (o.nvConvention != NvConvention::NvidiaSpec && o.elemRounding == ElemRounding::Away)
+        return std::string("--elem-rounding away cannot be combined with --nvfp4-convention ") +
+               nvNames[size_t(o.nvConvention)] + ": that stack's E2M1 encoder rounds ties to even";
+    if (o.mxConvention == MxConvention::TorchAo && o.elemRounding == ElemRounding::Away)
+        return "--elem-rounding away cannot be combined with --mx-convention torchao: torchao's element casts round "
+               "ties to even";
+    if (o.mxConvention == MxConvention::Microxcaling && o.mxScale != MxScaleRule::Floor)
+        return "--mx-scale cannot be combined with --mx-convention microxcaling: microxcaling has one scale rule, "
+               "floor(log2(amax)) in fp32 (shared_exp_method \"max\")";
+    return {};
+}
+
+std::string unusedOptionMessage(const FormatOptions& o, std::span<const Format* const> selected)
+{
+    if (std::string conflict = formatOptionConflict(o); !conflict.empty()) return conflict;
+    const FormatOptions defaults;
+    for (const FormatOptionSpec& s : optionSpecs()) {
+        if (s.get(o) == s.get(defaults)) continue;
+        if (std::any_of(selected.begin(), selected.end(), [&](const Format* f) { return f && optionApplies(s, *f); }))
+            continue;
+        std::string flag = "--" + std::string(s.name);
+        if (s.valueName) flag += std::string(" ") + s.values[s.get(o)];
+        std::string readers, chosen;
+        for (size_t i = 0; i < s.formats.size(); ++i)
+            readers += std::string(i == 0 ? "" : i + 1 == s.formats.size() ? " and " : ", ") + s.formats[i];
+        for (const Format* f : selected)
+            if (f) chosen += (chosen.empty() ? "" : ", ") + std::string(f->name);
+        return flag + " applies to " + readers + " only, and none of the selected formats (" +
+               (chosen.empty() ? std::string("none") : chosen) + ") reads it; drop the option or add such a format";
+    }
+    return {};
+}
 
 std::vector<std::pair<std::string, std::string>> formatOptionValues(const FormatOptions& o)
 {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const OptionSpec& s : optionSpecs()) out.emplace_back(s.name, s.values[s.get(o)]);
+    for (const FormatOptionSpec& s : optionSpecs()) out.emplace_back(s.name, s.values[s.get(o)]);
     return out;
 }
 
@@ -180,14 +258,20 @@ std::string formatOptionFlags(const FormatOptions& o)
 
 bool isSwitchOption(std::string_view name)
 {
-    for (const OptionSpec& s : optionSpecs())
-        if (name == s.name) return s.values.size() == 2 && std::string_view(s.values[0]) == "off";
+    for (const FormatOptionSpec& s : optionSpecs())
+        if (name == s.name) return s.valueName == nullptr;
     return false;
 }
 
 std::string setFormatOption(FormatOptions& o, std::string_view name, std::string_view value)
 {
-    for (const OptionSpec& s : optionSpecs()) {
+    if (name == "nvfp4-clamp") {  // results and mapping files written before --nvfp4-convention
+        if (value == "none") return {};
+        return "nvfp4-clamp " + std::string(value) +
+               " was replaced by --nvfp4-convention (modelopt, modelopt-legacy, torchao, te, nvidia-spec), which "
+               "reproduces each stack whole; the old clamp-only variant no longer exists";
+    }
+    for (const FormatOptionSpec& s : optionSpecs()) {
         if (name != s.name) continue;
         std::string lower(value);
         for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -196,10 +280,7 @@ std::string setFormatOption(FormatOptions& o, std::string_view name, std::string
                 s.set(o, i);
                 return {};
             }
-        std::string list;
-        for (size_t i = 0; i < s.values.size(); ++i)
-            list += std::string(i == 0 ? "" : i + 1 == s.values.size() ? " or " : ", ") + s.values[i];
-        return "--" + std::string(name) + ": expected " + list + ", got \"" + std::string(value) + "\"";
+        return "--" + std::string(name) + ": expected " + valueList(s) + ", got \"" + std::string(value) + "\"";
     }
     return "unknown format option \"" + std::string(name) + "\"";
 }
@@ -233,9 +314,7 @@ void quantizeDequantize(const Format& f, const float* in, float* out, int64_t ro
 {
     if (rows <= 0 || cols <= 0)
         return;
-    QuantContext ctx;
-    if (f.needsAbsMax)
-        ctx.absMax = finiteAbsMax(in, rows * cols);
+    const QuantContext ctx = f.needsAbsMax ? tensorContext(in, rows * cols) : QuantContext{};
     // Fixed chunks of about 64K elements, a multiple of rowAlign rows; kernels are
     // row-local (beyond rowAlign bands), so the result never depends on the threads.
     const int64_t align = std::max(1, f.rowAlign);

@@ -11,6 +11,8 @@
 // finite element or its mean) keeps a large mean from cancelling a small variance.
 // Pairs where x or y is NaN/Inf are not accumulated; they are counted instead.
 // Plain C++20: no Qt here.
+#include "formats/format.h"
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -86,6 +88,15 @@ struct Stats {
     double mean() const { return count ? sum / double(count) : 0.0; }
     double stddev() const;  // population standard deviation
     int64_t nonFinite() const { return nan + posInf + negInf; }
+    // The per-tensor facts the formats read (absMax, and whether a NaN / an Inf occurs).
+    QuantContext context() const
+    {
+        QuantContext c;
+        c.absMax = absMax;
+        c.hasNan = nan > 0;
+        c.hasInf = posInf + negInf > 0;
+        return c;
+    }
 };
 
 } // namespace qs

@@ -73,8 +73,11 @@ private Q_SLOTS:
         QCOMPARE(results["tensors"].toArray()[0].toObject()["rows"].toArray().size(), 2);
         // Every format option is recorded, defaults included (issue #15 §4).
         const QJsonObject defaults = results["format_options"].toObject();
-        QCOMPARE(defaults.size(), 8);
+        QCOMPARE(defaults.size(), 9);
         QCOMPARE(defaults["mx-scale"].toString(), QString("floor"));
+        QCOMPARE(defaults["mx-convention"].toString(), QString("ocp"));
+        QCOMPARE(defaults["nvfp4-convention"].toString(), QString("nvidia-spec"));
+        QCOMPARE(defaults["elem-rounding"].toString(), QString("default"));
         QCOMPARE(defaults["nvfp4-2d"].toString(), QString("off"));
         QCOMPARE(defaults["fp8-scaling"].toString(), QString("cast"));
         QVERIFY(!out.contains("options:"));
@@ -84,21 +87,63 @@ private Q_SLOTS:
     {
         // Non-default options: in the printed header, first in table.txt, all in results.json.
         QTemporaryDir tmp;
-        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "mxfp4", "-c", "nvfp4", "--mx-scale", "rceil",
-                                 "--nvfp4-2d", "--fp8-nonsaturating", "--results-dir", tmp.path()});
+        const CliRun r = runCli({"wq", goldenRepo(), "gate", "-c", "mxfp4", "-c", "nvfp4", "-c", "fp8_e4m3", "--mx-scale",
+                                 "rceil", "--nvfp4-2d", "--nvfp4-convention", "te", "--fp8-nonsaturating",
+                                 "--elem-rounding", "rne", "--results-dir", tmp.path()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QString out = QString::fromUtf8(r.out);
-        QVERIFY2(out.contains("\nbackend: emulation\noptions: --mx-scale rceil --nvfp4-2d --fp8-nonsaturating\n"),
-                 qPrintable(out));
+        const QString flags = "--mx-scale rceil --elem-rounding rne --nvfp4-convention te --nvfp4-2d --fp8-nonsaturating";
+        QVERIFY2(out.contains("\nbackend: emulation\noptions: " + flags + "\n"), qPrintable(out));
         const QString run = onlySubdir(tmp.path() + "/results/repo/none");
         QVERIFY(!run.isEmpty());
-        QVERIFY(readAll(run + "/table.txt").startsWith("options: --mx-scale rceil --nvfp4-2d --fp8-nonsaturating\n\n"
-                                                       "model.layers.1.mlp.gate.weight\n"));
+        QVERIFY(readAll(run + "/table.txt").startsWith(("options: " + flags + "\n\nmodel.layers.1.mlp.gate.weight\n").toUtf8()));
         const QJsonObject o = QJsonDocument::fromJson(readAll(run + "/results.json")).object()["format_options"].toObject();
         QCOMPARE(o["mx-scale"].toString(), QString("rceil"));
         QCOMPARE(o["nvfp4-2d"].toString(), QString("on"));
+        QCOMPARE(o["nvfp4-convention"].toString(), QString("te"));
         QCOMPARE(o["fp8-nonsaturating"].toString(), QString("on"));
         QCOMPARE(o["elem-rounding"].toString(), QString("rne"));
+    }
+
+    // #14: nothing is ignored silently. An option none of the selected formats reads, two
+    // options that contradict each other, and the retired --nvfp4-clamp are refused with
+    // exit 1 and a message naming them, in every command that takes format options.
+    void inapplicableOptionsAreRefused()
+    {
+        struct Case {
+            QStringList args;
+            const char* message;
+        };
+        const QString repo = goldenRepo();
+        const Case cases[] = {
+            {{"wq", repo, "gate", "-c", "bf16,bfp8", "--mx-scale", "rceil", "--no-results"},
+             "--mx-scale rceil applies to mxfp4, mxfp6, mxfp6_e3m2, mxfp8 and mxfp8_e5m2 only, and none of the selected "
+             "formats (bf16, bfp8) reads it"},
+            {{"wq", repo, "gate", "-c", "bfp2", "--bfp-optimize", "--no-results"},
+             "--bfp-optimize applies to bfp8 and bfp4 only, and none of the selected formats (bfp2) reads it"},
+            {{"wq", repo, "gate", "-c", "bf16", "--elem-rounding", "away", "--no-results"},
+             "--elem-rounding away applies to mxfp4, mxfp6, mxfp6_e3m2, mxfp8, mxfp8_e5m2, nvfp4, fp8_e4m3 and "
+             "fp8_e5m2 only"},
+            {{"wq", repo, "gate", "-c", "nvfp4", "--nvfp4-convention", "te", "--elem-rounding", "away", "--no-results"},
+             "--elem-rounding away cannot be combined with --nvfp4-convention te: that stack's E2M1 encoder rounds ties "
+             "to even"},
+            {{"wq", repo, "gate", "-c", "mxfp4", "--mx-convention", "microxcaling", "--mx-scale", "even", "--no-results"},
+             "--mx-scale cannot be combined with --mx-convention microxcaling"},
+            {{"wq", repo, "gate", "-c", "nvfp4", "--nvfp4-clamp", "modelopt", "--no-results"},
+             "--nvfp4-clamp was replaced by --nvfp4-convention"},
+            {{"export", repo, "gate", "-c", "bfp8", "--fp8-scaling", "block128", "--out", "x.safetensors"},
+             "--fp8-scaling block128 applies to fp8_e4m3 and fp8_e5m2 only, and none of the selected formats (bfp8)"},
+            {{"sweep", repo, "gate", "-c", "bfp8,bfp4", "--nvfp4-2d"},
+             "--nvfp4-2d applies to nvfp4 only, and none of the selected formats (bfp8, bfp4) reads it"},
+            {{"plot", "synth", "-c", "bfp8", "--bf16-nan", "canonical", "--no-show", "--out", "x.png"},
+             "--bf16-nan canonical applies to bf16 only"},
+        };
+        for (const Case& c : cases) {
+            QTemporaryDir tmp;
+            const CliRun r = runCli(c.args, tmp.path());
+            QVERIFY2(r.exitCode == 1, qPrintable(c.args.join(' ') + " -> " + QString::number(r.exitCode) + " " + r.err));
+            QVERIFY2(r.err.contains(c.message), qPrintable(c.args.join(' ') + " -> " + r.err));
+        }
     }
 
     void jsonOnStdoutAndNoResults()

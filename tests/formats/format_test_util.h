@@ -50,12 +50,28 @@ inline float finiteAbsMax(const std::vector<float>& x)
 
 enum class Path { Reference, Fast };
 
+// The QuantContext of a whole tensor: finite absMax, NaN and Inf flags.
+inline QuantContext contextOf(const std::vector<float>& x)
+{
+    QuantContext c;
+    c.absMax = finiteAbsMax(x);
+    for (float v : x) {
+        c.hasNan = c.hasNan || std::isnan(v);
+        c.hasInf = c.hasInf || std::isinf(v);
+    }
+    return c;
+}
+
+// Whole: the tensor's context; FiniteOnly: its NaN/Inf flags cleared (a caller that only
+// knows absMax), so per-block NaN/Inf handling is exercised too.
+enum class ContextMode { Whole, FiniteOnly };
+
 inline std::vector<float> runKernel(const Format& f, Path path, const std::vector<float>& in, int64_t rows,
-                                    int64_t cols, const FormatOptions& opt = {})
+                                    int64_t cols, const FormatOptions& opt = {}, ContextMode mode = ContextMode::Whole)
 {
     std::vector<float> out(in.size(), -12345.0f);
-    QuantContext ctx;
-    ctx.absMax = finiteAbsMax(in);
+    QuantContext ctx = contextOf(in);
+    if (mode == ContextMode::FiniteOnly) ctx.hasNan = ctx.hasInf = false;
     (path == Path::Reference ? f.reference : f.fast)(in.data(), out.data(), rows, cols, ctx, opt);
     return out;
 }

@@ -14,49 +14,61 @@ using namespace qs::test;
 namespace {
 
 struct Variant {
-    const char* label;
+    std::string label;
     FormatOptions opt;
 };
 
+// Every value of every option the format reads (from the option table, so a new option
+// or value is covered without touching this test), then combinations that change the
+// arithmetic together.
 std::vector<Variant> variantsFor(const Format& f)
 {
     std::vector<Variant> v{{"default", {}}};
+    for (const FormatOptionSpec& s : formatOptionSpecs()) {
+        if (!optionApplies(s, f)) continue;
+        for (size_t i = 0; i < s.values.size(); ++i) {
+            FormatOptions o;
+            if (i == s.get(o)) continue;
+            s.set(o, i);
+            v.push_back({std::string(s.name) + "=" + s.values[i], o});
+        }
+    }
     const std::string_view n = f.name;
     auto add = [&](const char* label, auto mutate) {
         FormatOptions o;
         mutate(o);
         v.push_back({label, o});
     };
-    if (n == "bf16")
-        add("canonicalNan", [](FormatOptions& o) { o.bf16CanonicalNan = true; });
-    if (n == "bfp8" || n == "bfp4" || n == "bfp2")
-        add("optimize", [](FormatOptions& o) { o.bfpOptimizeExponent = true; });
     if (n.starts_with("mxfp") && !n.ends_with("proxy")) {
-        add("rceil", [](FormatOptions& o) { o.mxScale = MxScaleRule::Rceil; });
-        add("even", [](FormatOptions& o) { o.mxScale = MxScaleRule::Even; });
-        add("ceil", [](FormatOptions& o) { o.mxScale = MxScaleRule::Ceil; });
-        add("away", [](FormatOptions& o) { o.elemRounding = ElemRounding::Away; });
         add("rceil+away", [](FormatOptions& o) { o.mxScale = MxScaleRule::Rceil; o.elemRounding = ElemRounding::Away; });
+        add("microxcaling+rne", [](FormatOptions& o) { o.mxConvention = MxConvention::Microxcaling; o.elemRounding = ElemRounding::Rne; });
+        add("torchao+even", [](FormatOptions& o) { o.mxConvention = MxConvention::TorchAo; o.mxScale = MxScaleRule::Even; });
+        add("torchao+rceil", [](FormatOptions& o) { o.mxConvention = MxConvention::TorchAo; o.mxScale = MxScaleRule::Rceil; });
     }
     if (n == "nvfp4") {
-        add("modelopt", [](FormatOptions& o) { o.nvClamp = NvScaleClamp::ModelOpt; });
-        add("torchao", [](FormatOptions& o) { o.nvClamp = NvScaleClamp::TorchAo; });
-        add("2d", [](FormatOptions& o) { o.nv2dBlocks = true; });
-        add("2d+away+modelopt", [](FormatOptions& o) {
+        add("2d+away", [](FormatOptions& o) {
             o.nv2dBlocks = true;
             o.elemRounding = ElemRounding::Away;
-            o.nvClamp = NvScaleClamp::ModelOpt;
         });
+        for (NvConvention c : {NvConvention::Te, NvConvention::TorchAo, NvConvention::ModelOpt, NvConvention::ModelOptLegacy}) {
+            FormatOptions o;
+            o.nvConvention = c;
+            o.nv2dBlocks = true;
+            v.push_back({"2d+convention" + std::to_string(int(c)), o});
+        }
     }
     if (n == "fp8_e4m3" || n == "fp8_e5m2") {
-        add("nonsat", [](FormatOptions& o) { o.fp8Saturate = false; });
-        add("pertensor", [](FormatOptions& o) { o.fp8Scaling = Fp8Scaling::PerTensor; });
-        add("block128", [](FormatOptions& o) { o.fp8Scaling = Fp8Scaling::Block128; });
         add("block128+nonsat", [](FormatOptions& o) {
             o.fp8Scaling = Fp8Scaling::Block128;
             o.fp8Saturate = false;
         });
+        add("pertensor+away", [](FormatOptions& o) {
+            o.fp8Scaling = Fp8Scaling::PerTensor;
+            o.elemRounding = ElemRounding::Away;
+        });
     }
+    for (const Variant& x : v)
+        if (!formatOptionConflict(x.opt).empty()) qFatal("variant %s conflicts", x.label.c_str());
     return v;
 }
 
@@ -102,7 +114,7 @@ void TestFastVsRef::randomBits_data()
     for (const Format& f : formats()) {
         const auto vs = variantsFor(f);
         for (size_t i = 0; i < vs.size(); ++i)
-            QTest::addRow("%s/%s", f.name.data(), vs[i].label) << QString::fromLatin1(f.name) << int(i);
+            QTest::addRow("%s/%s", f.name.data(), vs[i].label.c_str()) << QString::fromLatin1(f.name) << int(i);
     }
 }
 
@@ -119,10 +131,15 @@ void TestFastVsRef::randomBits()
     for (const Shape& s : shapes) {
         BitSource src(seed++);
         const std::vector<float> in = src.floats(size_t(s.rows * s.cols), s.rebase);
-        const auto ref = runKernel(f, Path::Reference, in, s.rows, s.cols, opt);
-        const auto fast = runKernel(f, Path::Fast, in, s.rows, s.cols, opt);
-        const QString msg = strictCompare(ref, fast, in);
-        QVERIFY2(msg.isEmpty(), qPrintable(QStringLiteral("%1x%2: ").arg(s.rows).arg(s.cols) + msg));
+        // The tensor's own context (random bits hold NaN and Inf, which the stacks' tensor
+        // scales see), and the finite-only one so that their element paths run too.
+        for (ContextMode mode : {ContextMode::Whole, ContextMode::FiniteOnly}) {
+            const auto ref = runKernel(f, Path::Reference, in, s.rows, s.cols, opt, mode);
+            const auto fast = runKernel(f, Path::Fast, in, s.rows, s.cols, opt, mode);
+            const QString msg = strictCompare(ref, fast, in);
+            QVERIFY2(msg.isEmpty(), qPrintable(QStringLiteral("%1x%2 %3: ").arg(s.rows).arg(s.cols)
+                                                   .arg(mode == ContextMode::Whole ? "whole" : "finite-only") + msg));
+        }
     }
 }
 
@@ -150,8 +167,7 @@ void TestFastVsRef::inPlace()
         const auto expected = runKernel(f, Path::Reference, in, 200, 70);
         for (Path p : {Path::Reference, Path::Fast}) {
             std::vector<float> buf = in;
-            QuantContext ctx;
-            ctx.absMax = finiteAbsMax(in);
+            const QuantContext ctx = contextOf(in);
             (p == Path::Reference ? f.reference : f.fast)(buf.data(), buf.data(), 200, 70, ctx, {});
             const QString msg = strictCompare(expected, buf, in);
             QVERIFY2(msg.isEmpty(), qPrintable(QString::fromLatin1(f.name) + QStringLiteral(": ") + msg));

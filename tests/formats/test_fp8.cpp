@@ -37,6 +37,7 @@ private Q_SLOTS:
     void specials();
     void perTensor();
     void block128();
+    void tiesAway();
 };
 
 void TestFp8::castTable()
@@ -101,6 +102,24 @@ void TestFp8::block128()
     std::vector<float> z(size_t(130 * 10), 0.0f);
     z[3] = -0.0f;
     expectFp8("fp8_e4m3", z, z, o, 130);
+}
+
+// #14: --elem-rounding away is honoured by the FP8 formats (it was silently ignored):
+// exact ties go to the larger magnitude, with and without per-tensor scaling; the
+// subnormal tie 2^-10 of E4M3 goes to 2^-9; saturation is unchanged.
+void TestFp8::tiesAway()
+{
+    FormatOptions away;
+    away.elemRounding = ElemRounding::Away;
+    expectFp8("fp8_e4m3", {1.0625f, -1.0625f, 0x1p-10f, 3.0f * 0x1p-10f, 464.0f, 1.0f},
+              {1.0f, -1.0f, 0.0f, 0x1p-8f, 448.0f, 1.0f}, {});
+    expectFp8("fp8_e4m3", {1.0625f, -1.0625f, 0x1p-10f, 3.0f * 0x1p-10f, 464.0f, 1.0f},
+              {1.125f, -1.125f, 0x1p-9f, 0x1p-8f, 448.0f, 1.0f}, away);
+    expectFp8("fp8_e5m2", {9216.0f, -5.0f * 0x1p-17f, 1.0f}, {10240.0f, -3.0f * 0x1p-16f, 1.0f}, away);
+    expectFp8("fp8_e5m2", {9216.0f, -5.0f * 0x1p-17f, 1.0f}, {8192.0f, -2.0f * 0x1p-16f, 1.0f}, {});
+    FormatOptions scaled = away;
+    scaled.fp8Scaling = Fp8Scaling::PerTensor;  // s = 448 / 448 = 1: the same ties
+    expectFp8("fp8_e4m3", {448.0f, 1.0625f}, {448.0f, 1.125f}, scaled);
 }
 
 QTEST_GUILESS_MAIN(TestFp8)

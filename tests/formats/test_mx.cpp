@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "format_test_util.h"
+#include "formats/minifloat.h"
 
 using namespace qs;
 using namespace qs::test;
@@ -54,6 +55,8 @@ private Q_SLOTS:
     void zeroBlockAndSigns();
     void tailAndIndependence();
     void tinyAndHugeScales();
+    void microxcalingConvention();
+    void torchaoConvention();
 };
 
 void TestMx::example65a()
@@ -170,6 +173,70 @@ void TestMx::tinyAndHugeScales()
     expectPrefix("mxfp4", big, {6 * 0x1p125f, 6 * 0x1p125f}, {});
     // E4M3 RCEIL: s = 120, FLT_MAX / 2^120 = 255.99 -> 256 -> 2^128 = Inf.
     expectPrefix("mxfp8", big, {std::numeric_limits<float>::infinity()}, rule(MxScaleRule::Rceil));
+}
+
+// #14: --mx-convention microxcaling against outputs of microxcaling itself (mx_ops.py at
+// 7bc4195, default specs: round "nearest", scale_bits 8, block 32), each next to the OCP
+// result; docs/CONVENTIONS.md derives them. Blocks are zero-padded to 32.
+void TestMx::microxcalingConvention()
+{
+    FormatOptions micro;
+    micro.mxConvention = MxConvention::Microxcaling;
+    const float inf = std::numeric_limits<float>::infinity();
+    auto both = [&](const char* name, std::vector<float> in, std::vector<float> ocp, std::vector<float> mx) {
+        in.resize(32, 0.0f);
+        ocp.resize(32, 0.0f);
+        mx.resize(32, 0.0f);
+        expectPrefix(name, in, ocp, FormatOptions{});
+        expectPrefix(name, in, mx, micro);
+    };
+    // floor(log2) in fp32: 7.9999995 has log2 3 - 8.6e-8, which rounds to 3.
+    both("mxfp4", {bitsToFloat(0x40FFFFFFu), 1.0f}, {6.0f, 1.0f}, {8.0f, 1.0f});
+    // FLT_MAX: log2 rounds to 128, the element rounds to 2^emax: 2^128 = +Inf.
+    both("mxfp4", {3.4028235e38f, 1.0f}, {2.5521178e38f, 0.0f}, {inf, 0.0f});
+    // Ties away from zero, the fp32 add in floor(|m| + 0.5) (0x1.fffffep-3 -> 0.5), -0.0 -> +0.
+    both("mxfp4", {6.0f, 2.5f, 5.0f, 0.25f, bitsToFloat(0x3E7FFFFFu), -0.0f, -0.1f},
+         {6.0f, 2.0f, 4.0f, 0.0f, 0.0f, -0.0f, -0.0f}, {6.0f, 3.0f, 6.0f, 0.5f, 0.5f, 0.0f, -0.0f});
+    both("mxfp8", {bitsToFloat(0x437FFFFFu), 3.0f}, {224.0f, 3.0f}, {256.0f, 3.0f});
+    both("mxfp8", {bitsToFloat(0x3E7FFFFFu), 0.03f}, {0.21875f, 0.029296875f}, {0.25f, 0.029296875f});
+    both("mxfp8", {448.0f, 1.0625f}, {448.0f, 1.0f}, {448.0f, 1.125f});
+    both("mxfp8", {448.0f, bitsToFloat(0x3A7FFFFFu)}, {448.0f, 0.0f}, {448.0f, 0x1p-9f});
+    both("mxfp8_e5m2", {57344.0f, 9216.0f}, {57344.0f, 8192.0f}, {57344.0f, 10240.0f});
+    both("mxfp6_e3m2", {28.0f, 2.25f}, {28.0f, 2.0f}, {28.0f, 2.5f});
+    both("mxfp6", {7.5f, 0.0625f}, {7.5f, 0.0f}, {7.5f, 0.125f});
+    // A NaN or Inf block is NaN in both.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    both("mxfp4", {-inf, 1.0f}, std::vector<float>(32, nan), std::vector<float>(32, nan));
+    // microxcaling's round="even" (--elem-rounding rne): ties to even, the fp32 quirk stays.
+    FormatOptions microEven = micro;
+    microEven.elemRounding = ElemRounding::Rne;
+    std::vector<float> in = {6.0f, 2.5f, 5.0f, 0.25f, bitsToFloat(0x3E7FFFFFu), -0.0f};
+    std::vector<float> want = {6.0f, 2.0f, 4.0f, 0.0f, 0.5f, 0.0f};
+    in.resize(32, 0.0f);
+    want.resize(32, 0.0f);
+    expectPrefix("mxfp4", in, want, microEven);
+}
+
+// #14: --mx-convention torchao differs from OCP only where --mx-scale even rounds the block
+// maximum past FLT_MAX: OCP keeps the valid scale 2^(128 - emax) (the element may then
+// decode to Inf in fp32), torchao's isfinite test on the rounded maximum makes the block NaN.
+void TestMx::torchaoConvention()
+{
+    FormatOptions ocpEven, aoEven;
+    ocpEven.mxScale = aoEven.mxScale = MxScaleRule::Even;
+    aoEven.mxConvention = MxConvention::TorchAo;
+    std::vector<float> in(32, 0.0f);
+    in[0] = bitsToFloat(0x7F7FC99Eu);  // 3.4e38: rounded to 1 mantissa bit it is 2^128
+    in[1] = 1.0f;
+    std::vector<float> ocp(32, 0.0f), ao(32, std::numeric_limits<float>::quiet_NaN());
+    ocp[0] = std::numeric_limits<float>::infinity();  // s = 126; 3.997 -> 4; 4 * 2^126
+    expectPrefix("mxfp4", in, ocp, ocpEven);
+    expectPrefix("mxfp4", in, ao, aoEven);
+    // Below the overflow both agree (2.9e38 rounds to 1.5 * 2^127: s = 125).
+    in[0] = 2.9e38f;
+    const std::vector<float> same = runKernel(fmt("mxfp4"), Path::Reference, in, 1, 32, ocpEven);
+    expectPrefix("mxfp4", in, same, aoEven);
+    QVERIFY(std::isfinite(same[0]));
 }
 
 QTEST_GUILESS_MAIN(TestMx)

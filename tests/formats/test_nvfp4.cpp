@@ -58,6 +58,8 @@ private Q_SLOTS:
     void example74cProxyUnderflow();
     void proxyHelperQuirks();
     void clampVariants();
+    void conventionsDisagree();
+    void conventionZeros();
     void twoDimensionalBlocks();
     void zeroTensorAndSpecials();
     void absMaxFromDriver();
@@ -128,21 +130,153 @@ void TestNvfp4::proxyHelperQuirks()
     QCOMPARE(proxyNvfp4(3e38f), 0.0f);
 }
 
-// A block much smaller than the tensor maximum: s_b = 1.67e-4 (g = 1).
+// A block much smaller than the tensor maximum: s_b = 1.67e-4 (g = 1). The definition
+// (no clamp) rounds σ to 0 and zeroes the block; ModelOpt >= 0.45 clamps s_b to 2^-9,
+// ModelOpt 0.35-0.44 stores σ = 0 (the block divides by 0 and decodes to ±0), torchao
+// clamps to 2^-6 (0.001 * 64 = 0.064 -> code 0).
 void TestNvfp4::clampVariants()
 {
     std::vector<float> in(32, 0.0f);
     in[0] = 2688.0f;  // block 0: A, g = 1
     in[16] = 0.001f;  // block 1: s_b = 0.001 / 6 = 1.67e-4
-    FormatOptions none, modelopt, torchao;
-    modelopt.nvClamp = NvScaleClamp::ModelOpt;
-    torchao.nvClamp = NvScaleClamp::TorchAo;
+    FormatOptions spec, modelopt, legacy, torchao;
+    modelopt.nvConvention = NvConvention::ModelOpt;
+    legacy.nvConvention = NvConvention::ModelOptLegacy;
+    torchao.nvConvention = NvConvention::TorchAo;
     std::vector<float> want(32, 0.0f);
     want[0] = 2688.0f;
-    expectNv(in, want, 2688.0f, none);      // σ rounds to 0: the block is zero
-    expectNv(in, want, 2688.0f, torchao);   // σ = 2^-6: 0.064 -> 0
-    want[16] = 0.0009765625f;               // σ = 2^-9: 0.512 -> 0.5 -> 2^-10
+    expectNv(in, want, 2688.0f, spec);
+    expectNv(in, want, 2688.0f, torchao);
+    expectNv(in, want, 2688.0f, legacy);
+    want[16] = 0.0009765625f;  // σ = 2^-9: 0.001 / 2^-9 = 0.512 -> 0.5 -> 2^-10
     expectNv(in, want, 2688.0f, modelopt);
+}
+
+// #14: one 3-block tensor on which the five conventions all disagree somewhere
+// (docs/CONVENTIONS.md, "NVFP4 example", derives every number): block 0 holds A and
+// -0.0 / a tiny negative (signs of zero), block 1 exact ties of the definition's t = σ·g
+// (0.75 t, -1.75 t, 3.5 t, 1.25 t, -5 t, 2.5 t, 0.25 t: the reciprocal and the tensor
+// scale of each stack move them off the tie), block 2 a block 10^-6 below A (ModelOpt's
+// 2^-9 clamp against its legacy σ = 0). Expected bits from each stack's arithmetic.
+void TestNvfp4::conventionsDisagree()
+{
+    const uint32_t kIn[48] = {
+            0x3FA56EF8u, 0x80000000u, 0xB90785EAu, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E924182u, 0x3D0DCCD4u,
+            0xBDA56EF8u, 0x3E256EF8u, 0x3D6C5562u, 0xBE6C5562u, 0x3DEC5562u, 0x3C3D111Bu,
+            0x3E817685u, 0x3D5E86C5u, 0x3E3AFA7Eu, 0xBE7ACD56u, 0xBE14E448u, 0x3E074D22u,
+            0xBDBAAD83u, 0xBE1F70F6u, 0x35AD7836u, 0xB52D7836u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+    };
+    const uint32_t kWant[5][48] = {
+        {  // NvidiaSpec
+            0x3FA56EF8u, 0x80000000u, 0x80000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E8DCCD4u, 0x3D3D111Bu,
+            0xBDBD111Bu, 0x3E3D111Bu, 0x3D3D111Bu, 0xBE3D111Bu, 0x3DBD111Bu, 0x00000000u,
+            0x3E8DCCD4u, 0x3D3D111Bu, 0x3E3D111Bu, 0xBE8DCCD4u, 0xBE0DCCD4u, 0x3E0DCCD4u,
+            0xBDBD111Bu, 0xBE0DCCD4u, 0x00000000u, 0x80000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+        },
+        {  // Te
+            0x3FA56EF8u, 0x00000000u, 0x80000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E8DCCD5u, 0x3D3D111Cu,
+            0xBDBD111Cu, 0x3E3D111Cu, 0x3D8DCCD5u, 0xBE8DCCD5u, 0x3E0DCCD5u, 0x3CBD111Cu,
+            0x3E8DCCD5u, 0x3D3D111Cu, 0x3E3D111Cu, 0xBE8DCCD5u, 0xBE0DCCD5u, 0x3E0DCCD5u,
+            0xBDBD111Cu, 0xBE0DCCD5u, 0x00000000u, 0x80000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+        },
+        {  // TorchAo
+            0x3FA56EF8u, 0x80000000u, 0x80000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E8DCCD5u, 0x3CBD111Cu,
+            0xBDBD111Cu, 0x3E3D111Cu, 0x3D3D111Cu, 0xBE3D111Cu, 0x3DBD111Cu, 0x00000000u,
+            0x3E8DCCD5u, 0x3D3D111Cu, 0x3E3D111Cu, 0xBE8DCCD5u, 0xBE0DCCD5u, 0x3E0DCCD5u,
+            0xBDBD111Cu, 0xBE0DCCD5u, 0x00000000u, 0x80000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+        },
+        {  // ModelOpt
+            0x3FA56EF8u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E8DCCD5u, 0x3CBD111Cu,
+            0xBD8DCCD5u, 0x3E0DCCD5u, 0x3D3D111Cu, 0xBE3D111Cu, 0x3DBD111Cu, 0x00000000u,
+            0x3E8DCCD5u, 0x3D3D111Cu, 0x3E3D111Cu, 0xBE8DCCD5u, 0xBE0DCCD5u, 0x3E0DCCD5u,
+            0xBDBD111Cu, 0xBE0DCCD5u, 0x35BD111Cu, 0xB4FC16D0u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+        },
+        {  // ModelOptLegacy
+            0x3FA56EF8u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x3E8DCCD5u, 0x3CBD111Cu,
+            0xBD8DCCD5u, 0x3E0DCCD5u, 0x3D3D111Cu, 0xBE3D111Cu, 0x3DBD111Cu, 0x00000000u,
+            0x3E8DCCD5u, 0x3D3D111Cu, 0x3E3D111Cu, 0xBE8DCCD5u, 0xBE0DCCD5u, 0x3E0DCCD5u,
+            0xBDBD111Cu, 0xBE0DCCD5u, 0x00000000u, 0x80000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+            0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u, 0x00000000u,
+        },
+    };
+    const NvConvention conventions[5] = {NvConvention::NvidiaSpec, NvConvention::Te, NvConvention::TorchAo,
+                                         NvConvention::ModelOpt, NvConvention::ModelOptLegacy};
+    std::vector<float> in(48);
+    for (int i = 0; i < 48; ++i) in[size_t(i)] = bitsToFloat(kIn[i]);
+    for (int c = 0; c < 5; ++c) {
+        FormatOptions o;
+        o.nvConvention = conventions[c];
+        std::vector<float> want(48);
+        for (int i = 0; i < 48; ++i) want[size_t(i)] = bitsToFloat(kWant[c][i]);
+        expectNv(in, want, in[0], o);
+        if (QTest::currentTestFailed()) qWarning("convention %d", c);
+    }
+    // Every pair of conventions differs in at least one element.
+    for (int a = 0; a < 5; ++a)
+        for (int b = a + 1; b < 5; ++b)
+            QVERIFY(!std::equal(std::begin(kWant[a]), std::end(kWant[a]), std::begin(kWant[b])));
+}
+
+// #14: the signs of zero and the all-zero tensor, per convention. x = [-0.0, -tiny, +0]
+// in a tensor of A = 1: the definition and torchao keep every sign, TE turns -0.0 into +0
+// (its encoder tests v >= 0) but keeps -tiny as -0 (code 8), ModelOpt decodes code 8 as +0.
+// An all-zero tensor: zeros (definition, signs kept; TE all +0), NaN in torchao and both
+// ModelOpts (0/0 in the block scale).
+void TestNvfp4::conventionZeros()
+{
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> in(16, 0.0f);
+    in[0] = 1.0f;
+    in[1] = -0.0f;
+    in[2] = -1e-4f;
+    auto signs = [&](NvConvention c, float z1, float z2) {
+        FormatOptions o;
+        o.nvConvention = c;
+        std::vector<float> want(16, 0.0f);
+        want[0] = 1.0f;
+        want[1] = z1;
+        want[2] = z2;
+        expectNv(in, want, 1.0f, o);
+    };
+    signs(NvConvention::NvidiaSpec, -0.0f, -0.0f);
+    signs(NvConvention::Te, 0.0f, -0.0f);
+    signs(NvConvention::TorchAo, -0.0f, -0.0f);
+    signs(NvConvention::ModelOpt, 0.0f, 0.0f);
+    signs(NvConvention::ModelOptLegacy, 0.0f, 0.0f);
+    std::vector<float> zeros(16, 0.0f);
+    zeros[3] = -0.0f;
+    auto allZero = [&](NvConvention c, const std::vector<float>& want) {
+        FormatOptions o;
+        o.nvConvention = c;
+        expectNv(zeros, want, 0.0f, o);
+    };
+    allZero(NvConvention::NvidiaSpec, zeros);
+    allZero(NvConvention::Te, std::vector<float>(16, 0.0f));
+    for (NvConvention c : {NvConvention::TorchAo, NvConvention::ModelOpt, NvConvention::ModelOptLegacy})
+        allZero(c, std::vector<float>(16, nan));
 }
 
 // nv2dBlocks: one scale per 16x16 block; rows share it.

@@ -473,20 +473,22 @@ void TestMainWindow::settingsPersist()
         c->setCurrentIndex(c->findData(QString::fromLatin1(value)));
         QVERIFY2(c->currentIndex() >= 0, value);
     };
-    combo("mxScaleRule", "rceil");
-    combo("elemRounding", "away");
-    combo("nvScaleClamp", "modelopt");
-    combo("fp8Scaling", "block128");
-    combo("bf16Nan", "canonical");
-    for (const char* box : {"nvfp4TwoD", "bfpOptimize", "fp8NonSaturating"}) {
+    combo("mx-scale", "rceil");
+    combo("mx-convention", "torchao");
+    combo("elem-rounding", "rne");
+    combo("nvfp4-convention", "modelopt");
+    combo("fp8-scaling", "block128");
+    combo("bf16-nan", "canonical");
+    for (const char* box : {"nvfp4-2d", "bfp-optimize", "fp8-nonsaturating"}) {
         auto* c = panel->findChild<QCheckBox*>(box);
         QVERIFY2(c, box);
         c->setChecked(true);
     }
     FormatOptions want;
     want.mxScale = MxScaleRule::Rceil;
-    want.elemRounding = ElemRounding::Away;
-    want.nvClamp = NvScaleClamp::ModelOpt;
+    want.mxConvention = MxConvention::TorchAo;
+    want.elemRounding = ElemRounding::Rne;
+    want.nvConvention = NvConvention::ModelOpt;
     want.fp8Scaling = Fp8Scaling::Block128;
     want.bf16CanonicalNan = true;
     want.nv2dBlocks = true;
@@ -494,8 +496,23 @@ void TestMainWindow::settingsPersist()
     want.fp8Saturate = false;
     QVERIFY(panel->options() == want);
     QCOMPARE(QString::fromStdString(formatOptionFlags(panel->options())),
-             QStringLiteral("--mx-scale rceil --elem-rounding away --nvfp4-clamp modelopt --nvfp4-2d --bf16-nan canonical "
-                            "--bfp-optimize --fp8-scaling block128 --fp8-nonsaturating"));
+             QStringLiteral("--mx-scale rceil --mx-convention torchao --elem-rounding rne --nvfp4-convention modelopt "
+                            "--nvfp4-2d --bf16-nan canonical --bfp-optimize --fp8-scaling block128 --fp8-nonsaturating"));
+    // Options no checked format reads are disabled, with the reason in the tooltip (bfp4 and
+    // nvfp4 are checked: the MX and FP8 rows are off, NVFP4 and BFP rows on).
+    QVERIFY(!panel->findChild<QComboBox*>("mx-scale")->isEnabled());
+    QVERIFY(!panel->findChild<QCheckBox*>("fp8-nonsaturating")->isEnabled());
+    QVERIFY(panel->findChild<QComboBox*>("nvfp4-convention")->isEnabled());
+    QVERIFY(panel->findChild<QCheckBox*>("bfp-optimize")->isEnabled());
+    QVERIFY(panel->findChild<QComboBox*>("mx-scale")->toolTip().contains("it applies to mxfp4, mxfp6"));
+    // Two options that contradict each other are named in a red line.
+    auto* conflict = panel->findChild<QLabel*>("optionConflict");
+    QVERIFY(conflict && conflict->isHidden());
+    combo("elem-rounding", "away");
+    QVERIFY(!conflict->isHidden());
+    QVERIFY2(conflict->text().contains("--nvfp4-convention modelopt"), qPrintable(conflict->text()));
+    combo("elem-rounding", "rne");
+    QVERIFY(conflict->isHidden());
     m_w->setExportSize(640, 480);
     m_w->pages()->setCurrentIndex(1);  // the compression workspace
     m_w->close();  // saves
@@ -505,10 +522,7 @@ void TestMainWindow::settingsPersist()
     QCOMPARE(second.formatPanel()->model()->checkedNames(), QStringList({"bfp4", "nvfp4"}));
     QCOMPARE(second.exportSize(), QSize(640, 480));
     QVERIFY(second.formatPanel()->options() == want);
-    for (auto* set : {&settings::mxScaleRule, &settings::elemRounding, &settings::nvScaleClamp, &settings::fp8Scaling,
-                      &settings::bf16Nan})
-        set->reset();
-    for (auto* set : {&settings::nvfp4TwoD, &settings::bfpOptimize, &settings::fp8NonSaturating}) set->reset();
+    settings::formatOptions.reset();
     QCOMPARE(second.pages()->currentWidget(), static_cast<QWidget*>(second.compressionWorkspace()));
     settings::currentPage.reset();
     auto* recent = second.startPage()->findChild<QListWidget*>("recentList");

@@ -339,8 +339,7 @@ Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Sta
         patches.push_back({idx / segs, idx % segs});
     }
 
-    QuantContext ctx;
-    ctx.absMax = stats.absMax;
+    const QuantContext ctx = stats.context();
     const size_t nf = formats.size();
     // errors[patch][format]
     std::vector<std::vector<std::vector<float>>> errs(patches.size(), std::vector<std::vector<float>>(nf));

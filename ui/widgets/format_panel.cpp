@@ -3,9 +3,11 @@
 #include "models/format_list_model.h"
 #include "settings.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,26 +16,6 @@
 #include <QVBoxLayout>
 
 namespace qs {
-
-namespace {
-
-QComboBox* makeCombo(QWidget* parent, const char* objectName,
-                     std::initializer_list<std::pair<const char*, const char*>> items, const QString& tip)
-{
-    auto* c = new QComboBox(parent);
-    c->setObjectName(QLatin1String(objectName));
-    for (const auto& [value, text] : items) c->addItem(QObject::tr(text), QLatin1String(value));
-    c->setToolTip(tip);
-    return c;
-}
-
-void selectData(QComboBox* c, const QString& value)
-{
-    const int i = c->findData(value);
-    c->setCurrentIndex(i >= 0 ? i : 0);
-}
-
-} // namespace
 
 FormatPanel::FormatPanel(QWidget* parent) : QWidget(parent)
 {
@@ -82,65 +64,96 @@ FormatPanel::FormatPanel(QWidget* parent) : QWidget(parent)
     addPreset(tr("None"), "presetNone", tr("Uncheck every format"), [this] { m_model->checkNone(); });
     lay->addLayout(presets);
 
-    auto* form = new QFormLayout;
-    form->setContentsMargins(0, 4, 0, 0);
-    form->setLabelAlignment(Qt::AlignRight);
-    m_mxScale = makeCombo(this, "mxScaleRule",
-                          {{"floor", "FLOOR (OCP)"}, {"rceil", "RCEIL (NVIDIA)"}, {"even", "EVEN"}, {"ceil", "CEIL"}},
-                          tr("MX shared-scale rule (FORMATS.md §6.2)"));
-    m_rounding = makeCombo(this, "elemRounding", {{"rne", "nearest even"}, {"away", "half away (microxcaling)"}},
-                           tr("MX/NVFP4 element rounding (FORMATS.md §6.3)"));
-    m_nvClamp = makeCombo(this, "nvScaleClamp", {{"none", "none (TE/vLLM)"}, {"modelopt", "ModelOpt"}, {"torchao", "torchao"}},
-                          tr("NVFP4 block-scale lower clamp (FORMATS.md §7.2)"));
-    m_fp8Scaling = makeCombo(this, "fp8Scaling", {{"cast", "cast"}, {"per-tensor", "per-tensor scale"}, {"block128", "128×128 blocks"}},
-                             tr("fp8_e4m3 / fp8_e5m2 scaling (FORMATS.md §8; --fp8-scaling)"));
-    m_bf16Nan = makeCombo(this, "bf16Nan", {{"reference", "reference (bit trick)"}, {"canonical", "canonical 0x7FC0"}},
-                          tr("bf16 NaN handling (--bf16-nan)"));
-    auto makeCheck = [this](const char* name, const QString& text, const QString& tip) {
-        auto* c = new QCheckBox(text, this);
-        c->setObjectName(QLatin1String(name));
-        c->setToolTip(tip);
-        return c;
-    };
-    m_nv2d = makeCheck("nvfp4TwoD", tr("NVFP4 16×16"), tr("NVFP4 with 16×16 weight blocks, TransformerEngine's recipe (--nvfp4-2d)"));
-    m_bfpOptimize = makeCheck("bfpOptimize", tr("BFP E−1"),
-                              tr("tt-metal optimize_bfp: also try shared exponent E−1 for bfp8/bfp4 (--bfp-optimize)"));
-    m_fp8NonSat = makeCheck("fp8NonSaturating", tr("FP8 → Inf/NaN"),
-                            tr("FP8 without saturation: overflow becomes NaN/Inf (--fp8-nonsaturating)"));
+    // The options, two label + combo pairs per grid row, then the switches in one row.
+    auto* grid = new QGridLayout;
+    grid->setContentsMargins(0, 4, 0, 0);
+    grid->setHorizontalSpacing(6);
+    grid->setVerticalSpacing(3);
     auto* checks = new QHBoxLayout;
     checks->setSpacing(8);
-    for (QCheckBox* c : {m_nv2d, m_bfpOptimize, m_fp8NonSat}) checks->addWidget(c);
+    const auto specs = formatOptionSpecs();
+    int combos = 0;
+    for (size_t i = 0; i < specs.size(); ++i) {
+        const FormatOptionSpec& spec = specs[i];
+        OptionRow row{i};
+        const QString tip = QString::fromUtf8(spec.help) + QStringLiteral(" (--%1)").arg(QLatin1String(spec.name));
+        if (spec.valueName) {
+            row.combo = new QComboBox(this);
+            row.combo->setObjectName(QLatin1String(spec.name));
+            row.combo->setAccessibleName(QString::fromUtf8(spec.label));
+            for (const char* v : spec.values) row.combo->addItem(QLatin1String(v), QLatin1String(v));
+            row.combo->setCurrentIndex(int(spec.get(FormatOptions{})));
+            row.combo->setToolTip(tip);
+            row.combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+            row.label = new QLabel(QString::fromUtf8(spec.label), this);
+            row.label->setBuddy(row.combo);
+            row.label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            grid->addWidget(row.label, combos / 2, (combos % 2) * 2);
+            grid->addWidget(row.combo, combos / 2, (combos % 2) * 2 + 1);
+            ++combos;
+            connect(row.combo, &QComboBox::currentIndexChanged, this, [this] {
+                updateOptionState();
+                Q_EMIT formatsChanged();
+            });
+        } else {
+            row.check = new QCheckBox(QString::fromUtf8(spec.label), this);
+            row.check->setObjectName(QLatin1String(spec.name));
+            row.check->setToolTip(tip);
+            checks->addWidget(row.check);
+            connect(row.check, &QCheckBox::toggled, this, [this] {
+                updateOptionState();
+                Q_EMIT formatsChanged();
+            });
+        }
+        m_options.push_back(row);
+    }
+    grid->setColumnStretch(1, 1);
+    grid->setColumnStretch(3, 1);
     checks->addStretch(1);
-    form->addRow(tr("MX scale"), m_mxScale);
-    form->addRow(tr("Rounding"), m_rounding);
-    form->addRow(tr("NVFP4 clamp"), m_nvClamp);
-    form->addRow(tr("FP8 scaling"), m_fp8Scaling);
-    form->addRow(tr("bf16 NaN"), m_bf16Nan);
-    form->addRow(checks);
-    lay->addLayout(form);
+    lay->addLayout(grid);
+    lay->addLayout(checks);
+    m_conflict = new QLabel(this);
+    m_conflict->setObjectName(QStringLiteral("optionConflict"));
+    m_conflict->setWordWrap(true);
+    m_conflict->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_conflict->hide();
+    lay->addWidget(m_conflict);
 
-    connect(m_model, &FormatListModel::checkedChanged, this, &FormatPanel::formatsChanged);
-    for (QComboBox* c : {m_mxScale, m_rounding, m_nvClamp, m_fp8Scaling, m_bf16Nan})
-        connect(c, &QComboBox::currentIndexChanged, this, &FormatPanel::formatsChanged);
-    for (QCheckBox* c : {m_nv2d, m_bfpOptimize, m_fp8NonSat})
-        connect(c, &QCheckBox::toggled, this, &FormatPanel::formatsChanged);
+    connect(m_model, &FormatListModel::checkedChanged, this, [this] {
+        updateOptionState();
+        Q_EMIT formatsChanged();
+    });
+    updateOptionState();
+}
+
+void FormatPanel::updateOptionState()
+{
+    const std::vector<const Format*> checked = m_model->checkedFormats();
+    const auto specs = formatOptionSpecs();
+    for (const OptionRow& row : m_options) {
+        const FormatOptionSpec& spec = specs[row.spec];
+        const bool used = std::any_of(checked.begin(), checked.end(), [&](const Format* f) { return optionApplies(spec, *f); });
+        QStringList readers;
+        for (const char* n : spec.formats) readers << QLatin1String(n);
+        QWidget* w = row.combo ? static_cast<QWidget*>(row.combo) : row.check;
+        w->setEnabled(used);
+        if (row.label) row.label->setEnabled(used);
+        w->setToolTip(QString::fromUtf8(spec.help) + QStringLiteral(" (--%1)").arg(QLatin1String(spec.name)) +
+                      (used ? QString() : tr("\nNone of the checked formats reads it (it applies to %1).").arg(readers.join(", "))));
+    }
+    const QString conflict = QString::fromStdString(formatOptionConflict(options()));
+    m_conflict->setText(conflict);
+    m_conflict->setVisible(!conflict.isEmpty());
 }
 
 FormatOptions FormatPanel::options() const
 {
     FormatOptions o;
-    const QString mx = m_mxScale->currentData().toString();
-    o.mxScale = mx == "rceil" ? MxScaleRule::Rceil : mx == "even" ? MxScaleRule::Even : mx == "ceil" ? MxScaleRule::Ceil
-                                                                                                        : MxScaleRule::Floor;
-    o.elemRounding = m_rounding->currentData().toString() == "away" ? ElemRounding::Away : ElemRounding::Rne;
-    const QString nv = m_nvClamp->currentData().toString();
-    o.nvClamp = nv == "modelopt" ? NvScaleClamp::ModelOpt : nv == "torchao" ? NvScaleClamp::TorchAo : NvScaleClamp::None;
-    const QString fs = m_fp8Scaling->currentData().toString();
-    o.fp8Scaling = fs == "per-tensor" ? Fp8Scaling::PerTensor : fs == "block128" ? Fp8Scaling::Block128 : Fp8Scaling::Cast;
-    o.bf16CanonicalNan = m_bf16Nan->currentData().toString() == "canonical";
-    o.nv2dBlocks = m_nv2d->isChecked();
-    o.bfpOptimizeExponent = m_bfpOptimize->isChecked();
-    o.fp8Saturate = !m_fp8NonSat->isChecked();
+    const auto specs = formatOptionSpecs();
+    for (const OptionRow& row : m_options) {
+        const FormatOptionSpec& spec = specs[row.spec];
+        spec.set(o, row.combo ? size_t(std::max(0, row.combo->currentIndex())) : (row.check->isChecked() ? 1 : 0));
+    }
     return o;
 }
 
@@ -158,27 +171,32 @@ void FormatPanel::restoreSettings()
     const QStringList names = settings::checkedFormats.value();
     if (names.isEmpty()) m_model->checkOriginal();
     else m_model->setCheckedNames(names);
-    selectData(m_mxScale, settings::mxScaleRule.value());
-    selectData(m_rounding, settings::elemRounding.value());
-    selectData(m_nvClamp, settings::nvScaleClamp.value());
-    selectData(m_fp8Scaling, settings::fp8Scaling.value());
-    selectData(m_bf16Nan, settings::bf16Nan.value());
-    m_nv2d->setChecked(settings::nvfp4TwoD.value());
-    m_bfpOptimize->setChecked(settings::bfpOptimize.value());
-    m_fp8NonSat->setChecked(settings::fp8NonSaturating.value());
+    FormatOptions o;
+    for (const QString& item : settings::formatOptions.value()) {
+        const qsizetype eq = item.indexOf('=');
+        if (eq > 0) setFormatOption(o, item.left(eq).toStdString(), item.mid(eq + 1).toStdString());  // unknown: default
+    }
+    const auto specs = formatOptionSpecs();
+    for (const OptionRow& row : m_options) {
+        const size_t v = specs[row.spec].get(o);
+        if (row.combo) {
+            const QSignalBlocker b(row.combo);
+            row.combo->setCurrentIndex(int(v));
+        } else {
+            const QSignalBlocker b(row.check);
+            row.check->setChecked(v == 1);
+        }
+    }
+    updateOptionState();
 }
 
 void FormatPanel::saveSettings() const
 {
     settings::checkedFormats.set(m_model->checkedNames());
-    settings::mxScaleRule.set(m_mxScale->currentData().toString());
-    settings::elemRounding.set(m_rounding->currentData().toString());
-    settings::nvScaleClamp.set(m_nvClamp->currentData().toString());
-    settings::fp8Scaling.set(m_fp8Scaling->currentData().toString());
-    settings::bf16Nan.set(m_bf16Nan->currentData().toString());
-    settings::nvfp4TwoD.set(m_nv2d->isChecked());
-    settings::bfpOptimize.set(m_bfpOptimize->isChecked());
-    settings::fp8NonSaturating.set(m_fp8NonSat->isChecked());
+    QStringList items;
+    for (const auto& [name, value] : formatOptionValues(options()))
+        items << QString::fromStdString(name) + '=' + QString::fromStdString(value);
+    settings::formatOptions.set(items);
 }
 
 } // namespace qs

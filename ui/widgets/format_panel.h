@@ -1,10 +1,11 @@
 #pragma once
 // FormatPanel: the formats checklist (every registry format with its bits per element),
-// presets ("Original seven", "All", "None") and the eight format options of the CLI:
-// MX shared-scale rule, MX/NVFP4 element rounding, NVFP4 block-scale clamp, FP8 scaling,
-// bf16 NaN handling, NVFP4 16x16 blocks, BFP E-1 search, non-saturating FP8. Emits
-// formatsChanged() once per change; choices() gives what every view should use.
-// Checked names and options are persisted through the typed settings.
+// presets ("Original seven", "All", "None") and every format option of the CLI, built from
+// the option table (formatOptionSpecs): a combo box per option with values, a check box
+// per switch, named by the flag. An option none of the checked formats reads is disabled
+// (its tooltip says which formats read it); two options that contradict each other are
+// named in a red line. Emits formatsChanged() once per change; choices() gives what
+// every view should use. Checked names and options are persisted through the settings.
 #include "analysis/analysis.h"
 
 #include <QWidget>
@@ -13,6 +14,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QLabel;
 class QTableView;
 
 namespace qs {
@@ -38,14 +40,16 @@ Q_SIGNALS:
 private:
     FormatListModel* m_model = nullptr;
     QTableView* m_view = nullptr;
-    QComboBox* m_mxScale = nullptr;
-    QComboBox* m_rounding = nullptr;
-    QComboBox* m_nvClamp = nullptr;
-    QComboBox* m_fp8Scaling = nullptr;
-    QComboBox* m_bf16Nan = nullptr;
-    QCheckBox* m_nv2d = nullptr;
-    QCheckBox* m_bfpOptimize = nullptr;
-    QCheckBox* m_fp8NonSat = nullptr;
+    struct OptionRow {
+        size_t spec;                   // index into formatOptionSpecs()
+        QLabel* label = nullptr;       // combo boxes only
+        QComboBox* combo = nullptr;
+        QCheckBox* check = nullptr;
+    };
+    std::vector<OptionRow> m_options;
+    QLabel* m_conflict = nullptr;
+
+    void updateOptionState();
 };
 
 } // namespace qs
