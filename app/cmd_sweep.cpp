@@ -315,7 +315,8 @@ int runSweepCommand(const QStringList& args)
     markPareto(totals, 0, totals.size(), params.metric);
     for (const SweepRow& t : totals)
         plot.points.push_back({t.key, std::isnan(t.threshold) ? t.label : "MIXED (" + std::string(qs::algorithmName(params.algorithm)) + ")",
-                               t.bytes, qs::metricValue(t.metrics, params.metric)});
+                               t.bytes, qs::metricValue(t.metrics, params.metric),
+                               std::isnan(t.threshold) ? std::string() : "threshold " + QString::number(t.threshold, 'g', 6).toStdString()});
     plot.title = (selected->size() == 1 ? selected->front() : std::to_string(selected->size()) + " tensors (total size, mean " +
                                                                   std::string(qs::metricName(params.metric)) + ")") +
                  " — " + std::string(qs::algorithmName(params.algorithm));

@@ -6,6 +6,7 @@
 #include "analysis/compression_config.h"
 #include "test_paths.h"
 #include "compression/compression_workspace.h"
+#include "plots/plot_readout.h"
 #include "compression/config_form.h"
 #include "compression/tile_map_view.h"
 #include "gui_test_util.h"
@@ -353,6 +354,35 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(guiFolder).isDir());
         // The results table got the rows (2 tensors x (7 formats + MIXED)).
         QCOMPARE(m_window->resultsPanel()->model()->report().tensors.size(), size_t(2));
+        // Size vs accuracy of the last run: every tensor on one axis of bits per element (the
+        // read-out names each point's tensor), or one tensor picked in bytes (#15 §4).
+        auto* scope = ws()->findChild<QComboBox*>("sizeScopeBox");
+        auto* pick = ws()->findChild<QComboBox*>("sizeTensorBox");
+        QVERIFY(scope && pick);
+        scope->setCurrentIndex(1);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);  // the replaced plot
+        QVERIFY(pick->isEnabled());
+        QCOMPARE(pick->count(), 3);
+        QCOMPARE(pick->itemText(1), QString("model.layers.0.mlp.down_proj.weight"));
+        auto* size = ws()->findChild<QCustomPlot*>("sizeAccuracyPlot");
+        QVERIFY(size);
+        QCOMPARE(size->xAxis->label(), QString("Device bits per element (whole 32×32 tiles)"));
+        QCPGraph* bf16 = nullptr;
+        for (int i = 0; i < size->graphCount(); ++i)
+            if (size->graph(i)->name() == "BF16") bf16 = size->graph(i);
+        QVERIFY(bf16);
+        QCOMPARE(bf16->data()->size(), 2);  // one point per tensor
+        size->resize(700, 400);
+        size->replot();
+        const auto first = bf16->data()->constBegin();
+        const QString text = plotReadout(size, bf16->coordsToPixels(first->key, first->value));
+        QVERIFY2(text.contains("BF16 · model.layers.0.mlp."), qPrintable(text));
+        pick->setCurrentIndex(2);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        size = ws()->findChild<QCustomPlot*>("sizeAccuracyPlot");
+        QVERIFY(size->xAxis->label().startsWith("Device size ("));
+        scope->setCurrentIndex(0);
+        QVERIFY(!pick->isEnabled());
 
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
@@ -395,6 +425,10 @@ private Q_SLOTS:
         show->setChecked(true);
         QCOMPARE(m_window->pages()->currentWidget(), static_cast<QWidget*>(ws()));
         const QSize min = m_window->minimumSizeHint();
+        if (min.width() > 1366)
+            for (QWidget* w : m_window->findChildren<QWidget*>())
+                if (w->isVisibleTo(m_window.get()) && w->minimumSizeHint().width() > 500)
+                    qWarning("%s %s %d", w->metaObject()->className(), qPrintable(w->objectName()), w->minimumSizeHint().width());
         QVERIFY2(min.width() <= 1366 && min.height() <= 700,
                  qPrintable(QStringLiteral("minimum size %1x%2").arg(min.width()).arg(min.height())));
         m_window->resize(1366, 740);
@@ -426,6 +460,22 @@ private Q_SLOTS:
             QVERIFY2(!ws()->thresholdSpin()->text().endsWith(QLatin1Char('0')), qPrintable(ws()->thresholdSpin()->text()));
         }
         m_window->resize(1400, 1000);
+    }
+
+    // #15 minor: a 1-D norm weight's bytes are its payload against BF16's payload (256
+    // elements: 512 B), with the tile-padded device bytes named as such.
+    void oneDimensionalBytes()
+    {
+        const QString norm = QStringLiteral("model.layers.0.input_layernorm.weight");
+        m_window->selectTensor(norm);
+        QTRY_VERIFY_WITH_TIMEOUT(ws()->sums() && ws()->tensor() == norm.toStdString(), kWait);
+        auto* info = ws()->findChild<QLabel*>("workspaceInfo");
+        QVERIFY(info);
+        QTRY_VERIFY2_WITH_TIMEOUT(info->text().contains("of BF16's 512 B"), qPrintable(info->text()), kWait);
+        QVERIFY2(info->text().contains("on a device in whole tiles"), qPrintable(info->text()));
+        m_window->selectTensor(kTensor);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->currentTensor(), kTensor, kWait);
+        waitSums();
     }
 
     void cleanupTestCase() { m_window.reset(); }

@@ -1,5 +1,7 @@
 #include "compression/compression_workspace.h"
 
+#include "plots/plot_readout.h"
+
 #include "compression/config_form.h"
 #include "compression/tile_map_view.h"
 #include "formats/format.h"
@@ -23,6 +25,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSplitter>
 #include <QTabWidget>
@@ -167,10 +170,24 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_sizeScope->setObjectName(QStringLiteral("sizeScopeBox"));
     m_sizeScope->addItems({tr("Selected tensor (with threshold sweep)"), tr("Last run over the selection")});
     scopeRow->addWidget(m_sizeScope);
-    scopeRow->addStretch(1);
+    m_sizeTensor = new QComboBox(sizeTab);
+    m_sizeTensor->setObjectName(QStringLiteral("sizeTensorBox"));
+    m_sizeTensor->setAccessibleName(tr("Tensor of the last run"));
+    m_sizeTensor->setToolTip(tr("Every tensor of the last run on one axis of bits per element, or one tensor in bytes "
+                                "with its Pareto front"));
+    m_sizeTensor->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_sizeTensor->setMinimumContentsLength(18);
+    m_sizeTensor->setEnabled(false);
+    scopeRow->addWidget(m_sizeTensor, 1);
     sl->addLayout(scopeRow);
     m_sizeBox = new QVBoxLayout;
     sl->addLayout(m_sizeBox, 1);
+    m_sizeReadout = new QLabel(sizeTab);
+    m_sizeReadout->setObjectName(QStringLiteral("sizeReadout"));
+    m_sizeReadout->setAccessibleName(tr("Value under the cursor"));
+    m_sizeReadout->setStyleSheet(QStringLiteral("QLabel { color: #4b5563; font-size: 11px; padding: 1px 6px; }"));
+    m_sizeReadout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    sl->addWidget(m_sizeReadout);
     tabs->addTab(sizeTab, tr("Size vs accuracy"));
     m_counts = new QTableWidget(tabs);
     m_counts->setObjectName(QStringLiteral("countsTable"));
@@ -213,6 +230,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
         startAlgorithm();
     });
     connect(m_sizeScope, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
+    connect(m_sizeTensor, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
     connect(m_form, &ConfigForm::configChanged, this, &CompressionWorkspace::onConfigChanged);
     connect(m_runButton, &QPushButton::clicked, this, &CompressionWorkspace::promptAndRun);
     if (m_window) {
@@ -229,6 +247,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
         connect(m_window, &MainWindow::modelOpened, this, [this] {
             dropTensor();
             m_runReport.reset();
+            fillSizeTensors();
         });
     }
     onConfigChanged();
@@ -537,9 +556,9 @@ void CompressionWorkspace::updateCounts()
     if (other) fill(*m_algResult, 3);
 
     const MixedResult& shown = other ? *m_algResult : m_thresholdResult;
-    double bf16 = 0;
-    for (size_t f = 0; f < m_sums->formats.size(); ++f)
-        if (m_sums->formats[f]->name == "bf16") bf16 = shown.pureBytes[f];
+    // Payload bytes against BF16's payload (2 bytes an element): what the weights take; the
+    // device bytes (whole 32x32 tiles) follow, so a 1-D norm weight reads honestly.
+    const double bf16Payload = 2.0 * double(m_sums->grid.numel);
     const double mv = metricValue(shown.metrics, m_params.metric);
     m_info->setText(tr("<b>%1</b> — %2 × %3 tiles (%4)  ·  <b>%5</b>: %6 bytes%7, %8 %9 <span style='color:%10'>%11</span>")
                         .arg(QString::fromStdString(m_tensor).toHtmlEscaped())
@@ -547,8 +566,11 @@ void CompressionWorkspace::updateCounts()
                         .arg(shown.tilesW)
                         .arg(shown.tilesH * shown.tilesW)
                         .arg(other ? QString::fromStdString(alg) : QStringLiteral("mixed-tile-threshold"))
-                        .arg(bytesText(shown.bytes))
-                        .arg(bf16 > 0 ? tr(" (%1% of BF16)").arg(100.0 * shown.bytes / bf16, 0, 'f', 1) : QString())
+                        .arg(bytesText(shown.payloadBytes))
+                        .arg(bf16Payload > 0 ? tr(" (%1% of BF16's %2 B; %3 B on a device in whole tiles)")
+                                                   .arg(100.0 * shown.payloadBytes / bf16Payload, 0, 'f', 1)
+                                                   .arg(bytesText(bf16Payload), bytesText(shown.bytes))
+                                             : QString())
                         .arg(metricLabel)
                         .arg(QString::number(mv, 'g', 7))
                         .arg(shown.metThreshold ? QStringLiteral("#15803d") : QStringLiteral("#b91c1c"))
@@ -562,20 +584,36 @@ void CompressionWorkspace::updateSizePlot()
     d.metricLabel = QString::fromStdString(std::string(metricName(kind))).toUpper().toStdString();
     d.higherIsBetter = kind == MetricKind::Pcc;
     d.logMetric = kind != MetricKind::Pcc;
-    auto add = [&](const std::string& key, const std::string& label, double bytes, double metric) {
+    auto add = [&](const std::string& key, const std::string& label, double bytes, double metric,
+                   const std::string& tag = {}) {
         if (d.logMetric && !(metric > 0)) return;
         if (!std::isfinite(metric)) return;
-        d.points.push_back({key, label, bytes, metric});
+        d.points.push_back({key, label, bytes, metric, tag});
     };
+    m_sizeTensor->setEnabled(m_sizeScope->currentIndex() == 1 && m_runReport);
     if (m_sizeScope->currentIndex() == 1) {
+        const int pick = m_sizeTensor->currentIndex() - 1;  // -1: every tensor
         if (!m_runReport) {
             d.title = "Run the config on a selection to compare its tensors";
-        } else {
-            d.title = std::to_string(m_runReport->tensors.size()) + " tensors of the last run (" + m_runReport->algorithm + ")";
-            for (const WqTensor& t : m_runReport->tensors)
+        } else if (pick < 0 || pick >= int(m_runReport->tensors.size())) {
+            // Tensors of different sizes on one axis: device bits per element; the read-out
+            // names each point's tensor.
+            d.title = std::to_string(m_runReport->tensors.size()) + " tensors of the last run (" + m_runReport->algorithm +
+                      "), per element";
+            d.xLabel = "Device bits per element (whole 32×32 tiles)";
+            for (const WqTensor& t : m_runReport->tensors) {
+                const double n = double(t.info.numel());
+                if (n <= 0) continue;
                 for (const WqRow& r : t.rows)
-                    add(r.mixed ? "mixed" : r.format, r.mixed ? "MIXED (" + r.compression + ")" : r.label, r.deviceBytes,
-                        metricValue(r.metrics, kind));
+                    add(r.mixed ? "mixed" : r.format, r.mixed ? "MIXED (" + r.compression + ")" : r.label,
+                        r.deviceBytes * 8.0 / n, metricValue(r.metrics, kind), t.info.name);
+            }
+        } else {
+            const WqTensor& t = m_runReport->tensors[size_t(pick)];
+            d.title = t.info.name + "\nlast run (" + m_runReport->algorithm + ")";
+            for (const WqRow& r : t.rows)
+                add(r.mixed ? "mixed" : r.format, r.mixed ? "MIXED (" + r.compression + ")" : r.label, r.deviceBytes,
+                    metricValue(r.metrics, kind), t.info.name);
         }
     } else if (m_sums && !m_thresholdResult.pureBytes.empty()) {
         d.title = m_tensor + "\nsize vs " + std::string(metricName(kind));
@@ -605,6 +643,17 @@ void CompressionWorkspace::updateSizePlot()
     }
     m_sizePlot = plot;
     m_sizeBox->addWidget(plot);
+    installReadout(plot, m_sizeReadout, tr("Hover a point for its format, tensor, size and metric"));
+}
+
+void CompressionWorkspace::fillSizeTensors()
+{
+    const QSignalBlocker block(m_sizeTensor);
+    m_sizeTensor->clear();
+    m_sizeTensor->addItem(tr("All tensors (bits per element)"));
+    if (m_runReport)
+        for (const WqTensor& t : m_runReport->tensors) m_sizeTensor->addItem(QString::fromStdString(t.info.name));
+    m_sizeTensor->setCurrentIndex(0);
 }
 
 void CompressionWorkspace::showEvent(QShowEvent* event)

@@ -109,6 +109,7 @@ private:
     void updateSlider();
     void updateCounts();
     void updateSizePlot();
+    void fillSizeTensors();
     double sliderToThreshold(int pos) const;
     int thresholdToSlider(double t) const;
 
@@ -119,6 +120,8 @@ private:
     QDoubleSpinBox* m_spin = nullptr;
     QComboBox* m_metric = nullptr;
     QComboBox* m_sizeScope = nullptr;
+    QComboBox* m_sizeTensor = nullptr;  // last run: every tensor (bits/element) or one
+    QLabel* m_sizeReadout = nullptr;
     QLabel* m_info = nullptr;
     QLabel* m_liveNote = nullptr;
     QTableWidget* m_counts = nullptr;

@@ -128,6 +128,7 @@ void CompressionWorkspace::startRun(const QString& resultsDir, const TensorSelec
             return;
         }
         m_runReport = *state->report;
+        fillSizeTensors();
         table->setReport(*state->report);
         m_lastRunFolder = state->report->resultsPath;
         m_window->resultsPanel()->setCaption(

@@ -1,5 +1,7 @@
 #include "plots/compression_plots.h"
 
+#include "plots/plot_readout.h"
+
 #include "compression/mixed.h"
 #include "compression/pareto.h"
 #include "formats/format.h"
@@ -77,13 +79,14 @@ QCPGraph* scatterGraph(QCustomPlot* plot, const QColor& colour, QCPScatterStyle:
     return g;
 }
 
-void styleLegend(QCustomPlot* plot, Qt::Alignment where)
+// Size plots: the legend goes right of the axis rect, so it never covers the best points.
+void styleLegend(QCustomPlot* plot)
 {
     plot->legend->setVisible(true);
     plot->legend->setFont(plotAxisFont());
     plot->legend->setBrush(QColor(255, 255, 255, 230));
     plot->legend->setBorderPen(QPen(QColor(200, 200, 200)));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, where);
+    placeLegend(plot, Qt::AlignTop | Qt::AlignRight, 0);
 }
 
 } // namespace
@@ -173,8 +176,9 @@ void buildSizeAccuracyPlot(QCustomPlot* plot, const SizeAccuracyData& d)
     int i = 0;
     for (const auto& p : d.points) {
         const bool mixed = p.key == "mixed";
-        const QColor c = mixed ? QColor(20, 20, 20) : formatColorOr(p.key, i++);
-        QCPGraph* g = scatterGraph(plot, c, mixed ? QCPScatterStyle::ssStar : QCPScatterStyle::ssDisc, mixed ? 16 : 10,
+        const QColor c = mixed ? QColor(20, 20, 20) : formatColorOr(p.key, i);
+        const auto shape = QCPScatterStyle::ScatterShape(curveMarkerShape(p.key, i++));
+        QCPGraph* g = scatterGraph(plot, c, mixed ? QCPScatterStyle::ssStar : shape, mixed ? 16 : 10,
                                    qstr(p.label.empty() ? labelOf(p.key).toStdString() : p.label));
         if (mixed) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(c, 2), Qt::NoBrush, 16));
         g->addData(p.bytes / unit.div, p.metric);
@@ -195,7 +199,7 @@ void buildSizeAccuracyPlot(QCustomPlot* plot, const SizeAccuracyData& d)
     }
     plot->xAxis->setRange(paddedRange(0, maxBytes / unit.div, 0.06, false));
     plot->yAxis->setRange(paddedRange(lo, hi, 0.08, d.logMetric));
-    styleLegend(plot, d.metricLabel == "PCC" ? (Qt::AlignBottom | Qt::AlignRight) : (Qt::AlignTop | Qt::AlignRight));
+    styleLegend(plot);
 }
 
 void buildRandomSamplesPlot(QCustomPlot* plot, const RandomSamplesData& d)
@@ -236,12 +240,13 @@ void buildRandomSamplesPlot(QCustomPlot* plot, const RandomSamplesData& d)
     }
     plot->xAxis->setRange(paddedRange(0, maxBytes / unit.div, 0.06, false));
     plot->yAxis->setRange(paddedRange(lo, hi, 0.08, false));
-    styleLegend(plot, Qt::AlignBottom | Qt::AlignRight);
+    styleLegend(plot);
 }
 
 void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& d)
 {
     applyPlotTheme(plot, qstr(d.title));
+    const bool rawX = !d.xLabel.empty();
     double maxBytes = 0, lo = INFINITY, hi = -INFINITY;
     std::vector<double> bytes, metric;
     for (const auto& p : d.points) {
@@ -251,27 +256,38 @@ void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& d)
         if (std::isfinite(p.metric) && (!d.logMetric || p.metric > 0)) { lo = std::min(lo, p.metric); hi = std::max(hi, p.metric); }
     }
     if (!std::isfinite(lo)) { lo = 0; hi = 1; }
-    const SizeUnit unit = sizeUnit(maxBytes);
-    plot->xAxis->setLabel(QString("Device size (%1, whole 32×32 tiles)").arg(unit.name));
+    const SizeUnit unit = rawX ? SizeUnit{1, ""} : sizeUnit(maxBytes);
+    plot->xAxis->setLabel(rawX ? qstr(d.xLabel) : QString("Device size (%1, whole 32×32 tiles)").arg(unit.name));
     plot->yAxis->setLabel(qstr(d.metricLabel));
     if (d.logMetric) setLogAxis(plot->yAxis);
-    // One series per key, in first-appearance order.
+    // One series per key, in first-appearance order; points sorted by x so that their
+    // tags follow QCPGraph's own order.
     std::vector<std::string> keys;
     for (const auto& p : d.points)
         if (std::find(keys.begin(), keys.end(), p.key) == keys.end()) keys.push_back(p.key);
     for (size_t k = 0; k < keys.size(); ++k) {
         const bool mixed = keys[k] == "mixed";
         const QColor c = mixed ? QColor(20, 20, 20) : formatColorOr(keys[k], int(k));
-        std::string label;
+        std::vector<const SweepPlotData::Point*> pts;
         for (const auto& p : d.points)
-            if (p.key == keys[k]) { label = p.label; break; }
-        QCPGraph* g = scatterGraph(plot, c, mixed ? QCPScatterStyle::ssStar : QCPScatterStyle::ssDisc, mixed ? 12 : 8,
+            if (p.key == keys[k]) pts.push_back(&p);
+        std::stable_sort(pts.begin(), pts.end(), [](const auto* a, const auto* b) { return a->bytes < b->bytes; });
+        const std::string label = pts.front()->label;
+        const auto shape = QCPScatterStyle::ScatterShape(curveMarkerShape(keys[k], int(k)));
+        QCPGraph* g = scatterGraph(plot, c, mixed ? QCPScatterStyle::ssStar : shape, mixed ? 12 : 8,
                                    qstr(label.empty() ? labelOf(keys[k]).toStdString() : label));
         if (mixed) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(c, 1.5), Qt::NoBrush, 12));
-        for (const auto& p : d.points)
-            if (p.key == keys[k]) g->addData(p.bytes / unit.div, p.metric);
+        QVector<double> xs, ys;
+        QStringList tags;
+        for (const auto* p : pts) {
+            xs.push_back(p->bytes / unit.div);
+            ys.push_back(p->metric);
+            tags << qstr(p->tag);
+        }
+        g->setData(xs, ys, true);
+        setPointLabels(g, tags);
     }
-    const std::vector<size_t> front = paretoFront(bytes, metric, d.higherIsBetter);
+    const std::vector<size_t> front = rawX ? std::vector<size_t>{} : paretoFront(bytes, metric, d.higherIsBetter);
     if (!front.empty()) {
         QCPGraph* f = plot->addGraph();
         f->setName(QStringLiteral("Pareto front"));
@@ -284,7 +300,7 @@ void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& d)
     }
     plot->xAxis->setRange(paddedRange(0, maxBytes / unit.div, 0.06, false));
     plot->yAxis->setRange(paddedRange(lo, hi, 0.08, d.logMetric));
-    styleLegend(plot, d.higherIsBetter ? (Qt::AlignBottom | Qt::AlignRight) : (Qt::AlignTop | Qt::AlignRight));
+    styleLegend(plot);
 }
 
 TileMapData tileMapData(const MixedArtefacts& a)

@@ -63,12 +63,16 @@ void buildRandomSamplesPlot(QCustomPlot* plot, const RandomSamplesData& data);
 
 // Size versus metric over all thresholds and tensors of a sweep: one series per pure
 // format and one for the mixed results, the Pareto front drawn as a line.
+// With xLabel set, x is plotted as given (e.g. bits per element, to compare tensors of
+// different sizes) and no Pareto front is drawn; a point's tag (the tensor) appears in the
+// hover read-out.
 struct SweepPlotData {
     std::string title;
     std::string metricLabel;
     bool higherIsBetter = true;
     bool logMetric = false;
-    struct Point { std::string key; std::string label; double bytes = 0; double metric = 0; };
+    std::string xLabel;  // empty: device bytes in a unit that fits, with the Pareto front
+    struct Point { std::string key; std::string label; double bytes = 0; double metric = 0; std::string tag; };
     std::vector<Point> points;
 };
 void buildSweepPlot(QCustomPlot* plot, const SweepPlotData& data);

@@ -88,7 +88,7 @@ void buildCurvePlot(QCustomPlot* plot, const CurvePlotData& data)
         g->setName(qs(c.label));
         g->setData(x, toQVector(c.y), true);
         QPen pen(curveColor(c.key, int(i)), c.reference ? 1.3 : 1.7);
-        if (curveDashed(c.key)) pen.setStyle(Qt::DashLine);
+        pen.setStyle(curveLineStyle(c.key));
         g->setPen(pen);
         g->setLineStyle(data.stepped ? QCPGraph::lsStepLeft : QCPGraph::lsLine);
         for (double v : c.y)
@@ -102,7 +102,7 @@ void buildCurvePlot(QCustomPlot* plot, const CurvePlotData& data)
     if (!data.x.empty()) plot->xAxis->setRange(padded(data.x.front(), data.x.back(), 0.01));
     plot->yAxis->setRange(std::isfinite(ylo) ? padded(ylo, yhi, 0.04) : QCPRange(0, 1));
     plot->legend->setVisible(!data.curves.empty());
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    placeLegend(plot, Qt::AlignTop | Qt::AlignLeft, 8);
 }
 
 void buildHistogramPlot(QCustomPlot* plot, const HistogramData& data)
@@ -158,7 +158,7 @@ void buildErrorHistogramPlot(QCustomPlot* plot, const ErrorHistogramData& data)
     plot->xAxis->setRange(padded(data.lo, data.hi, 0.01));
     setCountAxis(plot, data.logY, maxCount);
     plot->legend->setVisible(!data.series.empty());
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    placeLegend(plot, Qt::AlignTop | Qt::AlignLeft, 8);
     if (data.sampled < data.total)
         addCornerNote(plot, QStringLiteral("sample of %1 of %2 elements").arg(data.sampled).arg(data.total));
     else

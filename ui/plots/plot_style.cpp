@@ -1,5 +1,7 @@
 #include "plots/plot_style.h"
 
+#include <algorithm>
+
 #include "formats/format.h"
 #include "plots/palette.h"
 #include "plots/qcp.h"
@@ -31,14 +33,11 @@ QFont pixelFont(int px, bool bold = false)
     return f;
 }
 
-// The palette's colour (plots/palette.h); the original tool's per-element proxies get
-// a darker shade of the real format; other registry formats a stable colour from their
-// registry position.
+// The palette's colour (plots/palette.h); other registry formats a stable colour from
+// their registry position.
 QColor registryColor(const std::string& name, int index)
 {
     if (auto c = formatColor(name)) return *c;
-    if (endsWith(name, "_proxy"))
-        if (auto c = formatColor(name.substr(0, name.size() - 6))) return c->darker(150);
     const auto all = formats();
     for (size_t i = 0; i < all.size(); ++i)
         if (all[i].name == name) return fallbackColor(int(i));
@@ -50,13 +49,33 @@ QColor registryColor(const std::string& name, int index)
 QColor curveColor(const std::string& key, int index)
 {
     if (key == "ideal") return QColor(40, 40, 40);
+    if (formatStyle(key)) return registryColor(key, index);
     const std::string base = baseKey(key);
     QColor c = registryColor(base, index);
-    if (endsWith(key, "_ideal")) c = c.lighter(125);
+    if (base != key) c = c.lighter(125);
     return c;
 }
 
-bool curveDashed(const std::string& key) { return key == "ideal" || endsWith(key, "_ideal"); }
+Qt::PenStyle curveLineStyle(const std::string& key)
+{
+    if (key == "ideal") return Qt::DashLine;
+    if (const FormatStyle* s = formatStyle(key)) return s->line;
+    if (baseKey(key) != key) return Qt::DashLine;
+    return Qt::SolidLine;
+}
+
+int curveMarkerShape(const std::string& key, int index)
+{
+    static constexpr QCPScatterStyle::ScatterShape kShapes[] = {
+        QCPScatterStyle::ssDisc,        QCPScatterStyle::ssSquare,       QCPScatterStyle::ssDiamond,
+        QCPScatterStyle::ssTriangle,    QCPScatterStyle::ssTriangleInverted, QCPScatterStyle::ssCross,
+        QCPScatterStyle::ssPlus,        QCPScatterStyle::ssCircle,       QCPScatterStyle::ssStar,
+        QCPScatterStyle::ssCrossSquare, QCPScatterStyle::ssPlusSquare,   QCPScatterStyle::ssCrossCircle,
+        QCPScatterStyle::ssPlusCircle,  QCPScatterStyle::ssPeace};
+    const FormatStyle* s = formatStyle(key);
+    const int i = s ? int(s->marker) : index % int(std::size(kShapes));
+    return int(kShapes[i]);
+}
 
 QFont plotTitleFont() { return pixelFont(15, true); }
 QFont plotAxisFont() { return pixelFont(12); }
@@ -119,6 +138,47 @@ void keepDataAspect(QCustomPlot* plot)
         if (sx > sy * 1.0001) plot->yAxis->setRange(y.center(), sx * r.height(), Qt::AlignCenter);
         else if (sy > sx * 1.0001) plot->xAxis->setRange(x.center(), sy * r.width(), Qt::AlignCenter);
     });
+}
+
+void placeLegend(QCustomPlot* plot, Qt::Alignment corner, int maxInside)
+{
+    QCPLegend* legend = plot->legend;
+    if (legend->itemCount() <= maxInside) {
+        plot->axisRect()->insetLayout()->setInsetAlignment(0, corner);
+        return;
+    }
+    plot->axisRect()->insetLayout()->take(legend);
+    int row = 0;
+    for (int r = 0; r < plot->plotLayout()->rowCount(); ++r)
+        if (plot->plotLayout()->element(r, 0) == plot->axisRect()) row = r;
+    // A column of its own: the legend on top, an empty element below taking the rest of
+    // the height (a layout cell would otherwise stretch the legend's box over it).
+    auto* column = new QCPLayoutGrid;
+    plot->plotLayout()->addElement(row, 1, column);
+    plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+    column->addElement(0, 0, legend);
+    column->addElement(1, 0, new QCPLayoutElement(plot));
+    column->setRowStretchFactor(0, 0.001);
+    column->setRowStretchFactor(1, 1);
+    column->setMargins(QMargins(0, 0, 4, 0));
+    legend->setMargins(QMargins(4, 3, 4, 3));
+    legend->setFillOrder(QCPLayoutGrid::foRowsFirst, false);
+    auto fit = [plot, legend] {
+        const int n = legend->itemCount();
+        if (n == 0) return;
+        const int rowHeight = std::max(1, legend->item(0)->minimumOuterSizeHint().height() + legend->rowSpacing());
+        // Before the first layout the axis rect has no height: assume room for 8 rows (never
+        // fewer than 6: one legend row would make the plot's minimum width absurd).
+        const int height = plot->axisRect()->outerRect().height();
+        const int available = height > 40 ? height - 8 : 8 * rowHeight;
+        const int rows = std::clamp(available / rowHeight, std::min(n, 6), n);
+        if (legend->wrap() != rows) {
+            legend->setWrap(rows);
+            legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+        }
+    };
+    fit();
+    QObject::connect(plot, &QCustomPlot::beforeReplot, plot, fit);
 }
 
 } // namespace qs

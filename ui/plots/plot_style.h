@@ -15,8 +15,11 @@ namespace qs {
 // Colour of a curve key: "ideal", a registry format name ("bfp8"), or a synth variant
 // ("bfp8_ideal", "bfp8_rand"). Unknown keys get a stable colour from their index.
 QColor curveColor(const std::string& key, int index);
-// Dashed for the "(ideal exp)" variants and the Ideal line.
-bool curveDashed(const std::string& key);
+// Line style of a curve key: the format's (palette.h), dashed for the Ideal line and for
+// synth variants of formats without an entry of their own.
+Qt::PenStyle curveLineStyle(const std::string& key);
+// The format's marker (palette.h) as a QCPScatterStyle shape (an int: no QCP in this header).
+int curveMarkerShape(const std::string& key, int index);
 
 // Applies the common theme to a freshly constructed plot (builders always draw on a new
 // QCustomPlot, so nothing of an earlier picture can leak into the next): white
@@ -28,6 +31,10 @@ void applyPlotTheme(QCustomPlot* plot, const QString& title);
 // is too small for the axis rect's shape is widened about its centre (never narrowed, so
 // no data is clipped); zoom and pan keep working.
 void keepDataAspect(QCustomPlot* plot);
+// Legend placement: inside the axis rect at `corner` while it has at most `maxInside`
+// entries, else in a column right of the axis rect, never over the data, wrapping into
+// more columns when the entries do not fit the plot's height (re-fitted on every replot).
+void placeLegend(QCustomPlot* plot, Qt::Alignment corner, int maxInside);
 // Title font / axis font used by the theme (also by the colour scale).
 QFont plotTitleFont();
 QFont plotAxisFont();

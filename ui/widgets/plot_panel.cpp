@@ -1,5 +1,7 @@
 #include "widgets/plot_panel.h"
 
+#include "plots/plot_readout.h"
+
 #include "plots/plot_builders.h"
 #include "plots/qcp.h"
 
@@ -38,6 +40,15 @@ PlotPanel::PlotPanel(QWidget* parent) : QWidget(parent)
     m_plotPage = new QWidget(m_stack);
     m_layout = new QVBoxLayout(m_plotPage);
     m_layout->setContentsMargins(0, 0, 0, 0);
+    m_layout->setSpacing(0);
+    m_readout = new QLabel(m_plotPage);
+    m_readout->setObjectName(QStringLiteral("plotReadout"));
+    m_readout->setAccessibleName(tr("Value under the cursor"));
+    m_readout->setStyleSheet(QStringLiteral("QLabel { color: #4b5563; font-size: 11px; padding: 1px 6px; }"));
+    m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_readout->setMinimumWidth(1);  // long read-outs never widen the panel
+    m_readout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_layout->addWidget(m_readout);
     m_stack->addWidget(m_plotPage);
     showMessage(QString(), tr("Nothing to show yet"));
 }
@@ -98,7 +109,8 @@ void PlotPanel::install(QCustomPlot* plot, const PlotBuild& build)
         m_plot->deleteLater();
     }
     m_plot = plot;
-    m_layout->addWidget(plot);
+    m_layout->insertWidget(0, plot, 1);
+    installReadout(plot, m_readout, tr("Hover for values · drag to pan · wheel to zoom · double-click to reset"));
     m_stack->setCurrentWidget(m_plotPage);
     Q_EMIT rebuilt();
 }

@@ -3,7 +3,8 @@
 // a new QCustomPlot (builders start from a fresh plot), then adds the interactions:
 // drag to pan, wheel to zoom (Ctrl: x only, Shift: y only), double-click to reset the
 // view, click a legend entry to hide/show its curve (remembered across rebuilds by
-// label), and the heat map's tile grid when zoomed in. render() draws the same builder
+// label), the heat map's tile grid when zoomed in, and a read-out line under the plot
+// with the values under the mouse (plots/plot_readout.h). render() draws the same builder
 // offscreen at an explicit size, so an exported PNG equals the headless one.
 #include "plots/plot_render.h"
 
@@ -29,6 +30,7 @@ public:
     void showMessage(const QString& title, const QString& message);
 
     QCustomPlot* plot() const { return m_plot; }
+    QLabel* readout() const { return m_readout; }
     bool hasData() const { return m_hasData; }
     // The picture at width x height, with the curves hidden in the legend left out.
     QImage render(int width, int height) const;
@@ -44,6 +46,7 @@ private:
 
     QStackedWidget* m_stack = nullptr;
     QLabel* m_message = nullptr;
+    QLabel* m_readout = nullptr;   // plotReadout() of the mouse position
     QWidget* m_plotPage = nullptr;
     QVBoxLayout* m_layout = nullptr;
     QCustomPlot* m_plot = nullptr;
