@@ -3,6 +3,8 @@
 //  1. From selecting a tensor of 16 M elements already on disk to all five panels drawn
 //     (the four tensor panels + the staircase, which is already drawn) and to the
 //     full-tensor metrics in the table; median over several selections.
+//     With the original seven formats and with nine, the workspace closed and open (#15).
+//  4. The longest UI-thread stall while Analyze selection runs next to two busy processes.
 //  2. The longest UI-thread stall while a 100 M-element tensor is analysed (view +
 //     metrics jobs, then "Analyze selection"): a 2 ms timer on the UI thread records
 //     the largest gap between its ticks.
@@ -12,6 +14,7 @@
 #include "io/model.h"
 #include "io/safetensors_writer.h"
 #include "plots/plot_compute.h"
+#include "compression/compression_workspace.h"
 #include "main_window.h"
 #include "models/format_list_model.h"
 #include "widgets/format_panel.h"
@@ -20,12 +23,14 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QProcess>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <vector>
 
@@ -185,36 +190,89 @@ int main(int argc, char** argv)
         (void)hist; (void)errs; (void)tc; (void)an;
     }
 
-    std::vector<double> panels, metrics;
-    for (int i = 0; i < 6; ++i) {
-        const QString name = i % 2 ? "a.weight" : "b.weight";
-        double tPanels = -1, tMetrics = -1;
-        auto c1 = QObject::connect(&w, &MainWindow::tensorShown, [&](const QString& n, double) {
-            if (n != name) return;
-            QCoreApplication::processEvents();  // the widgets' paint
-            tPanels = 0;
-        });
-        auto c2 = QObject::connect(&w, &MainWindow::metricsShown, [&](const QString& n, double) {
-            if (n == name) tMetrics = 0;
-        });
+    // Click -> panels (and the workspace's tile map when it is open) for a format set.
+    auto measure = [&](const char* label, const QStringList& formats, bool workspace) {
+        w.formatPanel()->model()->setCheckedNames(formats);
+        w.pages()->setCurrentIndex(workspace ? 1 : 0);
+        waitFor([&] { return !w.isBusy(); }, 120000);
+        std::vector<double> panels, metrics, maps;
+        for (int i = 0; i < 6; ++i) {
+            const QString name = i % 2 ? "a.weight" : "b.weight";
+            double tPanels = -1, tMetrics = -1, tMap = workspace ? -1 : 1;
+            auto c1 = QObject::connect(&w, &MainWindow::tensorShown, [&](const QString& n, double) {
+                if (n != name) return;
+                QCoreApplication::processEvents();  // the widgets' paint
+                tPanels = 0;
+            });
+            auto c2 = QObject::connect(&w, &MainWindow::metricsShown, [&](const QString& n, double) {
+                if (n == name) tMetrics = 0;
+            });
+            auto c3 = QObject::connect(w.compressionWorkspace(), &CompressionWorkspace::sumsReady, [&] {
+                if (w.compressionWorkspace()->tensor() == name.toStdString()) tMap = 0;
+            });
+            QElapsedTimer t;
+            t.start();
+            w.selectTensor(name);
+            waitFor([&] {
+                const double now = double(t.nsecsElapsed()) / 1e6;
+                if (tPanels == 0) tPanels = now;
+                if (tMetrics == 0) tMetrics = now;
+                if (tMap == 0) tMap = now;
+                return tPanels > 0 && tMetrics > 0 && tMap > 0;
+            }, 120000);
+            QObject::disconnect(c1);
+            QObject::disconnect(c2);
+            QObject::disconnect(c3);
+            panels.push_back(tPanels);
+            metrics.push_back(tMetrics);
+            maps.push_back(tMap);
+        }
+        std::printf("16M-element tensor, %s: select -> five panels drawn: median %.0f ms; full-tensor metrics in the "
+                    "table: median %.0f ms%s\n",
+                    label, median(panels), median(metrics),
+                    workspace ? qPrintable(QStringLiteral("; workspace tile map: median %1 ms").arg(median(maps), 0, 'f', 0))
+                              : "");
+        std::fflush(stdout);
+    };
+    const QStringList seven = {"mxfp4", "nvfp4", "bf16", "bfp8", "bfp4", "bfp2", "fp0"};
+    const QStringList nine = seven + QStringList{"fp8_e4m3", "mxfp8"};
+    measure("7 formats", seven, false);
+    measure("9 formats", nine, false);
+    measure("7 formats, workspace open", seven, true);
+    measure("9 formats, workspace open", nine, true);
+    w.pages()->setCurrentIndex(0);
+    w.formatPanel()->model()->checkOriginal();
+
+    {
+        // --- 4. the UI thread while a run goes on a busy machine: two processes spinning,
+        //        Analyze selection over both 16M tensors (7 formats) ---
+        std::vector<std::unique_ptr<QProcess>> busy;
+        for (int i = 0; i < 2; ++i) {
+            busy.push_back(std::make_unique<QProcess>());
+            busy.back()->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("while :; do :; done")});
+            busy.back()->waitForStarted();
+        }
+        waitFor([&] { return !w.isBusy(); }, 120000);
+        StallMeter meter;
+        bool finished = false;
+        auto c = QObject::connect(&w, &MainWindow::analysisFinished, [&](int) { finished = true; });
+        w.setFilterText("weight");
         QElapsedTimer t;
+        meter.start();
         t.start();
-        w.selectTensor(name);
-        waitFor([&] {
-            if (tPanels == 0) tPanels = double(t.nsecsElapsed()) / 1e6;
-            if (tMetrics == 0) tMetrics = double(t.nsecsElapsed()) / 1e6;
-            return tPanels > 0 && tMetrics > 0;
-        }, 120000);
-        QObject::disconnect(c1);
-        QObject::disconnect(c2);
-        panels.push_back(tPanels);
-        metrics.push_back(tMetrics);
-        std::printf("  select %s: panels %.0f ms, metrics (7 formats, full tensor) %.0f ms\n", qPrintable(name), tPanels,
-                    tMetrics);
+        w.analyzeSelection();
+        waitFor([&] { return finished || (!w.isBusy() && t.elapsed() > 500); }, 600000);
+        QObject::disconnect(c);
+        const double runMs = double(t.nsecsElapsed()) / 1e6, stall = meter.stopMs();
+        for (auto& p : busy) {
+            p->kill();
+            p->waitForFinished();
+        }
+        w.setFilterText(QString());
+        std::printf("Analyze selection (2 x 16M, 7 formats) next to two busy processes: %.0f ms, longest UI-thread "
+                    "stall %.1f ms\n", runMs, stall);
+        std::fflush(stdout);
     }
-    std::printf("16M-element tensor, select -> all five panels drawn: median %.0f ms (budget 500 ms)\n", median(panels));
-    std::printf("16M-element tensor, select -> full-tensor metrics of 7 formats in the table: median %.0f ms\n",
-                median(metrics));
 
     {
         // --- 3. thousands of tensors: open, first selection, filter keystrokes ---
