@@ -7,6 +7,9 @@
 #include "test_paths.h"
 #include "compression/compression_workspace.h"
 #include "plots/plot_readout.h"
+#include "widgets/format_panel.h"
+
+#include <QCheckBox>
 #include "compression/config_form.h"
 #include "compression/tile_map_view.h"
 #include "gui_test_util.h"
@@ -475,6 +478,22 @@ private Q_SLOTS:
         QVERIFY2(info->text().contains("on a device in whole tiles"), qPrintable(info->text()));
         m_window->selectTensor(kTensor);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->currentTensor(), kTensor, kWait);
+        waitSums();
+    }
+
+    // #15 §4: the format options the live view and a run use are shown in the workspace
+    // and follow the Formats panel.
+    void showsFormatOptions()
+    {
+        auto* note = ws()->findChild<QLabel*>("workspaceLiveNote");
+        QVERIFY(note);
+        QVERIFY2(note->text().contains("Format options: the defaults."), qPrintable(note->text()));
+        auto* box = m_window->formatPanel()->findChild<QCheckBox*>("bfp-optimize");
+        QVERIFY(box);
+        box->setChecked(true);
+        QTRY_VERIFY2(note->text().contains("Format options: --bfp-optimize."), qPrintable(note->text()));
+        box->setChecked(false);
+        QTRY_VERIFY(note->text().contains("Format options: the defaults."));
         waitSums();
     }
 

@@ -150,6 +150,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_info->setTextFormat(Qt::RichText);
     rl->addWidget(m_info);
     m_liveNote = new QLabel(right);
+    m_liveNote->setObjectName(QStringLiteral("workspaceLiveNote"));
     m_liveNote->setWordWrap(true);
     m_liveNote->setStyleSheet(QStringLiteral("color:#64748b; font-size:11px"));
     rl->addWidget(m_liveNote);
@@ -232,6 +233,8 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     connect(m_sizeScope, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
     connect(m_sizeTensor, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
     connect(m_form, &ConfigForm::configChanged, this, &CompressionWorkspace::onConfigChanged);
+    // Options changed in the Formats panel change the tile sums (and the options line).
+    if (m_window) connect(m_window->formatPanel(), &FormatPanel::formatsChanged, this, &CompressionWorkspace::onConfigChanged);
     connect(m_runButton, &QPushButton::clicked, this, &CompressionWorkspace::promptAndRun);
     if (m_window) {
         connect(m_window, &MainWindow::tensorShown, this, [this](const QString& name, double) { setTensor(name); });
@@ -332,10 +335,15 @@ void CompressionWorkspace::onConfigChanged()
         m_syncing = false;
     }
     const std::string alg = m_form->config().algorithm;
-    m_liveNote->setText(alg == "mixed-tile-greedy" || alg == "mixed-tile-random"
-                            ? tr("The threshold algorithm follows the slider live; %1 (slower) is recomputed from the same "
-                                 "tile sums when the slider rests or is released.").arg(algShort(alg))
-                            : tr("The map, counts and bytes follow the slider live (recomputed from per-tile sums)."));
+    // The format options the tile sums and a run use (the Formats panel's), shown here too.
+    const std::string flags = formatOptionFlags(m_params.options);
+    const QString options = flags.empty() ? tr("Format options: the defaults.")
+                                          : tr("Format options: %1.").arg(QString::fromStdString(flags));
+    m_liveNote->setText((alg == "mixed-tile-greedy" || alg == "mixed-tile-random"
+                             ? tr("The threshold algorithm follows the slider live; %1 (slower) is recomputed from the same "
+                                  "tile sums when the slider rests or is released.").arg(algShort(alg))
+                             : tr("The map, counts and bytes follow the slider live (recomputed from per-tile sums).")) +
+                        QLatin1Char(' ') + options);
     startSums();
 }
 
