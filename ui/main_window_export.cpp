@@ -72,11 +72,24 @@ void MainWindow::setExportSize(int width, int height)
     settings::exportHeight.set(std::clamp(height, 16, 16384));
 }
 
+namespace {
+
+// Exported PNGs carry the format options their numbers depend on, as a PNG text chunk
+// ("QuantScope-Format-Options": the CLI flags, or "defaults"), so a picture never loses them.
+QImage withOptions(QImage image, const FormatOptions& options)
+{
+    const std::string flags = formatOptionFlags(options);
+    image.setText(QStringLiteral("QuantScope-Format-Options"), flags.empty() ? QStringLiteral("defaults") : QString::fromStdString(flags));
+    return image;
+}
+
+} // namespace
+
 bool MainWindow::exportCurrentPlot(const QString& path)
 {
     const int tab = m_view->tabs()->currentIndex();
     const QSize s = exportSize();
-    auto r = writePng(m_view->panel(TensorView::Tab(tab))->render(s.width(), s.height()), path);
+    auto r = writePng(withOptions(m_view->panel(TensorView::Tab(tab))->render(s.width(), s.height()), m_formats->options()), path);
     if (!r) {
         showError(tr("Export plot"), r.error());
         return false;
@@ -95,7 +108,8 @@ bool MainWindow::exportAllPlots(const QString& dir)
         PlotPanel* panel = m_view->panel(TensorView::Tab(t));
         if (!panel->hasData()) continue;
         const QString base = t == TensorView::TabStaircase ? QStringLiteral("staircase") : slug + QLatin1Char('_') + m_view->tabName(t);
-        auto r = writePng(panel->render(s.width(), s.height()), QDir(dir).filePath(base + QStringLiteral(".png")));
+        auto r = writePng(withOptions(panel->render(s.width(), s.height()), m_formats->options()),
+                          QDir(dir).filePath(base + QStringLiteral(".png")));
         if (!r) {
             showError(tr("Export plots"), r.error());
             return false;

@@ -285,6 +285,7 @@ void TestWindowJobs::pngExportEqualsHeadless()
     QCOMPARE(b.size(), QSize(800, 600));
     QVERIFY2(a.convertToFormat(QImage::Format_RGB32) == b.convertToFormat(QImage::Format_RGB32),
              "the window's PNG differs from the headless PNG");
+    QCOMPARE(a.text("QuantScope-Format-Options"), QString("defaults"));  // #15 §4: exports record the options
 
     // All plots: one PNG per panel with data, none blank (the staircase job may still run).
     QTRY_VERIFY_WITH_TIMEOUT(m_w->tensorView()->panel(TensorView::TabStaircase)->hasData() && !m_w->isBusy(), kWait);
