@@ -10,6 +10,8 @@
 #include "widgets/format_panel.h"
 
 #include <QCheckBox>
+#include <QHeaderView>
+#include <QTableView>
 #include "compression/config_form.h"
 #include "compression/tile_map_view.h"
 #include "gui_test_util.h"
@@ -357,6 +359,9 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(guiFolder).isDir());
         // The results table got the rows (2 tensors x (7 formats + MIXED)).
         QCOMPARE(m_window->resultsPanel()->model()->report().tensors.size(), size_t(2));
+        // A compression ran: the Comp column is shown (hidden when every row reads "none").
+        auto* table = m_window->resultsPanel()->findChild<QTableView*>("resultsTable");
+        QTRY_VERIFY(table && !table->horizontalHeader()->isSectionHidden(ResultsModel::ColComp));
         // Size vs accuracy of the last run: every tensor on one axis of bits per element (the
         // read-out names each point's tensor), or one tensor picked in bytes (#15 §4).
         auto* scope = ws()->findChild<QComboBox*>("sizeScopeBox");

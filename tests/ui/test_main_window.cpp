@@ -161,6 +161,10 @@ void TestMainWindow::opensDemoAndShowsFirstWeight()
     // The first weight (natural order) is selected and every view fills.
     waitForTensor(QStringLiteral("lm_head.weight"));
     QCOMPARE(m_w->resultsPanel()->model()->rowCount(), 7);  // the original seven
+    // No compression ran: the Comp column (all "none") is hidden (#15 §1, 1366-px screens).
+    auto* table = m_w->resultsPanel()->findChild<QTableView*>("resultsTable");
+    QVERIFY(table);
+    QTRY_VERIFY(table->horizontalHeader()->isSectionHidden(ResultsModel::ColComp));
     QCOMPARE(m_w->tensorView()->findChild<ElidedLabel*>("tensorTitle")->fullText(), QStringLiteral("lm_head.weight"));
     QVERIFY(m_w->tensorView()->findChild<ElidedLabel*>("tensorFacts")->fullText().contains("BF16"));
     QVERIFY(m_w->tensorView()->findChild<QLabel*>("stat_0")->text() != QStringLiteral("…"));

@@ -88,6 +88,9 @@ bool ResultsPanel::eventFilter(QObject* watched, QEvent* event)
 void ResultsPanel::fitTensorColumn()
 {
     QHeaderView* h = m_view->horizontalHeader();
+    // "Comp" says something only when a compression ran; without one every row reads
+    // "none" and the column's width is better spent (a 1366-px screen shows Device B).
+    h->setSectionHidden(ResultsModel::ColComp, m_model->report().compressions.size() <= 1);
     int others = 0;
     for (int c = 0; c < h->count(); ++c)
         if (c != ResultsModel::ColTensor && !h->isSectionHidden(c)) others += h->sectionSize(c);
