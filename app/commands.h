@@ -34,3 +34,7 @@ int runAtlasCommand(const QStringList& args);
 
 // `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--out-dir D]`.
 int runPlanCommand(const QStringList& args);
+
+// `quantscope importance FILE`: format, datasets and per-entry statistics of an importance
+// matrix (docs/IMPORTANCE.md).
+int runImportanceCommand(const QStringList& args);
