@@ -220,6 +220,10 @@ void MainWindow::restoreSettings()
         QSize size(1480, 940);
         if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size() * 0.95);
         resize(size);
+        // The tree pane takes 37 % (at most 545 px): on a laptop screen the tensor view
+        // and the results table get the rest (the minimum sizes no longer force it).
+        const int left = std::min(545, int(size.width() * 0.37));
+        m_mainSplitter->setSizes({left, size.width() - left});
     }
     if (const QByteArray s = settings::windowState.value(); !s.isEmpty()) restoreState(s);
     if (const QByteArray s = settings::mainSplitter.value(); !s.isEmpty()) m_mainSplitter->restoreState(s);

@@ -433,11 +433,11 @@ private Q_SLOTS:
         show->setChecked(true);
         QCOMPARE(m_window->pages()->currentWidget(), static_cast<QWidget*>(ws()));
         const QSize min = m_window->minimumSizeHint();
-        if (min.width() > 1366)
+        if (min.width() > 1100)
             for (QWidget* w : m_window->findChildren<QWidget*>())
                 if (w->isVisibleTo(m_window.get()) && w->minimumSizeHint().width() > 500)
                     qWarning("%s %s %d", w->metaObject()->className(), qPrintable(w->objectName()), w->minimumSizeHint().width());
-        QVERIFY2(min.width() <= 1366 && min.height() <= 700,
+        QVERIFY2(min.width() <= 1100 && min.height() <= 700,  // 1026 x 498 here: hints elide, combos shrink
                  qPrintable(QStringLiteral("minimum size %1x%2").arg(min.width()).arg(min.height())));
         m_window->resize(1366, 740);
         m_window->selectTensor(kTensor);

@@ -170,6 +170,8 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_sizeScope = new QComboBox(sizeTab);
     m_sizeScope->setObjectName(QStringLiteral("sizeScopeBox"));
     m_sizeScope->addItems({tr("Selected tensor (with threshold sweep)"), tr("Last run over the selection")});
+    m_sizeScope->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_sizeScope->setMinimumContentsLength(14);  // elides on a narrow page, never widens the window
     scopeRow->addWidget(m_sizeScope);
     m_sizeTensor = new QComboBox(sizeTab);
     m_sizeTensor->setObjectName(QStringLiteral("sizeTensorBox"));
@@ -177,7 +179,7 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     m_sizeTensor->setToolTip(tr("Every tensor of the last run on one axis of bits per element, or one tensor in bytes "
                                 "with its Pareto front"));
     m_sizeTensor->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_sizeTensor->setMinimumContentsLength(18);
+    m_sizeTensor->setMinimumContentsLength(10);
     m_sizeTensor->setEnabled(false);
     scopeRow->addWidget(m_sizeTensor, 1);
     sl->addLayout(scopeRow);
@@ -642,6 +644,7 @@ void CompressionWorkspace::updateSizePlot()
     }
     auto* plot = new QCustomPlot(this);
     plot->setObjectName(QStringLiteral("sizeAccuracyPlot"));
+    plot->setMinimumSize(160, 120);  // an outside legend must not set the page's minimum width
     buildSweepPlot(plot, d);
     plot->replot(QCustomPlot::rpQueuedReplot);
     if (m_sizePlot) {

@@ -84,7 +84,9 @@ FormatPanel::FormatPanel(QWidget* parent) : QWidget(parent)
             for (const char* v : spec.values) row.combo->addItem(QLatin1String(v), QLatin1String(v));
             row.combo->setCurrentIndex(int(spec.get(FormatOptions{})));
             row.combo->setToolTip(tip);
-            row.combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+            // Narrow panes elide the value instead of widening the window (#15 §1).
+            row.combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+            row.combo->setMinimumContentsLength(4);
             row.label = new QLabel(QString::fromUtf8(spec.label), this);
             row.label->setBuddy(row.combo);
             row.label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);

@@ -73,6 +73,7 @@ void PlotPanel::install(QCustomPlot* plot, const PlotBuild& build)
 {
     m_build = build;
     build(plot);
+    plot->setMinimumSize(160, 120);  // an outside legend must not set the window's minimum width
     applyHidden(plot);
     plot->setNoAntialiasingOnDrag(true);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectLegend);

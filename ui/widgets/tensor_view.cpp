@@ -113,10 +113,13 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     sl->setContentsMargins(0, 0, 0, 0);
     sl->addWidget(new QLabel(tr("Rand samples"), this));
     sl->addWidget(m_randSamples);
-    auto* synthHint = new QLabel(tr("Reconstruction of a value x that is the largest magnitude of its block (synthetic, checked formats)"), this);
+    // Hints elide instead of setting the tensor view's minimum width (#15 §1).
+    auto* synthHint = new ElidedLabel(this, Qt::ElideRight);
+    synthHint->setFullText(tr("Reconstruction of a value x that is the largest magnitude of its block (synthetic, checked formats)"));
     synthHint->setStyleSheet(QStringLiteral("color:#64748b"));
     sl->addWidget(synthHint);
-    auto* transferHint = new QLabel(tr("Values evenly spaced over the tensor's [min, max] and their reconstruction; click a legend entry to hide a curve"), this);
+    auto* transferHint = new ElidedLabel(this, Qt::ElideRight);
+    transferHint->setFullText(tr("Values evenly spaced over the tensor's [min, max] and their reconstruction; click a legend entry to hide a curve"));
     transferHint->setStyleSheet(QStringLiteral("color:#64748b"));
 
     m_tabs->addTab(wrap(TabTransfer, transferHint), tr("Transfer curve"));
