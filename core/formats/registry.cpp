@@ -179,12 +179,12 @@ const std::vector<FormatOptionSpec>& optionSpecs()
     return specs;
 }
 
-// The value list as a message writes it: "floor, rceil, even or ceil".
-std::string valueList(const FormatOptionSpec& s)
+// A list as a message writes it: "floor, rceil, even or ceil" / "bfp8 and bfp4".
+std::string joinList(const std::vector<const char*>& items, const char* last)
 {
     std::string list;
-    for (size_t i = 0; i < s.values.size(); ++i)
-        list += std::string(i == 0 ? "" : i + 1 == s.values.size() ? " or " : ", ") + s.values[i];
+    for (size_t i = 0; i < items.size(); ++i)
+        list += std::string(i == 0 ? "" : i + 1 == items.size() ? last : ", ") + items[i];
     return list;
 }
 
@@ -224,9 +224,8 @@ std::string unusedOptionMessage(const FormatOptions& o, std::span<const Format* 
             continue;
         std::string flag = "--" + std::string(s.name);
         if (s.valueName) flag += std::string(" ") + s.values[s.get(o)];
-        std::string readers, chosen;
-        for (size_t i = 0; i < s.formats.size(); ++i)
-            readers += std::string(i == 0 ? "" : i + 1 == s.formats.size() ? " and " : ", ") + s.formats[i];
+        const std::string readers = joinList(s.formats, " and ");
+        std::string chosen;
         for (const Format* f : selected)
             if (f) chosen += (chosen.empty() ? "" : ", ") + std::string(f->name);
         return flag + " applies to " + readers + " only, and none of the selected formats (" +
@@ -280,7 +279,7 @@ std::string setFormatOption(FormatOptions& o, std::string_view name, std::string
                 s.set(o, i);
                 return {};
             }
-        return "--" + std::string(name) + ": expected " + valueList(s) + ", got \"" + std::string(value) + "\"";
+        return "--" + std::string(name) + ": expected " + joinList(s.values, " or ") + ", got \"" + std::string(value) + "\"";
     }
     return "unknown format option \"" + std::string(name) + "\"";
 }

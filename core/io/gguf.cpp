@@ -158,11 +158,14 @@ Result<GgufFile> parseGgufHeader(const uint8_t* data, uint64_t size, const std::
     uint64_t nTensors = 0, nKv = 0;
     if (!c.get(g.version) || !c.get(nTensors) || !c.get(nKv)) return fail("the header is cut short");
     if (g.version != 2 && g.version != 3) return fail("version " + std::to_string(g.version) + " (expected 2 or 3)");
-    // Every key/value takes at least 12 bytes and every tensor info at least 24.
-    if (nKv > (size - c.pos) / 12 + 1 || nKv > kMaxItems) {
-        c.truncated = nKv <= kMaxItems;
-        return fail(std::to_string(nKv) + " key/values cannot fit in the file");
-    }
+    // Every key/value takes at least 12 bytes and every tensor info at least 24: a count
+    // that cannot fit the remaining bytes is refused before anything is allocated.
+    auto fits = [&](uint64_t count, uint64_t minBytes) {
+        if (count <= (size - c.pos) / minBytes + 1 && count <= kMaxItems) return true;
+        c.truncated = count <= kMaxItems;
+        return false;
+    };
+    if (!fits(nKv, 12)) return fail(std::to_string(nKv) + " key/values cannot fit in the file");
     for (uint64_t k = 0; k < nKv; ++k) {
         GgufKv kv;
         uint32_t t = 0;
@@ -177,10 +180,7 @@ Result<GgufFile> parseGgufHeader(const uint8_t* data, uint64_t size, const std::
             return fail("general.alignment must be a power of two (up to 1 MiB)");
         g.alignment = *v;
     }
-    if (nTensors > (size - c.pos) / 24 + 1 || nTensors > kMaxItems) {
-        c.truncated = nTensors <= kMaxItems;
-        return fail(std::to_string(nTensors) + " tensor infos cannot fit in the file");
-    }
+    if (!fits(nTensors, 24)) return fail(std::to_string(nTensors) + " tensor infos cannot fit in the file");
     for (uint64_t k = 0; k < nTensors; ++k) {
         GgufTensorInfo t;
         uint32_t nDims = 0;
