@@ -17,19 +17,20 @@ typedef float v4f __attribute__((vector_size(16)));
 typedef long long v4l __attribute__((vector_size(32)));
 
 struct BlockSums {
-    double su = 0, suu = 0, sd = 0, sdd = 0, sud = 0, sabs = 0, maxAbs = 0;
+    double su = 0, suu = 0, sd = 0, sdd = 0, sud = 0, sabs = 0, maxAbs = 0, sxx = 0;
+    double swxx = 0, swdd = 0;
     float minX, maxX, minY, maxY;
 };
 
 struct Lanes {
-    v4d su{}, suu{}, sd{}, sdd{}, sud{}, sabs{}, mx{};
+    v4d su{}, suu{}, sd{}, sdd{}, sud{}, sabs{}, mx{}, sxx{}, swxx{}, swdd{};
     v4f mnx, mxx, mny, mxy;
 };
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-bool accumulateFinite(const float* x, const float* y, int64_t count, double shift, BlockSums& out)
+// WEIGHTED adds Σw·x² and Σw·d² in the same lanes (w ≡ 1 gives sxx and sdd exactly).
+template <bool WEIGHTED>
+inline __attribute__((always_inline)) bool accumulateBlock(const float* x, const float* y, const float* w,
+                                                           int64_t count, double shift, BlockSums& out)
 {
     constexpr float inf = std::numeric_limits<float>::infinity();
     const v4d vshift = {shift, shift, shift, shift};
@@ -57,6 +58,14 @@ bool accumulateFinite(const float* x, const float* y, int64_t count, double shif
             const v4d a = (v4d)((v4l)d & absMask);
             l.sabs += a;
             l.mx = a > l.mx ? a : l.mx;
+            l.sxx += xd * xd;
+            if constexpr (WEIGHTED) {
+                v4f wf;
+                std::memcpy(&wf, w + i + 4 * h, sizeof wf);
+                const v4d wd = __builtin_convertvector(wf, v4d);
+                l.swxx += wd * (xd * xd);
+                l.swdd += wd * (d * d);
+            }
             l.mnx = xf < l.mnx ? xf : l.mnx;
             l.mxx = xf > l.mxx ? xf : l.mxx;
             l.mny = yf < l.mny ? yf : l.mny;
@@ -70,7 +79,8 @@ bool accumulateFinite(const float* x, const float* y, int64_t count, double shif
         for (int k = 0; k < 4; ++k) {
             const Lanes& l = L[h];
             out.su += l.su[k]; out.suu += l.suu[k]; out.sd += l.sd[k]; out.sdd += l.sdd[k];
-            out.sud += l.sud[k]; out.sabs += l.sabs[k];
+            out.sud += l.sud[k]; out.sabs += l.sabs[k]; out.sxx += l.sxx[k];
+            if constexpr (WEIGHTED) { out.swxx += l.swxx[k]; out.swdd += l.swdd[k]; }
             out.maxAbs = std::max(out.maxAbs, l.mx[k]);
             out.minX = std::min(out.minX, l.mnx[k]); out.maxX = std::max(out.maxX, l.mxx[k]);
             out.minY = std::min(out.minY, l.mny[k]); out.maxY = std::max(out.maxY, l.mxy[k]);
@@ -79,6 +89,12 @@ bool accumulateFinite(const float* x, const float* y, int64_t count, double shif
         const double xv = x[i], yv = y[i];
         const double u = xv - shift, d = xv - yv;
         out.su += u; out.suu += u * u; out.sd += d; out.sdd += d * d; out.sud += u * d;
+        out.sxx += xv * xv;
+        if constexpr (WEIGHTED) {
+            const double wv = w[i];
+            out.swxx += wv * (xv * xv);
+            out.swdd += wv * (d * d);
+        }
         const double a = std::fabs(d);
         out.sabs += a;
         out.maxAbs = std::max(out.maxAbs, a);
@@ -91,25 +107,54 @@ bool accumulateFinite(const float* x, const float* y, int64_t count, double shif
            std::isfinite(out.minY) && std::isfinite(out.maxY);
 }
 
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+bool accumulateFinite(const float* x, const float* y, int64_t count, double shift, BlockSums& out)
+{
+    return accumulateBlock<false>(x, y, nullptr, count, shift, out);
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+bool accumulateFiniteWeighted(const float* x, const float* y, const float* w, int64_t count, double shift,
+                              BlockSums& out)
+{
+    return accumulateBlock<true>(x, y, w, count, shift, out);
+}
+
 } // namespace
 
 void ErrorSums::addRange(const float* x, const float* y, int64_t count)
+{
+    addRangeImpl(x, y, nullptr, count);
+}
+
+void ErrorSums::addRangeWeighted(const float* x, const float* y, const float* w, int64_t count)
+{
+    weighted = true;
+    addRangeImpl(x, y, w, count);
+}
+
+void ErrorSums::addRangeImpl(const float* x, const float* y, const float* w, int64_t count)
 {
     constexpr int64_t BLOCK = 4096;
     for (int64_t b = 0; b < count; b += BLOCK) {
         const int64_t len = std::min(BLOCK, count - b);
         BlockSums s;
-        if (accumulateFinite(x + b, y + b, len, shift, s)) {
+        if (w ? accumulateFiniteWeighted(x + b, y + b, w + b, len, shift, s)
+              : accumulateFinite(x + b, y + b, len, shift, s)) {
             n += len;
             su += s.su; suu += s.suu; sd += s.sd; sdd += s.sdd; sud += s.sud; sabs += s.sabs;
+            sxx += s.sxx; swxx += s.swxx; swdd += s.swdd;
             maxAbs = std::max(maxAbs, s.maxAbs);
             minX = std::min(minX, s.minX); maxX = std::max(maxX, s.maxX);
             minY = std::min(minY, s.minY); maxY = std::max(maxY, s.maxY);
             continue;
         }
-        // Slow path for a block with NaN/Inf: skip and count the non-finite pairs.
-        // Accumulates into fresh block sums in the same lane order as the fast path
-        // would for the finite pairs, then adds them in.
+        // Slow path for a block with NaN/Inf: skip and count the non-finite pairs,
+        // accumulating the finite ones one by one.
         for (int64_t i = b; i < b + len; ++i) {
             const float xv = x[i], yv = y[i];
             if (!std::isfinite(xv)) { ++nonFiniteX; continue; }
@@ -117,6 +162,11 @@ void ErrorSums::addRange(const float* x, const float* y, int64_t count)
             const double u = double(xv) - shift, d = double(xv) - double(yv);
             ++n;
             su += u; suu += u * u; sd += d; sdd += d * d; sud += u * d;
+            sxx += double(xv) * double(xv);
+            if (w) {
+                swxx += double(w[i]) * (double(xv) * double(xv));
+                swdd += double(w[i]) * (d * d);
+            }
             sabs += std::fabs(d);
             maxAbs = std::max(maxAbs, std::fabs(d));
             minX = std::min(minX, xv); maxX = std::max(maxX, xv);
@@ -129,6 +179,8 @@ void ErrorSums::merge(const ErrorSums& o)
 {
     n += o.n;
     su += o.su; suu += o.suu; sd += o.sd; sdd += o.sdd; sud += o.sud; sabs += o.sabs;
+    sxx += o.sxx; swxx += o.swxx; swdd += o.swdd;
+    weighted = weighted || o.weighted;
     maxAbs = std::max(maxAbs, o.maxAbs);
     minX = std::min(minX, o.minX); maxX = std::max(maxX, o.maxX);
     minY = std::min(minY, o.minY); maxY = std::max(maxY, o.maxY);
@@ -141,9 +193,26 @@ void ErrorSums::subtract(const ErrorSums& o)
 {
     n -= o.n;
     su -= o.su; suu -= o.suu; sd -= o.sd; sdd -= o.sdd; sud -= o.sud; sabs -= o.sabs;
+    sxx -= o.sxx; swxx -= o.swxx; swdd -= o.swdd;
     nonFiniteX -= o.nonFiniteX;
     nonFiniteY -= o.nonFiniteY;
     extremesKnown = false;  // max|d| and the extremes cannot be un-merged
+}
+
+double sqnrDb(double signal, double noise)
+{
+    if (!(signal == signal) || !(noise == noise)) return std::numeric_limits<double>::quiet_NaN();
+    if (noise <= 0.0) return std::numeric_limits<double>::infinity();
+    if (signal <= 0.0) return -std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(signal / noise);
+}
+
+double relativeRms(double signal, double noise)
+{
+    if (!(signal == signal) || !(noise == noise)) return std::numeric_limits<double>::quiet_NaN();
+    if (noise <= 0.0) return 0.0;
+    if (signal <= 0.0) return std::numeric_limits<double>::infinity();
+    return std::sqrt(noise / signal);
 }
 
 Metrics finish(const ErrorSums& s)
@@ -155,10 +224,12 @@ Metrics finish(const ErrorSums& s)
     if (s.n == 0) {
         if (m.undefined()) {
             const double na = std::numeric_limits<double>::quiet_NaN();
-            m.pcc = m.mae = m.atol = m.rmse = m.sqnrDb = na;
+            m.pcc = m.mae = m.atol = m.rmse = m.sqnrDb = m.relRmse = na;
         } else {  // empty: nothing differs, PCC undefined
             m.pcc = std::numeric_limits<double>::quiet_NaN();
             m.sqnrDb = std::numeric_limits<double>::infinity();
+            m.relRmse = 0.0;
+            if (s.weighted) { m.wsqnrDb = m.sqnrDb; m.wrel = 0.0; }
         }
         return m;
     }
@@ -179,14 +250,12 @@ Metrics finish(const ErrorSums& s)
     } else {
         m.pcc = std::clamp(cxy / std::sqrt(m2x * m2y), -1.0, 1.0);
     }
-    // Signal power Σx² = Σ(u + shift)².
-    const double sumSqX = s.suu + 2.0 * s.shift * s.su + n * s.shift * s.shift;
-    if (s.sdd == 0.0)
-        m.sqnrDb = std::numeric_limits<double>::infinity();
-    else if (sumSqX == 0.0)
-        m.sqnrDb = -std::numeric_limits<double>::infinity();
-    else
-        m.sqnrDb = 10.0 * std::log10(sumSqX / s.sdd);
+    m.sqnrDb = sqnrDb(s.sxx, s.sdd);
+    m.relRmse = relativeRms(s.sxx, s.sdd);
+    if (s.weighted) {
+        m.wsqnrDb = sqnrDb(s.swxx, s.swdd);
+        m.wrel = relativeRms(s.swxx, s.swdd);
+    }
     return m;
 }
 

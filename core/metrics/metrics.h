@@ -27,6 +27,11 @@ struct ErrorSums {
     double sud = 0;                // Σu·d
     double sabs = 0;               // Σ|d|
     double maxAbs = 0;             // max |d|
+    double sxx = 0;                // Σx² (unshifted: SQNR and rel_rmse)
+    // Importance-weighted sums (issue #18), accumulated by addRangeWeighted only:
+    // Σ v·x², Σ v·d² with v the per-element weight (the input channel's E[x²]).
+    double swxx = 0, swdd = 0;
+    bool weighted = false;         // the weighted sums were accumulated
     // Exact extremes, so "zero variance" is decided exactly (not from rounded sums).
     float minX = std::numeric_limits<float>::infinity(), maxX = -std::numeric_limits<float>::infinity();
     float minY = std::numeric_limits<float>::infinity(), maxY = -std::numeric_limits<float>::infinity();
@@ -39,9 +44,21 @@ struct ErrorSums {
     void add(float x, float y) { addRange(&x, &y, 1); }
     // Hot path: accumulates a contiguous run in a fixed order.
     void addRange(const float* x, const float* y, int64_t count);
+    // The same pass with per-element weights w (finite pairs only; a NaN weight makes the
+    // weighted sums NaN). The unweighted sums are bit-identical to addRange's, and with
+    // w ≡ 1 swxx == sxx and swdd == sdd exactly (same lanes, same order).
+    void addRangeWeighted(const float* x, const float* y, const float* w, int64_t count);
     void merge(const ErrorSums& other);     // other.shift must equal shift
     void subtract(const ErrorSums& other);  // inverse of merge for the additive parts
+
+private:
+    void addRangeImpl(const float* x, const float* y, const float* w, int64_t count);
 };
+
+// 10 log10(signal / noise): +inf for noise 0, -inf for signal 0 (noise > 0), NaN when
+// either is NaN. relativeRms: sqrt(noise / signal) (0 for noise 0, +inf for signal 0).
+double sqnrDb(double signal, double noise);
+double relativeRms(double signal, double noise);
 
 // When pairs exist but none is finite (an all-NaN/Inf input, or a format that turned
 // every finite value into NaN/Inf), nothing can be measured: every metric is NaN ("n/a"),
@@ -56,6 +73,11 @@ struct Metrics {
     double atol = 0.0;   // max |x - y|
     double rmse = 0.0;   // sqrt(mean (x - y)^2)
     double sqnrDb = 0.0; // 10 log10(Σx² / Σ(x-y)²); +inf when the reconstruction is exact
+    double relRmse = 0.0;// sqrt(Σ(x-y)² / Σx²): the error as a share of the weights' RMS
+    // Importance-weighted (issue #18; NaN when the sums were not weighted or an input
+    // channel had no data): wsqnr = 10 log10(Σx²v / Σd²v), wrel = sqrt(Σd²v / Σx²v).
+    double wsqnrDb = std::numeric_limits<double>::quiet_NaN();
+    double wrel = std::numeric_limits<double>::quiet_NaN();
     int64_t count = 0;   // finite pairs the metrics cover
     int64_t nonFiniteX = 0;
     int64_t nonFiniteY = 0;
