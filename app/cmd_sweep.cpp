@@ -81,7 +81,7 @@ void markPareto(std::vector<SweepRow>& rows, size_t begin, size_t end, qs::Metri
         b.push_back(rows[i].bytes);
         m.push_back(qs::decisionValue(rows[i].metrics, metric));
     }
-    for (size_t i : qs::paretoFront(b, m, metric == qs::MetricKind::Pcc)) rows[begin + i].pareto = true;
+    for (size_t i : qs::paretoFront(b, m, qs::higherIsBetter(metric))) rows[begin + i].pareto = true;
 }
 
 std::string csvOf(const std::vector<SweepRow>& rows, const std::vector<const qs::Format*>& cand)
@@ -178,6 +178,9 @@ int runSweepCommand(const QStringList& args)
     qs::MixedParams params;
     if (!qs::parseMetric(p.value("metric").toStdString(), params.metric))
         return reportError(qs::Error::usage("--metric: unknown metric \"" + p.value("metric").toStdString() + "\" (valid: pcc, mae, atol)"));
+    if (qs::isWeighted(params.metric))
+        return reportError(qs::Error::usage("--metric " + p.value("metric").toStdString() +
+                                            ": sweep has no importance file; weighted metrics are for wq --importance"));
     const QString alg = p.value("algorithm").toLower();
     if (alg == "threshold" || alg == "mixed-tile-threshold") params.algorithm = qs::MixedAlgorithm::Threshold;
     else if (alg == "greedy" || alg == "mixed-tile-greedy" || alg == "mixed-tile") params.algorithm = qs::MixedAlgorithm::Greedy;

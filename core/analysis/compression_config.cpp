@@ -248,8 +248,8 @@ Result<CompressionConfig> parseConfigDocument(const json& doc, const QString& pa
     if (p.contains("metric")) {
         if (!p["metric"].is_string() || !parseMetric(p["metric"].get<std::string>(), cfg.metric))
             return p["metric"].is_string()
-                       ? c.fail("params.metric", "unknown metric \"" + p["metric"].get<std::string>() + "\" (valid: pcc, mae, atol)")
-                       : c.expected("params.metric", "a string (pcc, mae, atol)", p["metric"]);
+                       ? c.fail("params.metric", "unknown metric \"" + p["metric"].get<std::string>() + "\" (valid: pcc, mae, atol, wsqnr, wrel)")
+                       : c.expected("params.metric", "a string (pcc, mae, atol, wsqnr, wrel)", p["metric"]);
     }
     if (p.contains("threshold")) {
         if (!p["threshold"].is_number()) return c.expected("params.threshold", "a number", p["threshold"]);

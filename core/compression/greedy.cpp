@@ -81,7 +81,7 @@ namespace {
 // Signed metric degradation from `before` to `after` (positive = worse).
 double lossOf(double before, double after, MetricKind kind)
 {
-    return kind == MetricKind::Pcc ? before - after : after - before;
+    return higherIsBetter(kind) ? before - after : after - before;
 }
 
 struct Move {

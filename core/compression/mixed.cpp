@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <atomic>
+#include <optional>
 #include <cmath>
 #include <random>
 #include <set>
@@ -27,15 +28,20 @@ std::string_view metricName(MetricKind m)
     case MetricKind::Pcc: return "pcc";
     case MetricKind::Mae: return "mae";
     case MetricKind::Atol: return "atol";
+    case MetricKind::Wsqnr: return "wsqnr";
+    case MetricKind::Wrel: return "wrel";
     }
     return "";
 }
+
+bool higherIsBetter(MetricKind m) { return m == MetricKind::Pcc || m == MetricKind::Wsqnr; }
+bool isWeighted(MetricKind m) { return m == MetricKind::Wsqnr || m == MetricKind::Wrel; }
 
 bool parseMetric(std::string_view name, MetricKind& out)
 {
     std::string lower(name);
     for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-    for (MetricKind m : {MetricKind::Pcc, MetricKind::Mae, MetricKind::Atol})
+    for (MetricKind m : {MetricKind::Pcc, MetricKind::Mae, MetricKind::Atol, MetricKind::Wsqnr, MetricKind::Wrel})
         if (lower == metricName(m)) { out = m; return true; }
     return false;
 }
@@ -46,6 +52,8 @@ double metricValue(const Metrics& m, MetricKind kind)
     case MetricKind::Pcc: return m.pcc;
     case MetricKind::Mae: return m.mae;
     case MetricKind::Atol: return m.atol;
+    case MetricKind::Wsqnr: return m.wsqnrDb;
+    case MetricKind::Wrel: return m.wrel;
     }
     return m.pcc;
 }
@@ -54,15 +62,15 @@ double decisionValue(const Metrics& m, MetricKind kind)
 {
     if (m.count > 0) return kind == MetricKind::Pcc ? m.originalPcc() : metricValue(m, kind);
     const double inf = std::numeric_limits<double>::infinity();
-    const bool higherIsBetter = kind == MetricKind::Pcc;
-    if (m.nonFiniteY > 0) return higherIsBetter ? -inf : inf;
-    return higherIsBetter ? 1.0 : 0.0;
+    const bool higher = higherIsBetter(kind);
+    if (m.nonFiniteY > 0) return higher ? -inf : inf;
+    return kind == MetricKind::Pcc ? 1.0 : kind == MetricKind::Wsqnr ? inf : 0.0;
 }
 
 bool meetsThreshold(double v, MetricKind kind, double threshold)
 {
     if (std::isnan(v)) return false;
-    return kind == MetricKind::Pcc ? v >= threshold : v <= threshold;
+    return higherIsBetter(kind) ? v >= threshold : v <= threshold;
 }
 
 bool meetsThreshold(const Metrics& m, MetricKind kind, double threshold)
@@ -74,7 +82,7 @@ bool metricBetter(double a, double b, MetricKind kind)
 {
     if (std::isnan(b)) return !std::isnan(a);
     if (std::isnan(a)) return false;
-    return kind == MetricKind::Pcc ? a > b : a < b;
+    return higherIsBetter(kind) ? a > b : a < b;
 }
 
 namespace {
@@ -246,9 +254,16 @@ void randomSearch(const TileSums& sums, const MixedParams& p, MixedResult& out)
 
 } // namespace
 
-Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& p)
+Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& params)
 {
-    QS_TRY(validateMixedParams(p));
+    QS_TRY(validateMixedParams(params));
+    // wsqnr >= T is wrel <= 10^(-T/20) (wsqnr = -20 log10 wrel): the algorithms rank by
+    // wrel, which stays finite for exact tiles where wsqnr is +inf.
+    MixedParams p = params;
+    if (p.metric == MetricKind::Wsqnr) {
+        p.metric = MetricKind::Wrel;
+        p.threshold = std::pow(10.0, -params.threshold / 20.0);
+    }
     if (sums.formats != p.candidates) return Error::usage("internal: tile sums were computed for other formats");
     const int64_t T = sums.grid.tileCount();
     const int precise = detail::precisionOrder(p.candidates).front();
@@ -318,10 +333,16 @@ Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& p)
 }
 
 Result<MixedResult> runMixed(const float* x, const std::vector<int64_t>& shape, const MixedParams& p,
-                             Progress* progress)
+                             Progress* progress, const InputWeights* weights)
 {
     QS_TRY(validateMixedParams(p));
-    auto sums = computeTileSums(x, shape, p.candidates, p.options, progress);
+    std::optional<InputWeights> uniform;
+    if (isWeighted(p.metric) && !weights) {  // v ≡ 1: wsqnr = sqnr, wrel = rel_rmse
+        const TileGrid g = makeTileGrid(shape);
+        uniform = InputWeights::uniform(g.viewCols, g.viewRows);
+        weights = &*uniform;
+    }
+    auto sums = computeTileSums(x, shape, p.candidates, p.options, progress, weights);
     if (!sums) return sums.error();
     return runMixedOnSums(*sums, p);
 }

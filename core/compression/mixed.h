@@ -25,6 +25,7 @@
 #include "common/result.h"
 #include "compression/tile_sums.h"
 #include "formats/format.h"
+#include "metrics/input_weights.h"
 #include "metrics/metrics.h"
 
 #include <cstdint>
@@ -35,13 +36,17 @@
 namespace qs {
 
 enum class MixedAlgorithm { Threshold, Greedy, Random };
-// pcc: higher is better, the threshold is a minimum; mae/atol: lower is better, a maximum.
-enum class MetricKind { Pcc, Mae, Atol };
+// pcc, wsqnr: higher is better, the threshold is a minimum; mae, atol, wrel: lower is
+// better, a maximum. wsqnr (dB) and wrel are the importance-weighted errors (issue #18;
+// metrics.h), from per-tile weighted sums: a tile's importance is its input columns' E[x²].
+enum class MetricKind { Pcc, Mae, Atol, Wsqnr, Wrel };
+bool higherIsBetter(MetricKind m);
+bool isWeighted(MetricKind m);
 
 // Canonical names: "mixed-tile-threshold", "mixed-tile-greedy", "mixed-tile-random".
 std::string_view algorithmName(MixedAlgorithm a);
 std::string_view metricName(MetricKind m);
-// "pcc" | "mae" | "atol" (case-insensitive); false when unknown.
+// "pcc" | "mae" | "atol" | "wsqnr" | "wrel" (case-insensitive); false when unknown.
 bool parseMetric(std::string_view name, MetricKind& out);
 
 double metricValue(const Metrics& m, MetricKind kind);
@@ -116,8 +121,10 @@ double assignmentPayloadBytes(const TileGrid& grid, const std::vector<int8_t>& a
 Result<void> validateMixedParams(const MixedParams& p);
 
 // Quantizes x (shape) with every candidate once, then runs the algorithm.
+// weights: the tensor's importance weights (needed for wsqnr / wrel; without them those
+// metrics weigh every element 1, i.e. sqnr and rel_rmse).
 Result<MixedResult> runMixed(const float* x, const std::vector<int64_t>& shape, const MixedParams& p,
-                             Progress* progress = nullptr);
+                             Progress* progress = nullptr, const InputWeights* weights = nullptr);
 // Runs the algorithm on precomputed sums (sums.formats must equal p.candidates); lets a
 // sweep run many thresholds from one quantization pass.
 Result<MixedResult> runMixedOnSums(const TileSums& sums, const MixedParams& p);

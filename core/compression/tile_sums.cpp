@@ -118,9 +118,9 @@ namespace {
 // Accumulates the per-tile sums of one chunk (both blocks dense, padded as produced by
 // copyTileBlock/quantizeTileBlock).
 void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, const TileChunk& c, double shift,
-                     std::vector<ErrorSums>& out)
+                     std::vector<ErrorSums>& out, const float* wb = nullptr)
 {
-    float tx[kTileElems], tq[kTileElems];
+    float tx[kTileElems], tq[kTileElems], tw8[kTileElems];
     const int64_t w = c.width(g);
     for (int64_t th = c.th0; th < c.th1; ++th) {
         const int64_t rows = g.tileRows(th);
@@ -136,10 +136,14 @@ void accumulateTiles(const float* xb, const float* qb, const TileGrid& g, const 
                 const int64_t off = (rowBase + i) * w + (c0 - c.tw0 * kTileSize);
                 std::memcpy(tx + n, xb + off, size_t(len) * sizeof(float));
                 std::memcpy(tq + n, qb + off, size_t(len) * sizeof(float));
+                if (wb) std::memcpy(tw8 + n, wb + off, size_t(len) * sizeof(float));
                 n += len;
             }
             ErrorSums s(shift);
-            s.addRange(tx, tq, n);
+            if (wb)
+                s.addRangeWeighted(tx, tq, tw8, n);
+            else
+                s.addRange(tx, tq, n);
             out[size_t(th * g.tilesW + tw)] = s;
         }
     }
@@ -167,7 +171,7 @@ std::vector<ErrorSums> pairTileSums(const float* x, const float* y, const TileGr
 
 Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& shape,
                                  const std::vector<const Format*>& formats, const FormatOptions& opt,
-                                 Progress* progress)
+                                 Progress* progress, const InputWeights* weights)
 {
     TileSums ts;
     ts.grid = makeTileGrid(shape);
@@ -187,15 +191,18 @@ Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& sha
 
 #pragma omp parallel if (worthParallel(chunks, g.numel * int64_t(formats.size())))
     {
-        std::vector<float> xb(blockElems), qb(blockElems);
+        std::vector<float> xb(blockElems), qb(blockElems), wb(weights ? blockElems : 0);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < chunks; ++c) {
             if (cancelled.load(std::memory_order_relaxed)) continue;
             const TileChunk& ch = plan[size_t(c)];
             copyTileBlock(x, g, ch, xb.data());
+            if (weights)  // the real rows of the block (rank >= 2: every row is viewCols long)
+                weights->fill(ch.th0 * kTileSize, std::min(ch.th1 * kTileSize, g.viewRows), ch.tw0 * kTileSize,
+                              ch.tw0 * kTileSize + ch.width(g), wb.data());
             for (size_t f = 0; f < formats.size(); ++f) {
                 quantizeTileBlock(*formats[f], xb.data(), g, ch, ts.ctx, opt, qb.data());
-                accumulateTiles(xb.data(), qb.data(), g, ch, ts.shift, ts.sums[f]);
+                accumulateTiles(xb.data(), qb.data(), g, ch, ts.shift, ts.sums[f], weights ? wb.data() : nullptr);
             }
             const int64_t d = done.fetch_add(1) + 1;
             if (progress && omp_get_thread_num() == 0) {

@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "compression/tiling.h"
 #include "formats/format.h"
+#include "metrics/input_weights.h"
 #include "metrics/metrics.h"
 
 #include <cstdint>
@@ -83,8 +84,10 @@ void quantizeTileBlock(const Format& f, const float* xb, const TileGrid& grid, c
 // against the sums bit for bit.
 std::vector<ErrorSums> pairTileSums(const float* x, const float* y, const TileGrid& grid, double shift);
 
+// weights (rank >= 2 only): importance weights of the tile view; the sums then carry the
+// weighted parts (ErrorSums::addRangeWeighted) for the wsqnr / wrel metrics.
 Result<TileSums> computeTileSums(const float* x, const std::vector<int64_t>& shape,
                                  const std::vector<const Format*>& formats, const FormatOptions& opt,
-                                 Progress* progress = nullptr);
+                                 Progress* progress = nullptr, const InputWeights* weights = nullptr);
 
 } // namespace qs

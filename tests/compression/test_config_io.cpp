@@ -66,9 +66,9 @@ private Q_SLOTS:
         QTest::newRow("threshold bool") << R"({"params": {"threshold": true}})"
                                         << "cfg/x.json: params.threshold: expected a number, got true";
         QTest::newRow("metric") << R"({"params": {"metric": "rmse"}})"
-                                << "cfg/x.json: params.metric: unknown metric \"rmse\" (valid: pcc, mae, atol)";
+                                << "cfg/x.json: params.metric: unknown metric \"rmse\" (valid: pcc, mae, atol, wsqnr, wrel)";
         QTest::newRow("metric type") << R"({"params": {"metric": 1}})"
-                                     << "cfg/x.json: params.metric: expected a string (pcc, mae, atol), got 1";
+                                     << "cfg/x.json: params.metric: expected a string (pcc, mae, atol, wsqnr, wrel), got 1";
         QTest::newRow("k zero") << R"({"params": {"k": 0}})" << "cfg/x.json: params.k: expected an integer >= 1, got 0";
         QTest::newRow("k float") << R"({"params": {"k": 2.5}})" << "cfg/x.json: params.k: expected an integer >= 1, got 2.5";
         QTest::newRow("iters") << R"({"params": {"iters": -3}})" << "cfg/x.json: params.iters: expected an integer from 1 to 100000, got -3";
