@@ -13,6 +13,7 @@
 #include <QDir>
 
 #include <cstdio>
+#include <limits>
 
 int runAtlasCommand(const QStringList& args)
 {
@@ -25,7 +26,10 @@ int runAtlasCommand(const QStringList& args)
     addHelp(p);
     addSelectionFlags(p);
     p.addOption({{"c", "format"}, "Formats (repeatable or comma-separated; 'all' as in wq).", "FORMAT"});
-    p.addOption({"metric", "sqnr (default), pcc or mae: the value the heat maps and the top-20 rank by.", "name", "sqnr"});
+    p.addOption({"metric", "sqnr (default), pcc or mae, or with --importance wsqnr or wrel: the value the heat maps and "
+                           "the top-20 rank by.", "name", "sqnr"});
+    p.addOption({"importance", "Importance matrix (as wq --importance): cells also carry wsqnr and wrel, aggregated "
+                               "from their tensors' weighted sums.", "FILE"});
     p.addOption({"out-dir", "Folder for atlas.json, atlas.csv and the PNGs (default: atlas).", "dir", "atlas"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope atlas"} + args)) return usageError("atlas", p.errorText());
@@ -37,7 +41,10 @@ int runAtlasCommand(const QStringList& args)
     if (auto sel = selectionFrom(p, params); !sel) return usageError("atlas", QString::fromStdString(sel.error().message));
     qs::AtlasMetric metric;
     if (!qs::parseAtlasMetric(p.value("metric").toStdString(), metric))
-        return usageError("atlas", "--metric: expected sqnr, pcc or mae, got \"" + p.value("metric") + "\"");
+        return usageError("atlas", "--metric: expected sqnr, pcc, mae, wsqnr or wrel, got \"" + p.value("metric") + "\"");
+    params.importance = p.value("importance");
+    if ((metric == qs::AtlasMetric::Wsqnr || metric == qs::AtlasMetric::Wrel) && params.importance.isEmpty())
+        return usageError("atlas", "--metric " + p.value("metric") + " weighs the error by input-channel importance: give --importance FILE");
 
     params.formats = p.values("c");
     params.writeResults = false;
@@ -57,6 +64,9 @@ int runAtlasCommand(const QStringList& args)
             e.format = r.format;
             e.numel = t.info.numel();
             e.metrics = r.metrics;
+            if (!t.importanceNote.empty()) {  // no importance for this tensor: no weighted values
+                e.metrics.wsqnrDb = e.metrics.wrel = e.metrics.wsse = e.metrics.wssx = std::numeric_limits<double>::quiet_NaN();
+            }
             entries.push_back(std::move(e));
         }
     };

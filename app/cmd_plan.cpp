@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -48,6 +49,9 @@ int runPlanCommand(const QStringList& args)
     p.addOption({"budget", "Total size budget.", "SIZE"});
     p.addOption({"bits", "Average bits per parameter.", "B"});
     p.addOption({"out-dir", "Folder for plan.json and plan.csv (default: plan).", "dir", "plan"});
+    p.addOption({"importance", "Importance matrix (as wq --importance): minimise the weighted squared error Σd²v, the "
+                               "expected squared output error for inputs with those channel energies. A tensor without "
+                               "importance counts Σd² times the median Σx²v/Σx² of the weighted tensors.", "FILE"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope plan"} + args)) return usageError("plan", p.errorText());
     if (p.isSet("help")) {
@@ -70,8 +74,15 @@ int runPlanCommand(const QStringList& args)
     if (!opts) return reportError(opts.error());
     params.options = *opts;
     params.refuseUnusedOptions = true;
+    params.importance = p.value("importance");
 
     std::vector<std::string> names;
+    struct Raw {
+        std::vector<double> sse, wsse;  // per option
+        bool weighted = false;
+        double ratio = 0;               // Σx²v / Σx² (weighted tensors)
+    };
+    std::vector<Raw> raw;
     std::vector<std::vector<std::string>> optionFormats;
     std::vector<qs::PlanItem> items;
     int64_t paramsTotal = 0;
@@ -79,14 +90,20 @@ int runPlanCommand(const QStringList& args)
     qs::WqObserver observer;
     observer.tensorDone = [&](const qs::WqReport&, const qs::WqTensor& t) {
         qs::PlanItem it;
+        Raw rw;
+        rw.weighted = !params.importance.isEmpty() && t.importanceNote.empty();
         std::vector<std::string> fmts;
         for (const qs::WqRow& r : t.rows) {
             if (r.compression != "none") continue;
-            const double n = double(r.metrics.count);
-            it.options.push_back({r.bytes, r.metrics.rmse * r.metrics.rmse * n});
+            it.options.push_back({r.bytes, r.metrics.sse});
+            rw.sse.push_back(r.metrics.sse);
+            rw.wsse.push_back(r.metrics.wsse);
+            if (!std::isfinite(r.metrics.wsse)) rw.weighted = false;
+            if (rw.weighted && t.stats.sumSq > 0) rw.ratio = r.metrics.wssx / t.stats.sumSq;
             fmts.push_back(r.format);
         }
         if (it.options.empty()) return;
+        raw.push_back(std::move(rw));
         names.push_back(t.info.name);
         optionFormats.push_back(std::move(fmts));
         items.push_back(std::move(it));
@@ -95,6 +112,23 @@ int runPlanCommand(const QStringList& args)
     auto report = qs::runWq(params, observer, qs::PngRenderer{}, &progress);
     progress.finish();
     if (!report) return reportError(report.error());
+
+    // With importance: the weighted errors; the others scaled by the median ratio.
+    double scale = 1.0;
+    int weightedItems = 0;
+    if (!params.importance.isEmpty()) {
+        std::vector<double> ratios;
+        for (const Raw& rw : raw)
+            if (rw.weighted && rw.ratio > 0) ratios.push_back(rw.ratio);
+        weightedItems = int(ratios.size());
+        if (!ratios.empty()) {
+            std::nth_element(ratios.begin(), ratios.begin() + ratios.size() / 2, ratios.end());
+            scale = ratios[ratios.size() / 2];
+        }
+        for (size_t i = 0; i < items.size(); ++i)
+            for (size_t k = 0; k < items[i].options.size(); ++k)
+                items[i].options[k].sse = raw[i].weighted ? raw[i].wsse[k] : raw[i].sse[k] * scale;
+    }
 
     auto budget = p.isSet("bits") ? qs::budgetFromBits(bits, paramsTotal)
                                   : qs::parseBudget(p.value("budget").toStdString(), paramsTotal);
@@ -107,13 +141,19 @@ int runPlanCommand(const QStringList& args)
                        ",\n  \"sse\": " + g9(sol->sse) + ",\n  \"lower_bound_sse\": " + g9(sol->lowerBound) +
                        ",\n  \"gap\": " + g9(sol->gap()) + ",\n  \"params\": " + std::to_string(paramsTotal) +
                        ",\n  \"bits_per_param\": " + g9(8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal))) +
+                       ",\n  \"objective\": " + (params.importance.isEmpty() ? std::string("\"sse\"") : std::string("\"weighted_sse\"")) +
+                       (params.importance.isEmpty() ? std::string()
+                                                    : ",\n  \"importance\": " + jstr(params.importance.toStdString()) +
+                                                          ",\n  \"weighted_tensors\": " + std::to_string(weightedItems) +
+                                                          ",\n  \"unweighted_scale\": " + g9(scale)) +
                        ",\n  \"tensors\": [";
     for (size_t i = 0; i < items.size(); ++i) {
         const int c = sol->choice[i];
         const auto& o = items[i].options[size_t(c)];
         csv += names[i] + "," + optionFormats[i][size_t(c)] + "," + g9(o.bytes) + "," + g9(o.sse) + "\n";
         json += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(names[i]) + ", \"format\": " +
-                jstr(optionFormats[i][size_t(c)]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) + "}";
+                jstr(optionFormats[i][size_t(c)]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) +
+                (params.importance.isEmpty() ? std::string() : std::string(", \"weighted\": ") + (raw[i].weighted ? "true" : "false")) + "}";
     }
     json += "\n  ]\n}\n";
     const QString outDir = p.value("out-dir");
@@ -125,9 +165,10 @@ int runPlanCommand(const QStringList& args)
         return reportError(w.error());
     char line[300];
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), squared error %.6g, "
+                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
-                  items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal)), sol->sse,
+                  items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal)),
+                  params.importance.isEmpty() ? "" : "importance-weighted ", sol->sse,
                   sol->gap() * 100);
     printOut(line);
     return 0;

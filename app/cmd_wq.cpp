@@ -34,6 +34,11 @@ int runWqCommand(const QStringList& args, const QString& programName)
     p.addOption({"pcc-undefined", "What PCC reads where it is undefined (zero variance on either side, fewer than 2 "
                                   "values): n/a (default; left out of the means) or original (the original tool's "
                                   "1.0 if equal, else 0.0).", "rule", "n/a"});
+    p.addOption({"importance", "Importance matrix for activation-weighted error (wSQNR, wREL): llama.cpp's GGUF imatrix "
+                               "or legacy .dat, or QuantScope's .safetensors; a local path or org/repo:path/in/repo "
+                               "on the Hub (read with --revision and the cache). See docs/IMPORTANCE.md.", "FILE"});
+    p.addOption({"top", "After the table, the N worst tensor x format pairs by wREL (by REL = rel_rmse without "
+                        "--importance), worst first, with layer and kind.", "N"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{programName} + args)) return usageError("wq", p.errorText());
     if (p.isSet("help")) {
@@ -57,6 +62,12 @@ int runWqCommand(const QStringList& args, const QString& programName)
     if (pccRule != "n/a" && pccRule != "original")
         return usageError("wq", "--pcc-undefined: expected n/a or original, got \"" + pccRule + "\"");
     params.originalPcc = pccRule == "original";
+    params.importance = p.value("importance");
+    if (p.isSet("top")) {
+        bool ok = false;
+        params.top = p.value("top").toInt(&ok);
+        if (!ok || params.top < 1) return usageError("wq", "--top: expected a positive whole number, got \"" + p.value("top") + "\"");
+    }
 
     const bool colour = stdoutWantsColour();
     const bool json = p.isSet("json");  // stdout carries the JSON document only
@@ -74,6 +85,7 @@ int runWqCommand(const QStringList& args, const QString& programName)
     auto report = qs::runWq(params, observer, qs::renderMixedPngs, &progress);
     progress.finish();
     if (!report) return reportError(report.error());
+    if (!json) printOut(qs::renderTail(*report, colour));
     if (params.summary && !json) printOut(qs::renderSummary(*report, colour));
     if (!report->resultsPath.isEmpty())
         std::fprintf(stderr, "results: %s\n", report->resultsPath.toLocal8Bit().constData());

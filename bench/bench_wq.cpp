@@ -2,6 +2,9 @@
 // elements per second and peak memory (max RSS) — against the targets of issue #2:
 // >= 30x the original tool's 9-36 M elements/s per format, and peak memory at most
 // 1.5x the tensor's fp32 size + 100 MB. Usage: bench_wq [rows cols] (default 8192 8192).
+// `bench_wq importance`: the cost of --importance (issue #18: at most 1.15x) on an
+// 8192 x 4096 tensor in five formats, with and without an importance file, interleaved,
+// median of 7 runs each.
 #include "io/safetensors_writer.h"
 
 #include <QCoreApplication>
@@ -12,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -50,31 +54,77 @@ RunResult runProcess(const std::vector<std::string>& argv)
 
 } // namespace
 
+bool writeTensor(const QString& file, int64_t rows, int64_t cols)
+{
+    // N(0, 0.02) weights with per-row scales, stored as BF16 (as checkpoints are).
+    std::mt19937 rng(1);
+    std::normal_distribution<float> nd(0.0f, 0.02f);
+    std::vector<float> row(static_cast<size_t>(cols));
+    auto w = qs::SafetensorsWriter::create(file, {{"model.layers.0.mlp.down_proj.weight", qs::DType::BF16, {rows, cols}}});
+    if (!w) {
+        std::fprintf(stderr, "%s\n", w.error().message.c_str());
+        return false;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        const float scale = 0.5f + float(r % 7) * 0.25f;
+        for (auto& v : row) v = nd(rng) * scale;
+        const auto bytes = qs::encodeFloats(qs::DType::BF16, row);
+        if (!(*w)->write(bytes.data(), bytes.size())) return false;
+    }
+    return bool((*w)->commit());
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+int importanceCost(const std::string& bin)
+{
+    const int64_t rows = 8192, cols = 4096;
+    QTemporaryDir dir;
+    const QString model = dir.filePath("model.safetensors"), imp = dir.filePath("importance.safetensors");
+    if (!writeTensor(model, rows, cols)) return 1;
+    {
+        // E[x²] spanning three decades, a few hot channels, as in LLM activations.
+        std::vector<float> v(static_cast<size_t>(cols));
+        for (int64_t i = 0; i < cols; ++i) v[size_t(i)] = (i % 97 == 3 ? 500.0f : 1.0f) * (1.0f + float(i % 13));
+        auto w = qs::SafetensorsWriter::create(imp, {{"model.layers.0.mlp.down_proj.weight", qs::DType::F32, {cols}}});
+        if (!w || !(*w)->write(v.data(), v.size() * sizeof(float)) || !(*w)->commit()) return 1;
+    }
+    const std::vector<std::string> base = {bin, "wq", model.toStdString(), "--no-results", "-c", "bfp8,bfp4,bfp2,mxfp4,nvfp4"};
+    std::vector<std::string> weighted = base;
+    weighted.insert(weighted.end(), {"--importance", imp.toStdString()});
+    runProcess(base);  // warm the page cache
+    runProcess(weighted);
+    std::vector<double> a, b;
+    for (int i = 0; i < 7; ++i) {  // interleaved: both see the same machine
+        const RunResult ra = runProcess(base), rb = runProcess(weighted);
+        if (!WIFEXITED(ra.status) || WEXITSTATUS(ra.status) != 0 || !WIFEXITED(rb.status) || WEXITSTATUS(rb.status) != 0) {
+            std::printf("a run FAILED\n");
+            return 1;
+        }
+        a.push_back(ra.seconds);
+        b.push_back(rb.seconds);
+    }
+    std::printf("bench_wq importance: one BF16 tensor %lld x %lld, -c bfp8,bfp4,bfp2,mxfp4,nvfp4, median of 7\n",
+                (long long)rows, (long long)cols);
+    std::printf("  without --importance: %.3f s\n  with --importance:    %.3f s\n  ratio: %.3f (target <= 1.15)\n",
+                median(a), median(b), median(b) / median(a));
+    return 0;
+}
+
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == "importance")
+        return importanceCost(QCoreApplication::applicationDirPath().toStdString() + "/../quantscope");
     const int64_t rows = argc > 2 ? std::atoll(argv[1]) : 8192, cols = argc > 2 ? std::atoll(argv[2]) : 8192;
     const int64_t n = rows * cols;
     QTemporaryDir dir;
     const QString file = dir.filePath("big.safetensors");
-    {
-        // N(0, 0.02) weights with per-row scales, stored as BF16 (as checkpoints are).
-        std::mt19937 rng(1);
-        std::normal_distribution<float> nd(0.0f, 0.02f);
-        std::vector<float> row(static_cast<size_t>(cols));
-        auto w = qs::SafetensorsWriter::create(file, {{"model.layers.0.mlp.down_proj.weight", qs::DType::BF16, {rows, cols}}});
-        if (!w) {
-            std::fprintf(stderr, "%s\n", w.error().message.c_str());
-            return 1;
-        }
-        for (int64_t r = 0; r < rows; ++r) {
-            const float scale = 0.5f + float(r % 7) * 0.25f;
-            for (auto& v : row) v = nd(rng) * scale;
-            const auto bytes = qs::encodeFloats(qs::DType::BF16, row);
-            if (!(*w)->write(bytes.data(), bytes.size())) return 1;
-        }
-        if (!(*w)->commit()) return 1;
-    }
+    if (!writeTensor(file, rows, cols)) return 1;
     const std::string bin = QCoreApplication::applicationDirPath().toStdString() + "/../quantscope";
     const double fp32Mb = double(n) * 4 / 1e6;
     std::printf("bench_wq: one BF16 tensor %lld x %lld (%.0f M elements, fp32 view %.0f MB), 2 threads\n",

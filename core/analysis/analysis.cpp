@@ -74,6 +74,7 @@ struct Plan {
     int64_t rows, cols;
     std::vector<Chunk> chunks;
     ChunkSource source;
+    const InputWeights* weights = nullptr;
 };
 
 Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& formats, Progress* progress)
@@ -136,6 +137,7 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
     {
         std::vector<float> scratch(static_cast<size_t>(maxElems));
         std::vector<float> y(static_cast<size_t>(maxElems));
+        std::vector<float> w(plan.weights ? static_cast<size_t>(maxElems) : 0);
         std::vector<double> mySeconds(nf, 0.0);
 #pragma omp for schedule(dynamic, 1)
         for (size_t i = 0; i < nc; ++i) {
@@ -144,10 +146,14 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
             const float* x = plan.source(c, scratch.data());
             if (!needAbsMax) chunkStats[i].addRange(x, c.elems());
             const int64_t rows = c.r1 - c.r0, width = c.width();
+            if (plan.weights) plan.weights->fill(c.r0, c.r1, c.c0, c.c1, w.data());
             for (size_t f = 0; f < nf; ++f) {
                 const auto ft = Clock::now();
                 formats[f].format->fast(x, y.data(), rows, width, ctx, formats[f].options);
-                sums[i * nf + f].addRange(x, y.data(), c.elems());
+                if (plan.weights)
+                    sums[i * nf + f].addRangeWeighted(x, y.data(), w.data(), c.elems());
+                else
+                    sums[i * nf + f].addRange(x, y.data(), c.elems());
                 mySeconds[f] += std::chrono::duration<double>(Clock::now() - ft).count();
             }
             const int64_t d = done.fetch_add(c.elems()) + c.elems();
@@ -182,11 +188,13 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
 } // namespace
 
 Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t cols,
-                                    const std::vector<FormatChoice>& formats, Progress* progress)
+                                    const std::vector<FormatChoice>& formats, Progress* progress,
+                                    const InputWeights* weights)
 {
     Plan plan;
     plan.rows = rows;
     plan.cols = cols;
+    plan.weights = weights;
     plan.chunks = planChunks(rows, cols, rowAlignment(formats), colAlignment(formats));
     plan.source = [data, cols](const Chunk& c, float* scratch) -> const float* {
         if (c.width() == cols || c.r1 - c.r0 == 1) return data + c.r0 * cols + c.c0;
@@ -198,21 +206,22 @@ Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t col
 }
 
 Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vector<FormatChoice>& formats,
-                                     Layout layout, Progress* progress)
+                                     Layout layout, Progress* progress, const InputWeights* weights)
 {
     if (layout == Layout::Transposed) {
         std::vector<int64_t> tshape;
         std::vector<float> t = readTransposed(reader, &tshape);
         const int64_t cols = tshape.empty() ? 1 : tshape.back();
         const int64_t rows = cols ? int64_t(t.size()) / cols : 0;
-        return analyzeArray(t.data(), rows, cols, formats, progress);
+        return analyzeArray(t.data(), rows, cols, formats, progress, weights);
     }
     const int64_t rows = reader.rows(), cols = reader.cols();
     if (const float* direct = reader.directRows())
-        return analyzeArray(direct, rows, cols, formats, progress);
+        return analyzeArray(direct, rows, cols, formats, progress, weights);
     Plan plan;
     plan.rows = rows;
     plan.cols = cols;
+    plan.weights = weights;
     plan.chunks = planChunks(rows, cols, rowAlignment(formats), colAlignment(formats));
     plan.source = [&reader](const Chunk& c, float* scratch) -> const float* {
         reader.readBlock(c.r0, c.r1, c.c0, c.c1, scratch);

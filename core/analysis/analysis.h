@@ -12,6 +12,7 @@
 #include "common/progress.h"
 #include "common/result.h"
 #include "formats/format.h"
+#include "metrics/input_weights.h"
 #include "metrics/metrics.h"
 
 #include <cstdint>
@@ -47,12 +48,16 @@ struct TensorAnalysis {
 
 
 // Analyzes rows/cols 2-D data provided by a reader (the common path).
+// weights (optional): importance weights of the view as analysed (the transposed view for
+// Layout::Transposed); the results then carry wsqnr/wrel.
 Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vector<FormatChoice>& formats,
-                                     Layout layout, Progress* progress = nullptr);
+                                     Layout layout, Progress* progress = nullptr,
+                                     const InputWeights* weights = nullptr);
 
 // Analyzes an fp32 array already in memory (GUI, tests, transposed views).
 Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t cols,
-                                    const std::vector<FormatChoice>& formats, Progress* progress = nullptr);
+                                    const std::vector<FormatChoice>& formats, Progress* progress = nullptr,
+                                    const InputWeights* weights = nullptr);
 
 // The transposed fp32 view of a tensor of the given shape (2-D swap, N-D all axes
 // reversed, rank <= 1 unchanged), read chunk by chunk from the reader.

@@ -14,25 +14,48 @@ bool parseAtlasMetric(const std::string& s, AtlasMetric& out)
     if (s == "sqnr") return out = AtlasMetric::Sqnr, true;
     if (s == "pcc") return out = AtlasMetric::Pcc, true;
     if (s == "mae") return out = AtlasMetric::Mae, true;
+    if (s == "wsqnr") return out = AtlasMetric::Wsqnr, true;
+    if (s == "wrel") return out = AtlasMetric::Wrel, true;
     return false;
 }
 
 const char* atlasMetricName(AtlasMetric m)
 {
-    return m == AtlasMetric::Sqnr ? "sqnr" : m == AtlasMetric::Pcc ? "pcc" : "mae";
+    switch (m) {
+    case AtlasMetric::Sqnr: return "sqnr";
+    case AtlasMetric::Pcc: return "pcc";
+    case AtlasMetric::Mae: return "mae";
+    case AtlasMetric::Wsqnr: return "wsqnr";
+    case AtlasMetric::Wrel: return "wrel";
+    }
+    return "";
 }
 
 const char* atlasMetricUnit(AtlasMetric m)
 {
-    return m == AtlasMetric::Sqnr ? "dB" : m == AtlasMetric::Pcc ? "" : "abs";
+    switch (m) {
+    case AtlasMetric::Sqnr:
+    case AtlasMetric::Wsqnr: return "dB";
+    case AtlasMetric::Pcc: return "";
+    case AtlasMetric::Mae: return "abs";
+    case AtlasMetric::Wrel: return "of RMS";
+    }
+    return "";
 }
 
 double atlasValue(const Metrics& m, AtlasMetric metric)
 {
-    return metric == AtlasMetric::Sqnr ? m.sqnrDb : metric == AtlasMetric::Pcc ? m.pcc : m.mae;
+    switch (metric) {
+    case AtlasMetric::Sqnr: return m.sqnrDb;
+    case AtlasMetric::Pcc: return m.pcc;
+    case AtlasMetric::Mae: return m.mae;
+    case AtlasMetric::Wsqnr: return m.wsqnrDb;
+    case AtlasMetric::Wrel: return m.wrel;
+    }
+    return m.sqnrDb;
 }
 
-bool atlasHigherIsBetter(AtlasMetric metric) { return metric != AtlasMetric::Mae; }
+bool atlasHigherIsBetter(AtlasMetric metric) { return metric != AtlasMetric::Mae && metric != AtlasMetric::Wrel; }
 
 namespace {
 
@@ -111,6 +134,8 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         ErrorSums sums;
         bool sumsUsable = true;
         double wPcc = 0, wMae = 0, wSqErr = 0, wSqX = 0;
+        double wsse = 0, wssx = 0;  // Σd²v, Σx²v of the members with importance
+        int weighted = 0;
         double atol = 0;
         int64_t measuredNumel = 0;  // elements of members whose metrics are defined
         int64_t pccNumel = 0;       // ... and whose PCC is defined
@@ -131,6 +156,8 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         if (e.sums.n == 0 || e.sums.shift != ac.sums.shift) ac.sumsUsable = false;
         if (ac.sumsUsable) ac.sums.merge(e.sums);
         if (e.metrics.undefined()) continue;  // n/a members: in the count and the worst value only
+        if (std::isfinite(e.metrics.wsse) && std::isfinite(e.metrics.wssx))
+            ac.wsse += e.metrics.wsse, ac.wssx += e.metrics.wssx, ++ac.weighted;
         const double n = double(e.metrics.count > 0 ? e.metrics.count : e.numel);
         ac.measuredNumel += int64_t(n);
         if (!std::isnan(e.metrics.pcc)) ac.wPcc += n * e.metrics.pcc, ac.pccNumel += int64_t(n);
@@ -158,6 +185,10 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                     c.aggregate.sqnrDb = metric == AtlasMetric::Sqnr ? c.worstValue : 0.0;
                     c.aggregate.count = c.numel;
                 }
+                // Weighted: from the members' weighted sums (every branch; none: n/a).
+                const double na = std::numeric_limits<double>::quiet_NaN();
+                c.aggregate.wsqnrDb = ac.weighted ? sqnrDb(ac.wssx, ac.wsse) : na;
+                c.aggregate.wrel = ac.weighted ? relativeRms(ac.wssx, ac.wsse) : na;
             }
     std::vector<size_t> order(entries.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -229,6 +260,7 @@ std::string atlasJson(const Atlas& a)
                      ", \"tensors\": " + std::to_string(c.tensors) + ", \"numel\": " + std::to_string(c.numel) +
                      ", \"pcc\": " + num(c.aggregate.pcc) + ", \"mae\": " + num(c.aggregate.mae) +
                      ", \"atol\": " + num(c.aggregate.atol) + ", \"sqnr_db\": " + num(c.aggregate.sqnrDb) +
+                     ", \"wsqnr_db\": " + num(c.aggregate.wsqnrDb) + ", \"wrel\": " + num(c.aggregate.wrel) +
                      ", \"worst_tensor\": " + jstr(c.worstTensor) + ", \"worst_value\": " + num(c.worstValue) +
                      ", \"estimate\": " + (c.estimate ? "true" : "false") + "}";
                 first = false;
@@ -245,7 +277,7 @@ std::string atlasJson(const Atlas& a)
 
 std::string atlasCsv(const Atlas& a)
 {
-    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate\n";
+    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel\n";
     for (size_t f = 0; f < a.formats.size(); ++f)
         for (size_t l = 0; l < a.layers.size(); ++l)
             for (size_t k = 0; k < a.kinds.size(); ++k) {
@@ -255,7 +287,7 @@ std::string atlasCsv(const Atlas& a)
                      csvField(a.kinds[k]) + "," + std::to_string(c.tensors) + "," + std::to_string(c.numel) + "," +
                      csvNum(c.aggregate.pcc) + "," + csvNum(c.aggregate.mae) + "," + csvNum(c.aggregate.atol) + "," +
                      csvNum(c.aggregate.sqnrDb) + "," + csvField(c.worstTensor) + "," + csvNum(c.worstValue) + "," +
-                     (c.estimate ? "1" : "0") + "\n";
+                     (c.estimate ? "1" : "0") + "," + csvNum(c.aggregate.wsqnrDb) + "," + csvNum(c.aggregate.wrel) + "\n";
             }
     return o;
 }

@@ -14,7 +14,9 @@
 
 namespace qs {
 
-enum class AtlasMetric { Sqnr, Pcc, Mae };
+// wsqnr / wrel: the importance-weighted metrics (issue #18, `atlas --importance`); a cell
+// aggregates them from its members' Σx²v and Σd²v (tensors without importance left out).
+enum class AtlasMetric { Sqnr, Pcc, Mae, Wsqnr, Wrel };
 
 // "sqnr" | "pcc" | "mae"; false for anything else.
 bool parseAtlasMetric(const std::string& s, AtlasMetric& out);

@@ -2,6 +2,7 @@
 // `wq` so that its users read it the same way: title, formats/compression/backend
 // lines, the hierarchy, then per tensor a stats line and one table per compression.
 #include "analysis/wq_run.h"
+#include "analysis/atlas.h"
 #include "common/escape.h"
 #include "io/selection.h"
 
@@ -85,12 +86,31 @@ std::string sqnrText(double v)
     return fmt("%.2f", v);
 }
 
+// rel_rmse / wrel as a share of the weights' RMS: "1.83%", "0.0412%"; NaN -> "n/a".
+std::string relText(double v)
+{
+    if (std::isnan(v)) return "n/a";
+    if (std::isinf(v)) return "inf";
+    const double pct = 100.0 * v;
+    return pct >= 99.95 ? fmt("%.0f%%", pct) : fmt("%#.3g%%", pct);  // "24.0%", "1.21%", "0.0412%", "100%"
+}
+
 // The run's non-default options as flags: the format options, then --pcc-undefined.
 std::string reportOptionFlags(const WqReport& r)
 {
     std::string flags = formatOptionFlags(r.options);
     if (r.originalPcc) flags += std::string(flags.empty() ? "" : " ") + "--pcc-undefined original";
     return flags;
+}
+
+// "imatrix.gguf (gguf-imatrix, sha256 ab12..., 182 entries, 180 bound to qwen3moe names)"
+std::string importanceLine(const WqImportance& imp)
+{
+    std::string s = escapeControl(imp.source) + " (" + imp.format;
+    if (!imp.sha256.empty()) s += ", sha256 " + imp.sha256;
+    s += ", " + std::to_string(imp.entries) + " entries, " + std::to_string(imp.bound) + " tensors bound";
+    if (!imp.architecture.empty()) s += ", names of " + escapeControl(imp.architecture);
+    return s + ")";
 }
 
 size_t compWidth(const WqReport& r)
@@ -206,6 +226,7 @@ std::string renderHeader(const WqReport& r, bool colour)
     if (const std::string flags = reportOptionFlags(r); !flags.empty())
         out += paint("options:", "muted", colour) + " " + flags + "\n";
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
+    if (r.importance) out += paint("importance:", "muted", colour) + " " + importanceLine(*r.importance) + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
     TreeNode root;
     for (const auto& name : r.tensorNames) {
@@ -244,6 +265,11 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         if (rows.empty()) continue;
         const bool mixed = rows.front()->mixed;
         size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, devW = 6, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
+        size_t relW = 3, wsqnrW = 9, wrelW = 4;
+        const bool weighted = r.importance.has_value();
+        // A tensor without weighted metrics (no entry, 1-D, an expert without data) shows "-".
+        auto wsqnrCell = [&](const Metrics& m) { return t.importanceNote.empty() ? sqnrText(m.wsqnrDb) : std::string("-"); };
+        auto wrelCell = [&](const Metrics& m) { return t.importanceNote.empty() ? relText(m.wrel) : std::string("-"); };
         std::vector<size_t> countW;
         const std::vector<std::string>& tileFormats = rows.front()->tileFormats;
         for (const auto& f : tileFormats) {
@@ -262,6 +288,9 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             rmseW = std::max(rmseW, sciText(row->metrics.rmse).size());
             sqnrW = std::max(sqnrW, sqnrText(row->metrics.sqnrDb).size());
             bitsW = std::max(bitsW, fmt("%.3f", row->bitsPerElement).size());
+            relW = std::max(relW, relText(row->metrics.relRmse).size());
+            wsqnrW = std::max(wsqnrW, wsqnrCell(row->metrics).size());
+            wrelW = std::max(wrelW, wrelCell(row->metrics).size());
             bytesW = std::max(bytesW, thousands(row->deviceBytes).size());
             for (size_t i = 0; i < row->tileCounts.size() && i < countW.size(); ++i)
                 countW[i] = std::max(countW[i], std::to_string(row->tileCounts[i]).size());
@@ -277,7 +306,9 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             }
             header += "  " + rjust("BYTES", bytesW);
         }
-        header += "  " + rjust("RMSE", rmseW) + "  " + rjust("SQNR(dB)", sqnrW) + "  " + rjust("BITS", bitsW);
+        header += "  " + rjust("RMSE", rmseW) + "  " + rjust("SQNR(dB)", sqnrW) + "  " + rjust("BITS", bitsW) + "  " +
+                  rjust("REL", relW);
+        if (weighted) header += "  " + rjust("wSQNR(dB)", wsqnrW) + "  " + rjust("wREL", wrelW);
         // The header is painted as one span (the original painted each cell).
         out += paint(header, "muted", colour) + "\n";
         for (const WqRow* row : rows) {
@@ -294,7 +325,8 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                 line += "  " + rjust(thousands(row->deviceBytes), bytesW);  // the original's column: device bytes
             }
             line += "  " + rjust(sciText(m.rmse), rmseW) + "  " + rjust(sqnrText(m.sqnrDb), sqnrW) + "  " +
-                    rjust(fmt("%.3f", row->bitsPerElement), bitsW);
+                    rjust(fmt("%.3f", row->bitsPerElement), bitsW) + "  " + rjust(relText(m.relRmse), relW);
+            if (weighted) line += "  " + rjust(wsqnrCell(m), wsqnrW) + "  " + rjust(wrelCell(m), wrelW);
             // The row itself carries the flag (the note below explains it).
             if (const std::string flag = nonFiniteFlag(m); !flag.empty()) line += "  " + paint(flag, "bad", colour);
             if (const std::string flag = blockFillFlag(row->format, t.info.shape); !flag.empty())
@@ -357,7 +389,13 @@ std::vector<SummaryRow> summaryRows(const WqReport& r)
                     if (row.compression == comp && row.label == label) {
                         if (!row.metrics.undefined()) {
                             s.mae += row.metrics.mae; s.atol += row.metrics.atol;
+                            s.relRmse += row.metrics.relRmse;
                             ++s.measured;
+                        }
+                        if (t.importanceNote.empty() && std::isfinite(row.metrics.wrel)) {
+                            s.wrel += row.metrics.wrel;
+                            s.wsqnrDb += row.metrics.wsqnrDb;  // +inf when a row is exact
+                            ++s.weighted;
                         }
                         if (!std::isnan(row.metrics.pcc)) s.pcc += row.metrics.pcc, ++s.pccMeasured;
                         s.format = row.format;
@@ -368,6 +406,9 @@ std::vector<SummaryRow> summaryRows(const WqReport& r)
             s.pcc = s.pccMeasured ? s.pcc / s.pccMeasured : na;
             s.mae = s.measured ? s.mae / s.measured : na;
             s.atol = s.measured ? s.atol / s.measured : na;
+            s.relRmse = s.measured ? s.relRmse / s.measured : na;
+            s.wrel = s.weighted ? s.wrel / s.weighted : na;
+            s.wsqnrDb = s.weighted ? s.wsqnrDb / s.weighted : na;
             s.bytes /= s.rows;
             s.deviceBytes /= s.rows;
             out.push_back(s);
@@ -386,6 +427,8 @@ std::string renderSummary(const WqReport& r, bool colour)
                            paint(sciText(s.mae), errColour(s.mae), colour) + "  atol=" +
                            paint(sciText(s.atol), errColour(s.atol), colour);
         if (s.mixed) line += "  bytes=" + thousands(s.deviceBytes);  // the original's mean (device) bytes
+        line += "  rel=" + relText(s.relRmse);
+        if (r.importance) line += "  wsqnr=" + sqnrText(s.wsqnrDb) + "dB  wrel=" + relText(s.wrel);
         if (s.pccMeasured < s.rows)  // rows left out of the means (PCC undefined or nothing finite)
             line += "  " + paint("(" + std::to_string(s.rows - s.pccMeasured) + " n/a)", "mid", colour);
         out += line + "\n";
@@ -398,9 +441,100 @@ std::string renderTableTxt(const WqReport& r)
     // Non-default format options come first (the numbers depend on them); with the
     // defaults the layout is the original tool's.
     std::string out;
-    if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n\n";
+    if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n";
+    if (r.importance) out += "importance: " + importanceLine(*r.importance) + "\n";
+    if (!out.empty()) out += "\n";
     for (const auto& t : r.tensors) out += renderTensor(r, t, false);
+    out += renderTail(r, false);
     if (r.summary) out += renderSummary(r, false);
+    return out;
+}
+
+std::vector<WqTopRow> topRows(const WqReport& r)
+{
+    std::vector<WqTopRow> all;
+    const bool weighted = r.importance.has_value();
+    for (const auto& t : r.tensors) {
+        if (weighted && !t.importanceNote.empty()) continue;
+        const LayerKind lk = layerKind(t.info.name);
+        for (const auto& row : t.rows) {
+            const double v = weighted ? row.metrics.wrel : row.metrics.relRmse;
+            if (std::isnan(v)) continue;
+            WqTopRow top;
+            top.tensor = t.info.name;
+            top.compression = row.compression;
+            top.format = row.format;
+            top.label = row.label;
+            top.layer = lk.layer >= 0 ? std::to_string(lk.layer) : std::string();
+            top.kind = lk.kind;
+            top.value = v;
+            all.push_back(std::move(top));
+        }
+    }
+    // Worst first; ties in report order (stable).
+    std::stable_sort(all.begin(), all.end(), [](const WqTopRow& a, const WqTopRow& b) { return a.value > b.value; });
+    if (int64_t(all.size()) > r.top) all.resize(size_t(std::max(0, r.top)));
+    return all;
+}
+
+std::string renderTail(const WqReport& r, bool colour)
+{
+    std::string out;
+    if (r.importance) {
+        // Tensors without weighted metrics: how many, which kinds, then each reason that is
+        // not simply "no entry" / "1-D" (an expert without data, a width mismatch).
+        std::map<std::string, int> kinds;
+        int without = 0;
+        std::vector<std::string> reasons;
+        for (const auto& t : r.tensors) {
+            if (t.importanceNote.empty()) continue;
+            ++without;
+            ++kinds[layerKind(t.info.name).kind + " (" + t.importanceNote + ")"];
+            if (t.importanceNote != "no entry" && t.importanceNote != "1-D" && t.importanceNote != "scalar")
+                reasons.push_back(escapeControl(t.info.name) + ": " + t.importanceNote);
+        }
+        const WqImportance& imp = *r.importance;
+        std::string line = "importance: " + imp.source + " (" + imp.format + "), " + std::to_string(r.tensors.size() - size_t(without)) +
+                           " of " + std::to_string(r.tensors.size()) + " tensors weighted";
+        if (without) {
+            line += "; without weighted metrics: ";
+            bool firstKind = true;
+            for (const auto& [kind, n] : kinds) {
+                line += (firstKind ? "" : ", ") + std::to_string(n) + " x " + escapeControl(kind);
+                firstKind = false;
+            }
+        }
+        out += paint(line, without ? "mid" : "muted", colour) + "\n";
+        for (const std::string& reason : reasons) out += "  " + paint("warning: " + reason, "bad", colour) + "\n";
+        if (!imp.unmappedEntries.empty()) {
+            std::string u = "  note: " + std::to_string(imp.unmappedEntries.size()) + " importance entries match no tensor of the model:";
+            for (size_t i = 0; i < imp.unmappedEntries.size() && i < 8; ++i) u += " " + escapeControl(imp.unmappedEntries[i]);
+            if (imp.unmappedEntries.size() > 8) u += " ...";
+            out += paint(u, "mid", colour) + "\n";
+        }
+        out += "\n";
+    }
+    if (r.top > 0) {
+        const std::vector<WqTopRow> top = topRows(r);
+        const std::string by = r.importance ? "wrel" : "rel_rmse";
+        out += paint("Top " + std::to_string(top.size()) + " by " + by + " (worst first)", "title", colour) + "\n";
+        size_t nameW = 6, compW = 4, fmtW = 6;
+        for (const auto& t : top) {
+            nameW = std::max(nameW, escapeControl(t.tensor).size());
+            compW = std::max(compW, t.compression.size());
+            fmtW = std::max(fmtW, t.label.size());
+        }
+        out += paint("  " + rjust("#", 3) + "  " + ljust("TENSOR", nameW) + "  " + ljust("COMP", compW) + "  " + ljust("FORMAT", fmtW) +
+                         "  " + rjust(r.importance ? "wREL" : "REL", 8) + "  LAYER  KIND",
+                     "muted", colour) + "\n";
+        for (size_t i = 0; i < top.size(); ++i) {
+            const WqTopRow& t = top[i];
+            out += "  " + rjust(std::to_string(i + 1), 3) + "  " + ljust(escapeControl(t.tensor), nameW) + "  " +
+                   ljust(t.compression, compW) + "  " + ljust(t.label, fmtW) + "  " + rjust(relText(t.value), 8) + "  " +
+                   ljust(t.layer.empty() ? "-" : t.layer, 5) + "  " + escapeControl(t.kind) + "\n";
+        }
+        out += "\n";
+    }
     return out;
 }
 
@@ -427,6 +561,7 @@ nlohmann::json metricsJson(const Metrics& m)
     put(j, "atol", m.atol);
     put(j, "rmse", m.rmse);
     put(j, "sqnr_db", m.sqnrDb);
+    put(j, "rel_rmse", m.relRmse);
     j["count"] = m.count;
     j["non_finite_inputs"] = m.nonFiniteX;
     j["non_finite_outputs"] = m.nonFiniteY;
@@ -466,6 +601,7 @@ std::string renderJson(const WqReport& r)
         jt["numel"] = t.info.numel();
         jt["stored_bytes"] = t.info.byteLength;
         if (!t.info.scaleInvName.empty()) jt["scale_inv"] = t.info.scaleInvName;
+        if (r.importance && !t.importanceNote.empty()) jt["importance_note"] = t.importanceNote;
         nlohmann::json stats = {{"count", t.stats.count}, {"zeros", t.stats.zeros}, {"nan", t.stats.nan},
                                 {"pos_inf", t.stats.posInf}, {"neg_inf", t.stats.negInf}};
         put(stats, "min", t.stats.min);
@@ -483,6 +619,11 @@ std::string renderJson(const WqReport& r)
             jr["payload_bytes"] = row.bytes;
             jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
+            if (r.importance) {  // null when the tensor has none (importance_note says why)
+                const bool has = t.importanceNote.empty();
+                put(jr, "wsqnr_db", has ? row.metrics.wsqnrDb : std::numeric_limits<double>::quiet_NaN());
+                put(jr, "wrel", has ? row.metrics.wrel : std::numeric_limits<double>::quiet_NaN());
+            }
             if (const auto fill = sparseBlockFill(row.format, t.info.shape))
                 jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};
             if (row.mixed) {
@@ -502,6 +643,25 @@ std::string renderJson(const WqReport& r)
         tensors.push_back(jt);
     }
     doc["tensors"] = tensors;
+    if (r.importance) {
+        const WqImportance& imp = *r.importance;
+        nlohmann::json ji = {{"spec", imp.spec.toStdString()}, {"source", imp.source}, {"format", imp.format},
+                             {"architecture", imp.architecture}, {"entries", imp.entries}, {"bound", imp.bound},
+                             {"unmapped_entries", imp.unmappedEntries}};
+        if (!imp.sha256.empty()) ji["sha256"] = imp.sha256;
+        doc["importance"] = ji;
+    }
+    if (r.top > 0) {
+        nlohmann::json top = nlohmann::json::array();
+        for (const WqTopRow& t : topRows(r)) {
+            nlohmann::json jt = {{"tensor", t.tensor}, {"compression", t.compression}, {"format", t.format},
+                                 {"label", t.label}, {"kind", t.kind}};
+            jt["layer"] = t.layer.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stoll(t.layer));
+            put(jt, r.importance ? "wrel" : "rel_rmse", t.value);
+            top.push_back(jt);
+        }
+        doc["top"] = top;
+    }
     if (r.summary) {  // the --summary lines, as rows
         nlohmann::json summary = nlohmann::json::array();
         for (const SummaryRow& sr : summaryRows(r)) {
@@ -512,6 +672,12 @@ std::string renderJson(const WqReport& r)
             put(js, "mean_pcc", sr.pcc);
             put(js, "mean_mae", sr.mae);
             put(js, "mean_atol", sr.atol);
+            put(js, "mean_rel_rmse", sr.relRmse);
+            if (r.importance) {
+                put(js, "mean_wsqnr_db", sr.wsqnrDb);
+                put(js, "mean_wrel", sr.wrel);
+                js["weighted"] = sr.weighted;
+            }
             summary.push_back(js);
         }
         doc["summary"] = summary;

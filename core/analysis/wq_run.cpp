@@ -5,6 +5,7 @@
 
 #include "analysis/assignment_io.h"
 #include "analysis/compression_config.h"
+#include "analysis/importance_run.h"
 #include "analysis/work_folder.h"
 #include "compression/mixed.h"
 #include "analysis/model_open.h"
@@ -142,6 +143,10 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             return Error::usage(unused);
     }
 
+    if (mixedParams && isWeighted(mixedParams->metric) && params.importance.isEmpty())
+        return Error::usage("the compression config's metric \"" + std::string(metricName(mixedParams->metric)) +
+                            "\" weighs the error by input-channel importance: give --importance FILE");
+
     // 2. Model and selection.
     if (params.limit == 0) return Error::usage("No tensors matched: --limit 0 keeps none.");
     auto modelR = openModel(params.model, params.revision, params.cacheDir, progress);
@@ -179,6 +184,30 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         report.tensorElements.push_back(t ? double(t->numel()) : 0.0);
     }
     report.usedConfigJson = usedConfigJson(config, report.formats, mixedParams ? &*mixedParams : nullptr);
+    report.top = params.top;
+
+    // Importance (issue #18): read and bound before any tensor is analysed.
+    std::shared_ptr<RunImportance> importance;
+    if (!params.importance.isEmpty()) {
+        auto imp = loadRunImportance(params.importance, params.revision, params.cacheDir, *model, progress);
+        if (!imp) return imp.error();
+        importance = *imp;
+        WqImportance info;
+        info.spec = params.importance;
+        info.source = importance->source;
+        info.format = importance->file.format;
+        info.sha256 = importance->sha256;
+        info.architecture = importance->index.architecture;
+        info.entries = int(importance->file.entries.size());
+        info.bound = int(importance->index.bindings.size());
+        info.unmappedEntries = importance->index.unmappedEntries;
+        report.importance = info;
+    }
+    // The weights of a tensor as analysed in `layout`; nullopt (and the note) without.
+    auto weightsFor = [&](const TensorInfo& info, Layout layout, std::string* note) -> std::optional<InputWeights> {
+        if (!importance) return std::nullopt;
+        return tensorWeights(importance->index.find(info.name), info.shape, layout, note);
+    };
     if (observer.started) observer.started(report);
 
     // results/<model>/<algorithm>/<stamp>, built in a per-process work folder
@@ -207,6 +236,8 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     const size_t count = report.tensorNames.size();
     std::vector<std::shared_ptr<TensorReader>> readers;
     std::vector<std::optional<Result<TensorAnalysis>>> bases;
+    std::vector<std::optional<InputWeights>> batchWeights;
+    std::vector<std::string> batchNotes;
     size_t batchEnd = 0;  // tensors [ti, batchEnd) have their readers and base analyses
     auto prepareBatch = [&](size_t first) -> Result<void> {
         readers.clear();
@@ -223,12 +254,21 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             if (numel >= kParallelMinElements) break;  // a big tensor goes alone
         }
         bases.resize(readers.size());
+        batchWeights.assign(readers.size(), std::nullopt);
+        batchNotes.assign(readers.size(), std::string());
+        for (size_t i = 0; i < readers.size(); ++i) {
+            TensorInfo info = readers[i]->info();
+            info.name = report.tensorNames[first + i];
+            batchWeights[i] = weightsFor(info, Layout::AsStored, &batchNotes[i]);
+        }
+        auto weightsOf = [&](size_t i) { return batchWeights[i] ? &*batchWeights[i] : nullptr; };
         if (readers.size() == 1) {  // alone: its own parallel chunks, progress and cancel
-            bases[0] = analyzeTensor(*readers[0], choices, Layout::AsStored, progress);
+            bases[0] = analyzeTensor(*readers[0], choices, Layout::AsStored, progress, weightsOf(0));
         } else {
             const int64_t n = int64_t(readers.size());
 #pragma omp parallel for schedule(dynamic, 1) if (worthParallel(n, elements * int64_t(choices.size())))
-            for (int64_t i = 0; i < n; ++i) bases[size_t(i)] = analyzeTensor(*readers[size_t(i)], choices, Layout::AsStored);
+            for (int64_t i = 0; i < n; ++i)
+                bases[size_t(i)] = analyzeTensor(*readers[size_t(i)], choices, Layout::AsStored, nullptr, weightsOf(size_t(i)));
         }
         batchEnd = first + readers.size();
         return {};
@@ -248,18 +288,23 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
 
         const Result<TensorAnalysis>& base = *bases[slot];
         if (!base) return fail(base.error());
+        tensor.importanceNote = batchNotes[slot];
         tensor.stats = base->stats;
         for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r, tensor.info.shape));
 
         if (config.algorithm == "transpose") {
-            auto tr = analyzeTensor(*reader, choices, Layout::Transposed, progress);
+            std::string note;
+            const std::optional<InputWeights> tw = weightsFor(tensor.info, Layout::Transposed, &note);
+            if (tensor.importanceNote.empty()) tensor.importanceNote = note;
+            auto tr = analyzeTensor(*reader, choices, Layout::Transposed, progress, tw ? &*tw : nullptr);
             if (!tr) return fail(tr.error());
             const std::vector<int64_t> reversed(tensor.info.shape.rbegin(), tensor.info.shape.rend());
             for (const auto& r : tr->results) tensor.rows.push_back(baselineRow("transpose", r, reversed));
         } else if (mixedParams) {
             const auto t0 = std::chrono::steady_clock::now();
             const std::vector<float> x = reader->readAll();
-            auto mixed = runMixed(x.data(), tensor.info.shape, *mixedParams, progress);
+            const std::optional<InputWeights>& mw = batchWeights[slot];
+            auto mixed = runMixed(x.data(), tensor.info.shape, *mixedParams, progress, mw ? &*mw : nullptr);
             if (!mixed) return fail(mixed.error());
             WqRow row;
             row.compression = config.algorithm;

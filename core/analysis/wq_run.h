@@ -45,6 +45,9 @@ struct WqParams {
     bool refuseUnusedOptions = false;  // CLI: an option none of the formats reads is an error
                                        // (unusedOptionMessage); the explorer's panel keeps its own
     bool originalPcc = false;      // --pcc-undefined original: the original's 1.0/0.0 where PCC is undefined
+    QString importance;            // --importance: local path or org/repo:path/in/repo (Hub,
+                                   // same --revision, cache and ranged reads); empty: none
+    int top = 0;                   // --top N: the N worst tensor x format pairs after the table
 };
 
 struct WqRow {
@@ -70,6 +73,29 @@ struct WqTensor {
     std::string slug;  // file-name stem of its artefacts (empty when none were written)
     Stats stats;
     std::vector<WqRow> rows;
+    // With --importance: why this tensor has no weighted metrics ("" when it has them):
+    // "no entry", "1-D", "expert 3 of blk.1.ffn_down_exps.weight has no data", a width
+    // mismatch naming both sides, ...
+    std::string importanceNote;
+};
+
+// The importance file a run used (recorded in results.json and table.txt).
+struct WqImportance {
+    QString spec;                      // as given (path or org/repo:path)
+    std::string source;                // the local path, or org/repo@<commit>:path
+    std::string format;                // gguf-imatrix | legacy-dat | safetensors
+    std::string sha256;                // of the file's bytes
+    std::string architecture;          // the name table used
+    int entries = 0, bound = 0;        // file entries; model tensors bound to one
+    std::vector<std::string> unmappedEntries;
+};
+
+// One --top line: a tensor x format pair ranked by wrel (rel_rmse without importance).
+struct WqTopRow {
+    std::string tensor, compression, format, label;
+    std::string layer;                 // first numeric component of the name, "" if none
+    std::string kind;                  // the name with numeric components replaced by '*'
+    double value = 0;                  // the ranking value (wrel or rel_rmse)
 };
 
 struct WqReport {
@@ -90,6 +116,8 @@ struct WqReport {
     std::string usedConfigJson;        // compression_config.used.json content
     FormatOptions options;             // the format options the run used
     bool summary = false;
+    std::optional<WqImportance> importance;  // set when the run was given --importance
+    int top = 0;                       // --top N (0: no list)
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
@@ -136,6 +164,9 @@ std::string renderTensor(const WqReport& report, const WqTensor& tensor, bool co
 struct SummaryRow {
     std::string compression, format, label;
     double pcc = 0, mae = 0, atol = 0;  // NaN when no row was measurable
+    double relRmse = 0;                 // mean rel_rmse (NaN when no row was measurable)
+    double wsqnrDb = 0, wrel = 0;       // means over the rows with weighted metrics (NaN: none)
+    int weighted = 0;                   // rows with weighted metrics
     double bytes = 0;                   // mean payload bytes per tensor
     double deviceBytes = 0;             // mean device bytes per tensor
     int rows = 0, measured = 0;         // rows, rows with finite pairs (MAE/ATOL means)
@@ -157,6 +188,11 @@ struct BlockFill {
 std::optional<BlockFill> sparseBlockFill(const std::string& formatName, const std::vector<int64_t>& shape);
 std::string blockFillFlag(const std::string& formatName, const std::vector<int64_t>& shape);
 std::string renderSummary(const WqReport& report, bool colour);
+// After the tensors: with --importance, which tensors have no weighted metrics (how many,
+// which kinds, and every per-tensor reason); with --top N, the N worst tensor x format
+// pairs by wrel (rel_rmse without importance), worst first. "" when neither applies.
+std::string renderTail(const WqReport& report, bool colour);
+std::vector<WqTopRow> topRows(const WqReport& report);
 std::string renderTableTxt(const WqReport& report);   // tensors + summary, no colour
 std::string renderJson(const WqReport& report);       // results.json (keys sorted)
 

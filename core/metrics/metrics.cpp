@@ -229,7 +229,7 @@ Metrics finish(const ErrorSums& s)
             m.pcc = std::numeric_limits<double>::quiet_NaN();
             m.sqnrDb = std::numeric_limits<double>::infinity();
             m.relRmse = 0.0;
-            if (s.weighted) { m.wsqnrDb = m.sqnrDb; m.wrel = 0.0; }
+            if (s.weighted) { m.wsqnrDb = m.sqnrDb; m.wrel = 0.0; m.wsse = m.wssx = 0.0; }
         }
         return m;
     }
@@ -252,7 +252,10 @@ Metrics finish(const ErrorSums& s)
     }
     m.sqnrDb = sqnrDb(s.sxx, s.sdd);
     m.relRmse = relativeRms(s.sxx, s.sdd);
+    m.sse = s.sdd;
     if (s.weighted) {
+        m.wsse = s.swdd;
+        m.wssx = s.swxx;
         m.wsqnrDb = sqnrDb(s.swxx, s.swdd);
         m.wrel = relativeRms(s.swxx, s.swdd);
     }

@@ -78,6 +78,11 @@ struct Metrics {
     // channel had no data): wsqnr = 10 log10(Σx²v / Σd²v), wrel = sqrt(Σd²v / Σx²v).
     double wsqnrDb = std::numeric_limits<double>::quiet_NaN();
     double wrel = std::numeric_limits<double>::quiet_NaN();
+    // The raw squared errors behind them (the budget planner adds them over tensors):
+    // Σd² and Σd²v, Σx²v (NaN when not weighted).
+    double sse = 0.0;
+    double wsse = std::numeric_limits<double>::quiet_NaN();
+    double wssx = std::numeric_limits<double>::quiet_NaN();
     int64_t count = 0;   // finite pairs the metrics cover
     int64_t nonFiniteX = 0;
     int64_t nonFiniteY = 0;

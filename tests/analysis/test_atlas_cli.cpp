@@ -28,12 +28,12 @@ private Q_SLOTS:
         QFile csv(out + "/atlas.csv");
         QVERIFY(csv.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(lines.first(), QString("format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate"));
+        QCOMPARE(lines.first(), QString("format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel"));
         // one-tensor cells: the worst value is the tensor's own mae, equal to the cell's
         int singles = 0;
         for (const QString& l : lines.mid(1)) {
             const QStringList c = l.split(',');
-            QCOMPARE(c.size(), 12);
+            QCOMPARE(c.size(), 14);
             if (c[3] == "1") {
                 QCOMPARE(c[6], c[10]);
                 ++singles;
@@ -96,7 +96,7 @@ private Q_SLOTS:
     {
         const CliRun r = runCli({"atlas", qs::test::demoDirPath(), "--metric", "rmse"});
         QCOMPARE(r.exitCode, 1);
-        QVERIFY(r.err.contains("--metric: expected sqnr, pcc or mae, got \"rmse\""));
+        QVERIFY(r.err.contains("--metric: expected sqnr, pcc, mae, wsqnr or wrel, got \"rmse\""));
     }
 };
 

@@ -274,7 +274,7 @@ private Q_SLOTS:
         QVERIFY2(rowOf("c.some", "BF16").endsWith("[512 -> NaN/Inf]"), qPrintable(rowOf("c.some", "BF16")));
         QVERIFY(r.out.contains("note: BF16: no finite (input, output) pair is left; its metrics are n/a"));
         // the summary leaves n/a rows out of its means and counts them
-        QVERIFY2(QString::fromUtf8(r.out).contains(QRegularExpression("none  BF16  pcc= (1\\.0|0\\.99)\\d+  mae=\\S+  atol=\\S+  \\(2 n/a\\)")),
+        QVERIFY2(QString::fromUtf8(r.out).contains(QRegularExpression("none  BF16  pcc= (1\\.0|0\\.99)\\d+  mae=\\S+  atol=\\S+  rel=\\S+  \\(2 n/a\\)")),
                  r.out.right(400).constData());
 
         const QStringList runs = QDir(tmp.filePath("r/results/" + QDir(tmp.path()).dirName() + "__m/none")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);

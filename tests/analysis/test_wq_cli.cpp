@@ -53,7 +53,7 @@ private Q_SLOTS:
         QCOMPARE(lines[3], QString("backend: emulation"));
         QVERIFY(out.contains("Hierarchy\n  └── model (5)\n      └── layers (5)\n          └── 1 (5)\n"));
         QVERIFY(out.contains("model.layers.1.mlp.gate.weight\n  shape=(2, 136) min="));
-        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)   SIZE  DEVICE       RMSE  SQNR(dB)    BITS\n  none  BF16     "));
+        QVERIFY(out.contains("  COMP  FORMAT       PCC        MAE       ATOL  TIME(s)   SIZE  DEVICE       RMSE  SQNR(dB)    BITS     REL\n  none  BF16     "));
         QVERIFY(out.contains("Summary (mean across matched tensors)\n  none  BF16  pcc="));
         QVERIFY(!out.contains("\033["));  // NO_COLOR
 
@@ -373,7 +373,7 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("options: --pcc-undefined original"));
         const QStringList orig = QString::fromUtf8(r.out).split('\n');
         // #9.7: SIZE reads in a unit that fits (the original's GB column said 0.000)
-        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  128 B  2.0 KB  0.000e+00       inf  16.000"));
+        QVERIFY(orig.contains("  none  BF16     1.00000  0.000e+00  0.000e+00    0.000  128 B  2.0 KB  0.000e+00       inf  16.000  0.00%"));
         QVERIFY(!r.out.contains("n/a"));
         QVERIFY(r.out.contains("  none  BF16     0.00000  "));  // the [1] bias, not exact in bf16
         r = runCli({"wq", m, "-c", "bf16", "--pcc-undefined", "zero"});
@@ -452,11 +452,12 @@ private Q_SLOTS:
         QVERIFY(qs::writeSafetensors(dwm, {{{"dw.weight", qs::DType::F32, {2, 2, 16, 1}}, f}}).ok());
         r = runCli({"wq", dwm, "-c", "bfp8,mxfp4,bf16", "--no-results"});
         // BITS are payload bits: one 8-bit element and one 8-bit block scale per value
-        QVERIFY2(r.out.contains("  16.000  [block: 1.0 of 16 real]\n  note: BFP8: the block axis (the last dimension) is shorter "
+        // REL: 0.270 % of the weights' RMS (rel_rmse, #18)
+        QVERIFY2(r.out.contains("  16.000  0.270%  [block: 1.0 of 16 real]\n  note: BFP8: the block axis (the last dimension) is shorter "
                                 "than its 16-element block; each block holds only 1.0 real values"),
                  r.out.constData());
-        QVERIFY(r.out.contains("  12.000  [block: 1.0 of 32 real]\n"));
-        QVERIFY(r.out.contains("  16.000\n"));  // BF16 has no blocks
+        QVERIFY(r.out.contains("  12.000   16.2%  [block: 1.0 of 32 real]\n"));
+        QVERIFY(QString::fromUtf8(r.out).contains(QRegularExpression("none  BF16 .*  16.000  +\\d\\.\\d+%\n")));  // BF16 has no blocks
         r = runCli({"wq", dwm, "-c", "mxfp4", "--no-results", "--json"});
         const QJsonObject fill = QJsonDocument::fromJson(r.out).object()["tensors"].toArray()[0].toObject()["rows"]
                                      .toArray()[0].toObject()["block_fill"].toObject();
