@@ -1,36 +1,15 @@
 // `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--out-dir D]`:
 // the memory-budget planner (issue #11). Thin: runs the one per-tensor walk (runWq),
 // turns each tensor's "none" rows into (bytes, squared error) options, solves with
-// core/compression/planner and writes plan.json and plan.csv.
+// core/compression/planner and writes plan.json and plan.csv (sinks.h). With --shard the
+// walk (the analysis step) covers one part and writes a shard folder for `merge`.
 #include "cli_support.h"
 #include "commands.h"
-#include "analysis/assignment_io.h"
-#include "analysis/wq_run.h"
-#include "compression/planner.h"
+#include "sinks.h"
 
 #include <QCommandLineParser>
-#include <QDir>
 
-#include <cmath>
 #include <cstdio>
-
-namespace {
-
-std::string g9(double v)
-{
-    char b[40];
-    std::snprintf(b, sizeof b, "%.9g", v);
-    return b;
-}
-
-std::string jstr(const std::string& s)
-{
-    std::string o = "\"";
-    for (char c : s) o += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    return o + "\"";
-}
-
-} // namespace
 
 int runPlanCommand(const QStringList& args)
 {
@@ -47,7 +26,7 @@ int runPlanCommand(const QStringList& args)
     p.addOption({{"c", "formats"}, "Candidate formats (repeatable or comma-separated; default: all).", "FORMAT"});
     p.addOption({"budget", "Total size budget.", "SIZE"});
     p.addOption({"bits", "Average bits per parameter.", "B"});
-    p.addOption({"out-dir", "Folder for plan.json and plan.csv (default: plan).", "dir", "plan"});
+    p.addOption({"out-dir", "Folder for plan.json and plan.csv (default: plan); with --shard, the parent of the shard's results/ folder.", "dir", "plan"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope plan"} + args)) return usageError("plan", p.errorText());
     if (p.isSet("help")) {
@@ -56,79 +35,27 @@ int runPlanCommand(const QStringList& args)
     }
     qs::WqParams params;
     if (auto sel = selectionFrom(p, params); !sel) return usageError("plan", QString::fromStdString(sel.error().message));
-    if (p.isSet("budget") == p.isSet("bits")) return usageError("plan", "give exactly one of --budget SIZE and --bits B");
-    double bits = 0;
-    if (p.isSet("bits")) {
-        bool ok = false;
-        bits = p.value("bits").toDouble(&ok);
-        if (!ok || !(bits > 0)) return usageError("plan", "--bits: expected a positive number, got \"" + p.value("bits") + "\"");
-    }
+    auto request = planRequest(p.isSet("bits"), p.value("bits"), p.isSet("budget"), p.value("budget"));
+    if (!request) return usageError("plan", QString::fromStdString(request.error().message));
 
     params.formats = p.values("c");
-    params.writeResults = false;
+    params.writeResults = params.shard.has_value();  // a shard writes its rows for merge
+    params.resultsDir = p.value("out-dir");
+    params.command = "plan";
+    params.commandOptions = {{request->byBits ? "bits" : "budget", (request->byBits ? p.value("bits") : p.value("budget")).toStdString()}};
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
     params.options = *opts;
     params.refuseUnusedOptions = true;
 
-    std::vector<std::string> names;
-    std::vector<std::vector<std::string>> optionFormats;
-    std::vector<qs::PlanItem> items;
-    int64_t paramsTotal = 0;
     CliProgress progress;
-    qs::WqObserver observer;
-    observer.tensorDone = [&](const qs::WqReport&, const qs::WqTensor& t) {
-        qs::PlanItem it;
-        std::vector<std::string> fmts;
-        for (const qs::WqRow& r : t.rows) {
-            if (r.compression != "none") continue;
-            const double n = double(r.metrics.count);
-            it.options.push_back({r.bytes, r.metrics.rmse * r.metrics.rmse * n});
-            fmts.push_back(r.format);
-        }
-        if (it.options.empty()) return;
-        names.push_back(t.info.name);
-        optionFormats.push_back(std::move(fmts));
-        items.push_back(std::move(it));
-        paramsTotal += t.info.numel();
-    };
-    auto report = qs::runWq(params, observer, qs::PngRenderer{}, &progress);
+    auto report = qs::runWq(params, qs::WqObserver{}, qs::PngRenderer{}, &progress);
     progress.finish();
     if (!report) return reportError(report.error());
-
-    auto budget = p.isSet("bits") ? qs::budgetFromBits(bits, paramsTotal)
-                                  : qs::parseBudget(p.value("budget").toStdString(), paramsTotal);
-    if (!budget) return reportError(budget.error());
-    auto sol = qs::solvePlan(items, *budget);
-    if (!sol) return reportError(sol.error());
-
-    std::string csv = "tensor,format,bytes,sse\n";
-    std::string json = "{\n  \"budget_bytes\": " + g9(*budget) + ",\n  \"bytes\": " + g9(sol->bytes) +
-                       ",\n  \"sse\": " + g9(sol->sse) + ",\n  \"lower_bound_sse\": " + g9(sol->lowerBound) +
-                       ",\n  \"gap\": " + g9(sol->gap()) + ",\n  \"params\": " + std::to_string(paramsTotal) +
-                       ",\n  \"bits_per_param\": " + g9(8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal))) +
-                       ",\n  \"tensors\": [";
-    for (size_t i = 0; i < items.size(); ++i) {
-        const int c = sol->choice[i];
-        const auto& o = items[i].options[size_t(c)];
-        csv += names[i] + "," + optionFormats[i][size_t(c)] + "," + g9(o.bytes) + "," + g9(o.sse) + "\n";
-        json += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(names[i]) + ", \"format\": " +
-                jstr(optionFormats[i][size_t(c)]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) + "}";
+    if (report->shard) {
+        std::fprintf(stderr, "shard %s: %s (merge the shards with 'quantscope merge')\n",
+                     report->shard->spec.text().c_str(), report->resultsPath.toLocal8Bit().constData());
+        return 0;
     }
-    json += "\n  ]\n}\n";
-    const QString outDir = p.value("out-dir");
-    if (!QDir().mkpath(outDir))
-        return reportError(qs::Error::model("plan: cannot create the output folder " + outDir.toStdString()));
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.json"), QByteArray::fromStdString(json)); !w)
-        return reportError(w.error());
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.csv"), QByteArray::fromStdString(csv)); !w)
-        return reportError(w.error());
-    char line[300];
-    std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), squared error %.6g, "
-                  "gap to the Lagrangian bound %.3g %%\n",
-                  items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal)), sol->sse,
-                  sol->gap() * 100);
-    printOut(line);
-    return 0;
+    return writePlanOutputs(*report, *request, p.value("out-dir"));
 }

@@ -93,6 +93,15 @@ std::string reportOptionFlags(const WqReport& r)
     return flags;
 }
 
+// "2/3 - 5 of 16 tensors, 1.2 MB of 3.0 MB read (commit ..., fingerprint ...)"
+std::string shardLine(const ShardRecord& s)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f MB of %.1f MB", double(s.partBytes) / 1e6, double(s.selectionBytes) / 1e6);
+    return s.spec.text() + " - " + std::to_string(s.partTensors) + " of " + std::to_string(s.selectionTensors) +
+           " tensors, " + buf + " read (commit " + s.commit + ", fingerprint " + s.fingerprint + ")";
+}
+
 size_t compWidth(const WqReport& r)
 {
     size_t w = 4;
@@ -206,6 +215,7 @@ std::string renderHeader(const WqReport& r, bool colour)
     if (const std::string flags = reportOptionFlags(r); !flags.empty())
         out += paint("options:", "muted", colour) + " " + flags + "\n";
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
+    if (r.shard) out += paint("shard:", "muted", colour) + " " + shardLine(*r.shard) + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
     TreeNode root;
     for (const auto& name : r.tensorNames) {
@@ -398,6 +408,7 @@ std::string renderTableTxt(const WqReport& r)
     // Non-default format options come first (the numbers depend on them); with the
     // defaults the layout is the original tool's.
     std::string out;
+    if (r.shard) out += "shard: " + shardLine(*r.shard) + "\n" + (reportOptionFlags(r).empty() ? "\n" : "");
     if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n\n";
     for (const auto& t : r.tensors) out += renderTensor(r, t, false);
     if (r.summary) out += renderSummary(r, false);
@@ -435,6 +446,15 @@ nlohmann::json metricsJson(const Metrics& m)
     return j;
 }
 
+nlohmann::json shardJson(const ShardRecord& s)
+{
+    nlohmann::json options = nlohmann::json::object();
+    for (const auto& [k, v] : s.commandOptions) options[k] = v;
+    return {{"index", s.spec.index}, {"count", s.spec.count}, {"commit", s.commit}, {"fingerprint", s.fingerprint},
+            {"command", s.command}, {"command_options", options}, {"selection_tensors", s.selectionTensors},
+            {"selection_bytes", s.selectionBytes}, {"part_tensors", s.partTensors}, {"part_bytes", s.partBytes}};
+}
+
 } // namespace
 
 std::string renderJson(const WqReport& r)
@@ -455,6 +475,7 @@ std::string renderJson(const WqReport& r)
     doc["pcc_undefined"] = r.originalPcc ? "original" : "n/a";
     if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
+    if (r.shard) doc["shard"] = shardJson(*r.shard);
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
         nlohmann::json jt;
@@ -472,6 +493,8 @@ std::string renderJson(const WqReport& r)
         put(stats, "max", t.stats.max);
         put(stats, "mean", t.stats.mean());
         put(stats, "std", t.stats.stddev());
+        put(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
+        put(stats, "sum_sq", t.stats.sumSq);
         jt["stats"] = stats;
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& row : t.rows) {

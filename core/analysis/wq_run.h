@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "formats/format.h"
 #include "io/model.h"
+#include "io/shard.h"
 #include "metrics/metrics.h"
 
 #include <QString>
@@ -45,6 +46,11 @@ struct WqParams {
     bool refuseUnusedOptions = false;  // CLI: an option none of the formats reads is an error
                                        // (unusedOptionMessage); the explorer's panel keeps its own
     bool originalPcc = false;      // --pcc-undefined original: the original's 1.0/0.0 where PCC is undefined
+    // --shard K/N (io/shard.h): analyse part K of the byte-balanced split only; the folder is
+    // marked for `merge`, which produces `command`'s output (wq, atlas, plan) from the rows.
+    std::optional<ShardSpec> shard;
+    std::string command = "wq";
+    std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
 };
 
 struct WqRow {
@@ -90,6 +96,7 @@ struct WqReport {
     std::string usedConfigJson;        // compression_config.used.json content
     FormatOptions options;             // the format options the run used
     bool summary = false;
+    std::optional<ShardRecord> shard;  // a --shard run: which part, of what (merge checks it)
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
@@ -120,6 +127,10 @@ struct WqObserver {
 // shape: the tensor's shape as analysed (reversed for "transpose"), for device bytes
 // and bits per element.
 WqRow baselineRow(const std::string& compression, const FormatResult& result, const std::vector<int64_t>& shape);
+
+// What a shard's fingerprint covers besides the selection: backend, algorithm, used
+// config, PCC rule, --summary, the skipped note, formats and every format option.
+std::vector<std::string> shardFields(const WqReport& report);
 
 // Resolves formats (-c list, config, default "all") to registry rows.
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
