@@ -292,6 +292,12 @@ Result<MergedRun> mergeShards(const QStringList& folders)
         records.push_back({str(f), *r->report.shard});
         in.push_back(std::move(*r));
     }
+    // The first shard is the reference the others are compared with.
+    std::stable_sort(in.begin(), in.end(), [](const ResultsFolder& x, const ResultsFolder& y) {
+        return x.report.shard->spec.index < y.report.shard->spec.index;
+    });
+    std::stable_sort(records.begin(), records.end(),
+                     [](const auto& x, const auto& y) { return x.second.spec.index < y.second.spec.index; });
     if (auto c = checkShardRecords(records); !c) return c.error();
     const ResultsFolder& a = in.front();
     const ShardRecord& sa = *a.report.shard;
@@ -327,9 +333,6 @@ Result<MergedRun> mergeShards(const QStringList& folders)
 
     MergedRun run;
     run.shard = sa;
-    std::sort(in.begin(), in.end(), [](const ResultsFolder& x, const ResultsFolder& y) {
-        return x.report.shard->spec.index < y.report.shard->spec.index;
-    });
     WqReport& m = run.report;
     m = a.report;  // header fields (the same in every shard, checked above)
     m.tensors.clear();

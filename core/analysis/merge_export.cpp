@@ -75,6 +75,8 @@ Result<int64_t> mergeExportFiles(const QStringList& files, const QString& out)
         in.push_back(std::move(i));
     }
     if (in.empty()) return Error::usage("merge: no files given");
+    std::stable_sort(records.begin(), records.end(),
+                     [](const auto& x, const auto& y) { return x.second.spec.index < y.second.spec.index; });
     if (auto c = checkShardRecords(records); !c) return c.error();
     if (auto c = checkShardCoverage(records); !c) return c.error();
 
