@@ -73,9 +73,9 @@ int runMergeCommand(const QStringList& args)
         out = out.isEmpty() ? QStringLiteral("plan") : out;
         status = writePlanOutputs(run->report, *request, out);
     } else if (command == "wq") {
-        auto written = qs::writeMergedFolder(*run, out.isEmpty() ? qs::defaultMergedPath(run->report) : out);
+        if (out.isEmpty()) out = qs::defaultMergedPath(run->report);
+        auto written = qs::writeMergedFolder(*run, out);
         if (!written) return reportError(written.error());
-        out = *written;
         std::fprintf(stderr, "results: %s\n", out.toLocal8Bit().constData());
     } else {
         return reportError(qs::Error::usage("merge: the shards are of \"" + command + "\", which merge does not know"));
