@@ -199,6 +199,10 @@ void addSelectionFlags(QCommandLineParser& p)
     p.addOption({"cache-dir", "Cache for fetched byte ranges (default: ~/.cache/quantscope).", "dir"});
     p.addOption({"regex", "Select tensors whose name matches this regular expression.", "PATTERN"});
     p.addOption({"limit", "Keep the first N matched tensors (natural order).", "N"});
+    p.addOption({"shard", "Analyse part K of N (K from 1 to N) of the selection, split by bytes to read; the output "
+                          "is a shard folder for 'quantscope merge'. auto: K and N from a Slurm job array "
+                          "(SLURM_ARRAY_TASK_ID/COUNT or MIN/MAX); auto/N: K from a Kubernetes Indexed Job's "
+                          "JOB_COMPLETION_INDEX.", "K/N|auto|auto/N"});
     p.addOption({"all", "Select every tensor (FP8 scales aside). Without FILTER, --regex or --all the default is the "
                         "original's: names containing 'weight'. A FILTER or --regex selects among all tensors. "
                         "Integer and bool tensors are always skipped (one line says how many)."});
@@ -219,6 +223,11 @@ qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params
         params.limit = p.value("limit").toInt(&ok);
         if (!ok || params.limit < 0)
             return qs::Error::usage("--limit: expected a whole number >= 0, got \"" + p.value("limit").toStdString() + "\"");
+    }
+    if (p.isSet("shard")) {
+        auto shard = qs::parseShard(p.value("shard").toStdString());
+        if (!shard) return shard.error();
+        params.shard = *shard;
     }
     return {};
 }

@@ -4,6 +4,7 @@
 #include "cli_support.h"
 #include "commands.h"
 
+#include "analysis/merge.h"
 #include "analysis/model_open.h"
 #include "analysis/wq_run.h"
 #include "io/safetensors_writer.h"
@@ -27,6 +28,9 @@ int runExportCommand(const QStringList& args)
     p.addOption({"limit", "Keep the first N matched tensors.", "N"});
     p.addOption({{"c", "format"}, "The format to apply (exactly one).", "FORMAT"});
     p.addOption({"out", "Output .safetensors file.", "FILE"});
+    p.addOption({"shard", "Export part K of N (K from 1 to N) of the selection, split by bytes to read, to "
+                          "FILE-0000K-of-0000N.safetensors; 'quantscope merge' joins the parts into FILE. auto, auto/N: "
+                          "as in wq (Slurm job arrays, Kubernetes Indexed Jobs).", "K/N|auto|auto/N"});
     p.addOption({"dtype", "Stored dtype of the output: f32 (default, exact) or bf16.", "f32|bf16", "f32"});
     addFormatOptionFlags(p);
     if (!p.parse(QStringList{"quantscope export"} + args)) return usageError("export", p.errorText());
@@ -59,12 +63,28 @@ int runExportCommand(const QStringList& args)
         if (!ok || limit <= 0) return usageError("export", "--limit: expected a whole number >= 1");
     }
 
+    std::optional<qs::ShardSpec> shardSpec;
+    if (p.isSet("shard")) {
+        auto spec = qs::parseShard(p.value("shard").toStdString());
+        if (!spec) return usageError("export", QString::fromStdString(spec.error().message));
+        shardSpec = *spec;
+    }
+
     CliProgress progress;
     auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
     if (!model) return reportError(model.error());
     auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit);
     if (!names) return reportError(names.error());
     if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
+
+    QString outPath = p.value("out");
+    std::optional<qs::ShardRecord> shard;
+    if (shardSpec) {
+        shard = qs::cutSelection(**model, *names, *shardSpec, "export",
+                                 {{"format", std::string(format->name)}, {"dtype", dtypeName.toStdString()}},
+                                 {"options " + qs::formatOptionFlags(*opts)});
+        outPath = qs::exportShardPath(outPath, *shardSpec);
+    }
 
     std::vector<qs::TensorSpec> specs;
     for (const auto& n : *names) {
@@ -75,7 +95,9 @@ int runExportCommand(const QStringList& args)
                                     {"quantscope_format", std::string(format->name)},
                                     {"quantscope_source", (*model)->provider().describe().toStdString()},
                                     {"quantscope_version", QS_VERSION}};
-    auto writer = qs::SafetensorsWriter::create(p.value("out"), specs, meta);
+    if (shard)
+        for (auto& kv : qs::exportShardMetadata(*shard)) meta.push_back(std::move(kv));
+    auto writer = qs::SafetensorsWriter::create(outPath, specs, meta);
     if (!writer) return reportError(writer.error());
     for (size_t i = 0; i < names->size(); ++i) {
         const std::string& n = (*names)[i];
@@ -95,7 +117,8 @@ int runExportCommand(const QStringList& args)
     auto c = (*writer)->commit();
     progress.finish();
     if (!c) return reportError(c.error());
-    std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s\n", names->size(), std::string(format->name).c_str(),
-                 dtypeName.toLocal8Bit().constData(), p.value("out").toLocal8Bit().constData());
+    std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s%s\n", names->size(), std::string(format->name).c_str(),
+                 dtypeName.toLocal8Bit().constData(), outPath.toLocal8Bit().constData(),
+                 shard ? (" (shard " + shard->spec.text() + " of " + std::to_string(shard->selectionTensors) + " tensors)").c_str() : "");
     return 0;
 }

@@ -38,3 +38,7 @@ int runPlanCommand(const QStringList& args);
 // `quantscope importance FILE`: format, datasets and per-entry statistics of an importance
 // matrix (docs/IMPORTANCE.md).
 int runImportanceCommand(const QStringList& args);
+
+// `quantscope merge RESULTS_DIR... [--out D]`: the shard outputs of `--shard K/N` runs
+// (wq, atlas, plan results folders; export files) joined into one run's output.
+int runMergeCommand(const QStringList& args);

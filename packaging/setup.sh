@@ -18,7 +18,8 @@ packages=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqc
           nlohmann-json3-dev libgl-dev fonts-dejavu-core xvfb xauth)
 packaging=(help2man librsvg2-bin dpkg-dev file lintian desktop-file-utils appstream man-db shared-mime-info)
 [ "$mode" = package ] && packages+=("${packaging[@]}")
-[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev libomp-14-dev "${packaging[@]}")  # fuzz smoke test, package
+[ "$mode" = test ] && packages+=(clang libclang-rt-14-dev libomp-14-dev "${packaging[@]}"  # fuzz smoke test, package
+                                   slurm-wlm munge)  # the single-node Slurm test (tests/cluster)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

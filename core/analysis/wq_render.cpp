@@ -113,6 +113,15 @@ std::string importanceLine(const WqImportance& imp)
     return s + ")";
 }
 
+// "2/3 - 5 of 16 tensors, 1.2 MB of 3.0 MB read (commit ..., fingerprint ...)"
+std::string shardLine(const ShardRecord& s)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f MB of %.1f MB", double(s.partBytes) / 1e6, double(s.selectionBytes) / 1e6);
+    return s.spec.text() + " - " + std::to_string(s.partTensors) + " of " + std::to_string(s.selectionTensors) +
+           " tensors, " + buf + " read (commit " + s.commit + ", fingerprint " + s.fingerprint + ")";
+}
+
 size_t compWidth(const WqReport& r)
 {
     size_t w = 4;
@@ -227,6 +236,7 @@ std::string renderHeader(const WqReport& r, bool colour)
         out += paint("options:", "muted", colour) + " " + flags + "\n";
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
     if (r.importance) out += paint("importance:", "muted", colour) + " " + importanceLine(*r.importance) + "\n";
+    if (r.shard) out += paint("shard:", "muted", colour) + " " + shardLine(*r.shard) + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
     TreeNode root;
     for (const auto& name : r.tensorNames) {
@@ -441,6 +451,7 @@ std::string renderTableTxt(const WqReport& r)
     // Non-default format options come first (the numbers depend on them); with the
     // defaults the layout is the original tool's.
     std::string out;
+    if (r.shard) out += "shard: " + shardLine(*r.shard) + "\n";
     if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n";
     if (r.importance) out += "importance: " + importanceLine(*r.importance) + "\n";
     if (!out.empty()) out += "\n";
@@ -562,12 +573,22 @@ nlohmann::json metricsJson(const Metrics& m)
     put(j, "rmse", m.rmse);
     put(j, "sqnr_db", m.sqnrDb);
     put(j, "rel_rmse", m.relRmse);
+    put(j, "sse", m.sse);  // Σ(x-y)²: what the planner adds over tensors
     j["count"] = m.count;
     j["non_finite_inputs"] = m.nonFiniteX;
     j["non_finite_outputs"] = m.nonFiniteY;
     if (m.undefined()) j["flag"] = "no finite pairs";               // nothing to measure
     else if (m.nonFiniteY > 0) j["flag"] = "non-finite outputs";    // the format made NaN/Inf from finite values
     return j;
+}
+
+nlohmann::json shardJson(const ShardRecord& s)
+{
+    nlohmann::json options = nlohmann::json::object();
+    for (const auto& [k, v] : s.commandOptions) options[k] = v;
+    return {{"index", s.spec.index}, {"count", s.spec.count}, {"commit", s.commit}, {"fingerprint", s.fingerprint},
+            {"command", s.command}, {"command_options", options}, {"selection_tensors", s.selectionTensors},
+            {"selection_bytes", s.selectionBytes}, {"part_tensors", s.partTensors}, {"part_bytes", s.partBytes}};
 }
 
 } // namespace
@@ -590,6 +611,7 @@ std::string renderJson(const WqReport& r)
     doc["pcc_undefined"] = r.originalPcc ? "original" : "n/a";
     if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
+    if (r.shard) doc["shard"] = shardJson(*r.shard);
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
         nlohmann::json jt;
@@ -608,6 +630,8 @@ std::string renderJson(const WqReport& r)
         put(stats, "max", t.stats.max);
         put(stats, "mean", t.stats.mean());
         put(stats, "std", t.stats.stddev());
+        put(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
+        put(stats, "sum_sq", t.stats.sumSq);
         jt["stats"] = stats;
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& row : t.rows) {
@@ -623,6 +647,8 @@ std::string renderJson(const WqReport& r)
                 const bool has = t.importanceNote.empty();
                 put(jr, "wsqnr_db", has ? row.metrics.wsqnrDb : std::numeric_limits<double>::quiet_NaN());
                 put(jr, "wrel", has ? row.metrics.wrel : std::numeric_limits<double>::quiet_NaN());
+                put(jr, "wsse", has ? row.metrics.wsse : std::numeric_limits<double>::quiet_NaN());  // Σd²v
+                put(jr, "wssx", has ? row.metrics.wssx : std::numeric_limits<double>::quiet_NaN());  // Σx²v
             }
             if (const auto fill = sparseBlockFill(row.format, t.info.shape))
                 jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};
@@ -652,6 +678,7 @@ std::string renderJson(const WqReport& r)
         doc["importance"] = ji;
     }
     if (r.top > 0) {
+        doc["top_n"] = r.top;
         nlohmann::json top = nlohmann::json::array();
         for (const WqTopRow& t : topRows(r)) {
             nlohmann::json jt = {{"tensor", t.tensor}, {"compression", t.compression}, {"format", t.format},

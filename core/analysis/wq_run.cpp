@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 
 namespace qs {
@@ -54,6 +55,18 @@ Result<void> writeFile(const QString& path, const std::string& content)
 }
 
 } // namespace
+
+std::vector<std::string> shardFields(const WqReport& r)
+{
+    std::vector<std::string> f = {"backend=" + r.backend.toStdString(), "algorithm=" + r.algorithm,
+                                  "config=" + r.usedConfigJson, std::string("pcc=") + (r.originalPcc ? "original" : "n/a"),
+                                  std::string("summary=") + (r.summary ? "1" : "0"), "skipped=" + r.skipped};
+    for (const std::string& x : r.formats) f.push_back("format=" + x);
+    for (const auto& [k, v] : formatOptionValues(r.options)) f.push_back("option " + k + "=" + v);
+    if (r.importance) f.push_back("importance=" + r.importance->source + " sha256=" + r.importance->sha256);
+    f.push_back("top=" + std::to_string(r.top));
+    return f;
+}
 
 // BITS of a row: payload bits per element (the format's nominal bits for an empty tensor).
 static double payloadBits(double payloadBytes, int64_t numel, const Format* f)
@@ -179,11 +192,13 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     if (config.algorithm != "none") report.compressions.push_back(config.algorithm);
     report.tensorNames = *selected;
     report.options = params.options;
-    for (const std::string& n : report.tensorNames) {
-        const TensorInfo* t = model->find(n);
-        report.tensorElements.push_back(t ? double(t->numel()) : 0.0);
-    }
     report.usedConfigJson = usedConfigJson(config, report.formats, mixedParams ? &*mixedParams : nullptr);
+    // Artefact names are unique within the run: given over the whole selection, so that a
+    // shard names them as one run over everything would.
+    std::set<std::string> usedSlugs;
+    std::map<std::string, std::string> slugs;
+    if (mixedParams)
+        for (const std::string& n : report.tensorNames) slugs[n] = uniqueSlug(n, usedSlugs);
     report.top = params.top;
 
     // Importance (issue #18): read and bound before any tensor is analysed.
@@ -208,6 +223,13 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         if (!importance) return std::nullopt;
         return tensorWeights(importance->index.find(info.name), info.shape, layout, note);
     };
+    // The shard's part of the selection (after importance: its file is part of the fingerprint).
+    if (params.shard) report.shard = cutSelection(*model, report.tensorNames, *params.shard, params.command,
+                                                  params.commandOptions, shardFields(report));
+    for (const std::string& n : report.tensorNames) {
+        const TensorInfo* t = model->find(n);
+        report.tensorElements.push_back(t ? double(t->numel()) : 0.0);
+    }
     if (observer.started) observer.started(report);
 
     // results/<model>/<algorithm>/<stamp>, built in a per-process work folder
@@ -216,7 +238,9 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         const QString base = QDir(params.resultsDir)
                                  .filePath(QStringLiteral("results/%1/%2")
                                                .arg(provider->resultsName(), QString::fromStdString(config.algorithm)));
-        auto f = WorkFolder::create(base, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+        QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+        if (report.shard) stamp += QStringLiteral("-shard-%1-of-%2").arg(report.shard->spec.index).arg(report.shard->spec.count);
+        auto f = WorkFolder::create(base, stamp);
         if (!f) return f.error();
         folder = *f;
     }
@@ -227,7 +251,6 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
 
     std::vector<FormatChoice> choices;
     for (const Format* f : formatList) choices.push_back({f, params.options});
-    std::set<std::string> usedSlugs;  // artefact names are unique within the run
 
     // 3. Tensors in order. A big tensor uses every core by itself; a run of small ones
     // (too small to pay for a parallel region, common/parallel.h) is read in order and
@@ -326,7 +349,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             if (folder) {
                 const QString dir = QDir(folder->workPath()).filePath(QString::fromStdString(config.algorithm).replace('-', '_'));
                 QDir().mkpath(dir);
-                tensor.slug = uniqueSlug(name, usedSlugs);
+                tensor.slug = slugs[name];
                 const QString slug = QString::fromStdString(tensor.slug);
                 auto npy = writeAssignmentNpy(QDir(dir).filePath(slug + "_assignment.npy"), mixed->assignment,
                                               mixed->tilesH, mixed->tilesW);

@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "formats/format.h"
 #include "io/model.h"
+#include "io/shard.h"
 #include "metrics/metrics.h"
 
 #include <QString>
@@ -48,6 +49,11 @@ struct WqParams {
     QString importance;            // --importance: local path or org/repo:path/in/repo (Hub,
                                    // same --revision, cache and ranged reads); empty: none
     int top = 0;                   // --top N: the N worst tensor x format pairs after the table
+    // --shard K/N (io/shard.h): analyse part K of the byte-balanced split only; the folder is
+    // marked for `merge`, which produces `command`'s output (wq, atlas, plan) from the rows.
+    std::optional<ShardSpec> shard;
+    std::string command = "wq";
+    std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
 };
 
 struct WqRow {
@@ -118,6 +124,7 @@ struct WqReport {
     bool summary = false;
     std::optional<WqImportance> importance;  // set when the run was given --importance
     int top = 0;                       // --top N (0: no list)
+    std::optional<ShardRecord> shard;  // a --shard run: which part, of what (merge checks it)
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
@@ -148,6 +155,10 @@ struct WqObserver {
 // shape: the tensor's shape as analysed (reversed for "transpose"), for device bytes
 // and bits per element.
 WqRow baselineRow(const std::string& compression, const FormatResult& result, const std::vector<int64_t>& shape);
+
+// What a shard's fingerprint covers besides the selection: backend, algorithm, used
+// config, PCC rule, --summary, the skipped note, formats and every format option.
+std::vector<std::string> shardFields(const WqReport& report);
 
 // Resolves formats (-c list, config, default "all") to registry rows.
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
