@@ -14,6 +14,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QDirIterator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -282,6 +284,67 @@ private Q_SLOTS:
         r = runCli({"wq", qs::test::demoDirPath(), "--compression-config", cfg.fileName(), "--no-results"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("give --importance FILE"), r.err.constData());
+    }
+
+    void importanceChangesThePlan()
+    {
+        // o_proj of layer 0 sees a few channels with 10^4 x the energy of the rest: with
+        // --importance the planner spends more bits on it than the plain squared error does.
+        const std::string hot = "model.layers.0.self_attn.o_proj.weight";
+        const QString file = m_tmp.filePath("hot.safetensors");
+        QCOMPARE(writeImportance(file, *m_model,
+                                 [&](size_t, int64_t i, const std::string& name) { return name == hot && i % 32 == 0 ? 1e4f : 1.0f; }),
+                 QString());
+        auto planOf = [&](const QString& dir, const QStringList& extra) {
+            const CliRun r = runCli(QStringList{"plan", qs::test::demoDirPath(), "-c", "bf16,bfp8,bfp4,bfp2", "--bits", "5",
+                                                "--out-dir", m_tmp.filePath(dir)} + extra);
+            QFile f(m_tmp.filePath(dir + "/plan.json"));
+            if (r.exitCode != 0 || !f.open(QIODevice::ReadOnly)) qWarning("%s", r.err.constData());
+            return QJsonDocument::fromJson(f.readAll()).object();
+        };
+        const QJsonObject plain = planOf("plan-plain", {}), weighted = planOf("plan-weighted", {"--importance", file});
+        QCOMPARE(plain["objective"].toString(), QString("sse"));
+        QCOMPARE(weighted["objective"].toString(), QString("weighted_sse"));
+        QVERIFY(weighted["weighted_tensors"].toInt() >= 10);
+        auto bitsOf = [&](const QJsonObject& plan, const std::string& name) {
+            for (const QJsonValue& t : plan["tensors"].toArray())
+                if (t["tensor"].toString() == QString::fromStdString(name))
+                    return findFormat(t["format"].toString().toStdString())->bitsPerElement;
+            return -1.0;
+        };
+        QVERIFY2(bitsOf(weighted, hot) > bitsOf(plain, hot),
+                 qPrintable(QString("%1 vs %2").arg(bitsOf(weighted, hot)).arg(bitsOf(plain, hot))));
+        QVERIFY(weighted["bytes"].toDouble() <= weighted["budget_bytes"].toDouble());
+    }
+
+    void shardsMergeWithImportance()
+    {
+        // #12 x #18: two shards with --importance and --top merge into the single run.
+        const QString file = m_tmp.filePath("imp.safetensors");
+        const QStringList common = {"-c", "bfp4,mxfp4", "--importance", file, "--top", "4", "--summary"};
+        auto runInto = [&](const QString& dir, const QStringList& extra) {
+            const CliRun r = runCli(QStringList{"wq", qs::test::demoDirPath()} + common + extra + QStringList{"--results-dir", m_tmp.filePath(dir)});
+            return r.exitCode == 0 ? QString() : QString::fromUtf8(r.err);
+        };
+        QCOMPARE(runInto("single", {}), QString());
+        QCOMPARE(runInto("shards", {"--shard", "1/2"}), QString());
+        QCOMPARE(runInto("shards", {"--shard", "2/2"}), QString());
+        const CliRun m = runCli({"merge", m_tmp.filePath("shards"), "--out", m_tmp.filePath("merged")});
+        QVERIFY2(m.exitCode == 0, m.err.constData());
+        auto only = [](const QString& dir) {
+            QDirIterator it(dir, {"table.txt"}, QDir::Files, QDirIterator::Subdirectories);
+            return it.hasNext() ? QFileInfo(it.next()).path() : QString();
+        };
+        auto read = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        static const QRegularExpression timing("^(  \\S+ +\\S+ +\\S+ +\\S+ +\\S+ +)\\d+\\.\\d{3}", QRegularExpression::MultilineOption);
+        auto mask = [](QByteArray t) { return QString::fromUtf8(t).replace(timing, "\\1T"); };
+        const QString single = mask(read(only(m_tmp.filePath("single")) + "/table.txt"));
+        const QString merged = mask(read(only(m_tmp.filePath("merged")) + "/table.txt"));
+        QVERIFY(single.contains("Top 4 by wrel") && single.contains("importance: "));
+        QCOMPARE(merged, single);
     }
 
     void weightedMixedTileRun()

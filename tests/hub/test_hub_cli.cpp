@@ -3,11 +3,18 @@
 // messages of a missing repo, a dataset URL and a stale token (never echoed).
 // Skipped when the binary has not been built (QS_TEST_BINARY overrides its path).
 #include "hub_test_util.h"
+#include "imatrix_test_util.h"
 #include "test_paths.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <QFileInfo>
 #include <QProcess>
 #include <QTest>
+
+#include <cmath>
 
 using namespace qs;
 using namespace qs::test;
@@ -76,6 +83,68 @@ private Q_SLOTS:
         QVERIFY2(offline.exitCode == 0, qPrintable(offline.err));
         QCOMPARE(offline.out, r.out);
         QCOMPARE(m_fx.hub->log().size(), 0);
+    }
+
+    void importanceFromTheHub()
+    {
+        // #18: --importance org/repo:path reads a GGUF imatrix through the Hub client (the
+        // run's cache, ranged reads), binds llama.cpp names to the model (model_type "test":
+        // the generic table), and a second run offline makes no request.
+        std::vector<GTensor> t;
+        std::vector<float> down(256), up(512), q(384);
+        for (size_t i = 0; i < down.size(); ++i) down[i] = 10.0f * float(1 + i % 5);  // count 10: E[x²] = 1..5
+        for (size_t i = 0; i < up.size(); ++i) up[i] = 10.0f;
+        for (size_t i = 0; i < q.size(); ++i) q[i] = 10.0f * (i == 7 ? 100.0f : 1.0f);
+        addEntry(t, "blk.0.ffn_down.weight", 256, {10}, down);
+        addEntry(t, "blk.1.ffn_up.weight", 512, {10}, up);
+        addEntry(t, "blk.1.attn_q.weight", 384, {10}, q);
+        addEntry(t, "blk.9.ffn_gate.weight", 16, {10}, std::vector<float>(16, 1.0f));  // no such layer
+        const std::vector<uint8_t> bytes = ggufImatrix(t);
+        QMap<QString, FakeFile> files;
+        files.insert(QStringLiteral("imatrix.gguf"), FakeFile::fromData(QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())), true));
+        m_fx.hub->addCommit(QStringLiteral("org/imatrix"), files);
+        const QStringList args = {QStringLiteral("wq"), QStringLiteral("org/model"), QStringLiteral("-c"), QStringLiteral("bfp4"),
+                                  QStringLiteral("--importance"), QStringLiteral("org/imatrix:imatrix.gguf"),
+                                  QStringLiteral("--no-results"), QStringLiteral("--json")};
+        Run r = run(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(doc["importance"]["format"].toString(), QStringLiteral("gguf-imatrix"));
+        QVERIFY2(doc["importance"]["source"].toString().startsWith(QStringLiteral("org/imatrix@")), qPrintable(doc["importance"]["source"].toString()));
+        QCOMPARE(doc["importance"]["unmapped_entries"].toArray().size(), 1);
+        int weighted = 0;
+        for (const QJsonValue& tv : doc["tensors"].toArray()) {
+            const QString name = tv["name"].toString();
+            const QJsonObject row = tv["rows"].toArray()[0].toObject();
+            if (name == QLatin1String("model.layers.0.mlp.down_proj.weight") || name == QLatin1String("model.layers.1.mlp.up_proj.weight") ||
+                name == QLatin1String("model.layers.1.self_attn.q_proj.weight")) {
+                QVERIFY2(!row["wrel"].isNull(), qPrintable(name));
+                ++weighted;
+            } else {
+                QVERIFY2(row["wrel"].isNull(), qPrintable(name));
+            }
+        }
+        QCOMPARE(weighted, 3);
+        // up_proj's importance is uniform: its weighted metrics are its plain ones.
+        for (const QJsonValue& tv : doc["tensors"].toArray())
+            if (tv["name"].toString() == QLatin1String("model.layers.1.mlp.up_proj.weight")) {
+                const QJsonObject row = tv["rows"].toArray()[0].toObject();
+                QVERIFY(std::fabs(row["wrel"].toDouble() / row["rel_rmse"].toDouble() - 1) < 1e-12);
+            }
+        // The imatrix was fetched by byte ranges, not as a whole.
+        bool ranged = false;
+        for (const FakeLogEntry& e : m_fx.hub->log())
+            if (e.target.contains("imatrix.gguf") && e.headers.contains("range")) ranged = true;
+        QVERIFY(ranged);
+        m_fx.hub->clearLog();
+        Run offline = run(args, {{"HF_HUB_OFFLINE", QStringLiteral("1")}});
+        QVERIFY2(offline.exitCode == 0, qPrintable(offline.err));
+        QCOMPARE(m_fx.hub->log().size(), 0);
+        // A file the repo does not have is named.
+        Run missing = run({QStringLiteral("wq"), QStringLiteral("org/model"), QStringLiteral("-c"), QStringLiteral("bfp4"),
+                           QStringLiteral("--importance"), QStringLiteral("org/imatrix:nope.dat"), QStringLiteral("--no-results")});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.contains(QLatin1String("has no file \"nope.dat\"")), qPrintable(missing.err));
     }
 
     void exitCodesAndMessages()
