@@ -500,9 +500,9 @@ std::string renderTail(const WqReport& r, bool colour)
         for (const auto& t : r.tensors) {
             if (t.importanceNote.empty()) continue;
             ++without;
-            ++kinds[layerKind(t.info.name).kind + " (" + t.importanceNote + ")"];
-            if (t.importanceNote != "no entry" && t.importanceNote != "1-D" && t.importanceNote != "scalar")
-                reasons.push_back(escapeControl(t.info.name) + ": " + t.importanceNote);
+            const bool plain = t.importanceNote == "no entry" || t.importanceNote == "1-D" || t.importanceNote == "scalar";
+            ++kinds[layerKind(t.info.name).kind + " (" + (plain ? t.importanceNote : std::string("see warning")) + ")"];
+            if (!plain) reasons.push_back(escapeControl(t.info.name) + ": " + t.importanceNote);
         }
         const WqImportance& imp = *r.importance;
         std::string line = "importance: " + imp.source + " (" + imp.format + "), " + std::to_string(r.tensors.size() - size_t(without)) +
