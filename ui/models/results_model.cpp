@@ -5,6 +5,7 @@
 #include <QFontDatabase>
 
 #include <cmath>
+#include <limits>
 
 namespace qs {
 
@@ -17,7 +18,24 @@ QString sci(double v)
     return QString::asprintf("%.3e", v);
 }
 
+QString dbText(double v)
+{
+    if (std::isnan(v)) return QStringLiteral("n/a");
+    if (std::isinf(v)) return v > 0 ? QStringLiteral("∞") : QStringLiteral("-∞");
+    const QString t = QString::asprintf("%.2f", v);
+    return t == QLatin1String("-0.00") ? QStringLiteral("0.00") : t;  // no "-0.00" for a value that rounds to 0
+}
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 } // namespace
+
+QString relPercent(double v)
+{
+    if (std::isnan(v)) return QStringLiteral("n/a");
+    if (std::isinf(v)) return QStringLiteral("inf");
+    return QString::asprintf("%.3g%%", 100.0 * v);
+}
 
 ResultsModel::ResultsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -89,12 +107,11 @@ QString ResultsModel::text(int row, int column) const
     case ColMae: return sci(m.mae);
     case ColAtol: return sci(m.atol);
     case ColRmse: return sci(m.rmse);
-    case ColSqnr: {
-        if (std::isnan(m.sqnrDb)) return QStringLiteral("n/a");
-        if (std::isinf(m.sqnrDb)) return QStringLiteral("∞");
-        const QString t = QString::asprintf("%.2f", m.sqnrDb);
-        return t == QLatin1String("-0.00") ? QStringLiteral("0.00") : t;  // no "-0.00" for a value that rounds to 0
-    }
+    case ColSqnr: return dbText(m.sqnrDb);
+    case ColRel: return relPercent(m.relRmse);
+    // A tensor without weights (no entry, 1-D, an expert without data): "-", as the CLI.
+    case ColWsqnr: return !weighted() ? QString() : t.importanceNote.empty() ? dbText(m.wsqnrDb) : QStringLiteral("-");
+    case ColWrel: return !weighted() ? QString() : t.importanceNote.empty() ? relPercent(m.wrel) : QStringLiteral("-");
     case ColBits: return QString::asprintf("%.4g", r.bitsPerElement);
     case ColBytes: return withThousands(uint64_t(std::llround(r.bytes)));
     case ColDevice: return withThousands(uint64_t(std::llround(r.deviceBytes)));
@@ -106,8 +123,10 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || size_t(index.row()) >= m_rows.size()) return {};
     const auto [ti, ri] = m_rows[size_t(index.row())];
-    const WqRow& r = m_report.tensors[size_t(ti)].rows[size_t(ri)];
+    const WqTensor& tensor = m_report.tensors[size_t(ti)];
+    const WqRow& r = tensor.rows[size_t(ri)];
     const int c = index.column();
+    const bool hasWeights = weighted() && tensor.importanceNote.empty();
     switch (role) {
     case Qt::DisplayRole:
     case Qt::EditRole: return text(index.row(), c);
@@ -121,6 +140,9 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case ColAtol: return r.metrics.atol;
         case ColRmse: return r.metrics.rmse;
         case ColSqnr: return r.metrics.sqnrDb;
+        case ColRel: return r.metrics.relRmse;
+        case ColWsqnr: return hasWeights ? r.metrics.wsqnrDb : kNaN;
+        case ColWrel: return hasWeights ? r.metrics.wrel : kNaN;
         case ColBits: return r.bitsPerElement;
         case ColBytes: return r.bytes;
         case ColDevice: return r.deviceBytes;
@@ -140,6 +162,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (c == ColTensor) return text(index.row(), c);  // the full name of an elided cell
+        if ((c == ColWsqnr || c == ColWrel) && weighted() && !tensor.importanceNote.empty())
+            return tr("No importance-weighted metrics for this tensor: %1").arg(QString::fromStdString(tensor.importanceNote));
         if (c == ColFormat && !blockFillFlag(r.format, m_report.tensors[size_t(ti)].info.shape).empty())
             return tr("The block axis (the last dimension) is shorter than this format's block: each block holds only a "
                       "few real values, so the error looks better than the storage cost suggests.");
@@ -160,7 +184,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal) return {};
-    static const char* names[] = {"Tensor", "Comp", "Format", "PCC", "MAE", "ATOL", "RMSE", "SQNR dB", "bits/el", "Bytes", "Device B"};
+    static const char* names[] = {"Tensor", "Comp", "Format", "PCC",     "MAE",   "ATOL",  "RMSE",
+                                  "SQNR dB", "REL", "wSQNR dB", "wREL", "bits/el", "Bytes", "Device B"};
     static const char* tips[] = {"Tensor name",
                                  "Compression (none = the format applied as stored)",
                                  "Number format",
@@ -169,6 +194,11 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
                                  "Largest absolute error",
                                  "Root mean square error",
                                  "Signal-to-quantization-noise ratio, 10·log10(Σx² / Σ(x−y)²)",
+                                 "Relative error: the RMS of the error as a share of the weights' RMS, √(Σ(x−y)² / Σx²)",
+                                 "Importance-weighted SQNR: 10·log10(Σx²v / Σ(x−y)²v), v = the input channel's E[x²] "
+                                 "(File › Open importance…); \"-\": no importance for this tensor",
+                                 "Importance-weighted relative error √(Σ(x−y)²v / Σx²v): the expected relative output error "
+                                 "for inputs with those channel energies; \"-\": no importance for this tensor",
                                  "Payload bits per element (elements, block scales, per-tensor extras)",
                                  "Payload bytes: what the elements and their block scales need, plus per-tensor extras",
                                  "Device bytes: whole 32×32 tiles, what a Tenstorrent device holds (the tile algorithms' objective)"};
@@ -183,11 +213,14 @@ QString ResultsModel::toTsv(const std::vector<int>& rows) const
 {
     QStringList lines;
     QStringList header;
-    for (int c = 0; c < ColumnCount; ++c) header << headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+    std::vector<int> columns;  // the weighted columns only for a run with importance
+    for (int c = 0; c < ColumnCount; ++c)
+        if (weighted() || (c != ColWsqnr && c != ColWrel)) columns.push_back(c);
+    for (int c : columns) header << headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
     lines << header.join(QLatin1Char('\t'));
     auto addRow = [&](int r) {
         QStringList cells;
-        for (int c = 0; c < ColumnCount; ++c) cells << text(r, c);
+        for (int c : columns) cells << text(r, c);
         lines << cells.join(QLatin1Char('\t'));
     };
     if (rows.empty())
@@ -195,6 +228,28 @@ QString ResultsModel::toTsv(const std::vector<int>& rows) const
     else
         for (int r : rows) addRow(r);
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+ResultsSortProxy::ResultsSortProxy(QObject* parent) : QSortFilterProxyModel(parent)
+{
+    setSortRole(ResultsModel::RawRole);
+}
+
+bool ResultsSortProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const
+{
+    const QVariant l = left.data(sortRole()), r = right.data(sortRole());
+    if (l.typeId() != QMetaType::Double || r.typeId() != QMetaType::Double) return QSortFilterProxyModel::lessThan(left, right);
+    const double a = l.toDouble(), b = r.toDouble();
+    const bool na = std::isnan(a), nb = std::isnan(b);
+    // Descending order asks lessThan(right, left): a NaN counts as the smallest then, the
+    // largest when ascending, so it ends up last either way.
+    // Ties keep the run's order in both directions.
+    const bool tie = sortOrder() == Qt::AscendingOrder ? left.row() < right.row() : left.row() > right.row();
+    if (na || nb) {
+        if (na && nb) return tie;
+        return na ? sortOrder() == Qt::DescendingOrder : sortOrder() == Qt::AscendingOrder;
+    }
+    return a != b ? a < b : tie;
 }
 
 } // namespace qs

@@ -2,12 +2,15 @@
 // ResultsModel: the wq rows (per tensor, compression and format) as a table. It keeps
 // the whole WqReport so that "Export table.txt" renders exactly what the CLI writes
 // (renderTableTxt). Columns: tensor, compression, format, PCC, MAE, ATOL, RMSE,
-// SQNR, bits/element, bytes. DisplayRole is formatted like the CLI (PCC %.5f, errors
-// %.3e); RawRole holds doubles for sorting; PCC is coloured like the CLI (green >= 0.999,
-// amber >= 0.99, red below).
+// SQNR, REL (rel_rmse), wSQNR and wREL (importance-weighted, issue #18), bits/element,
+// payload and device bytes. DisplayRole is formatted like the CLI (PCC %.5f, errors
+// %.3e, REL/wREL "1.83%"); RawRole holds doubles for sorting (NaN where a cell reads
+// "n/a" or "-"); PCC is coloured like the CLI (green >= 0.999, amber >= 0.99, red below).
+// ResultsSortProxy sorts numbers numerically with n/a and "-" last in either direction.
 #include "analysis/wq_run.h"
 
 #include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
 #include <QColor>
 
 #include <utility>
@@ -18,7 +21,13 @@ namespace qs {
 class ResultsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { ColTensor, ColComp, ColFormat, ColPcc, ColMae, ColAtol, ColRmse, ColSqnr, ColBits, ColBytes, ColDevice, ColumnCount };
+    enum Column {
+        ColTensor, ColComp, ColFormat, ColPcc, ColMae, ColAtol, ColRmse, ColSqnr,
+        ColRel,    // rel_rmse, every row
+        ColWsqnr,  // importance-weighted SQNR (dB); "-" for a tensor without weights
+        ColWrel,   // importance-weighted relative error
+        ColBits, ColBytes, ColDevice, ColumnCount
+    };
     enum Role { RawRole = Qt::UserRole + 1 };
 
     explicit ResultsModel(QObject* parent = nullptr);
@@ -31,6 +40,8 @@ public:
     void clear();
     const WqReport& report() const { return m_report; }
     bool isEmpty() const { return m_rows.empty(); }
+    // The report was run with an importance file (the weighted columns mean something).
+    bool weighted() const { return m_report.importance.has_value(); }
 
     // Tab-separated text of the given source rows (all rows when empty), with a header.
     QString toTsv(const std::vector<int>& rows = {}) const;
@@ -49,5 +60,20 @@ private:
     std::vector<std::pair<int, int>> m_rows;  // (tensor index, row index) per table row
     WqReport m_report;
 };
+
+// Sorts the table by RawRole: numbers numerically, text naturally; a NaN (a cell reading
+// "n/a" or "-") goes last whichever way the column is sorted, so the measured rows stay
+// on top.
+class ResultsSortProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit ResultsSortProxy(QObject* parent = nullptr);
+
+protected:
+    bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+};
+
+// rel_rmse / wrel as a share of the weights' RMS, as the CLI prints it: "1.83%", "0.0412%".
+QString relPercent(double v);
 
 } // namespace qs

@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
+#include <QMenu>
 #include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -21,6 +22,26 @@
 #include <set>
 
 namespace qs {
+
+namespace {
+
+// A header that keeps room for the sort arrow in the sorted column only (QHeaderView adds
+// it to every section): twelve number columns then fit a 1366-px screen.
+class CompactHeader : public QHeaderView {
+public:
+    using QHeaderView::QHeaderView;
+
+protected:
+    QSize sectionSizeFromContents(int logicalIndex) const override
+    {
+        QSize s = QHeaderView::sectionSizeFromContents(logicalIndex);
+        if (isSortIndicatorShown() && logicalIndex != sortIndicatorSection())
+            s.rwidth() -= s.height() + style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, this);
+        return s;
+    }
+};
+
+} // namespace
 
 ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
 {
@@ -35,15 +56,20 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     copy->setIcon(icon(IconId::Copy));
     copy->setAutoRaise(true);
     copy->setToolTip(tr("Copy the selected rows (or all) as tab-separated text (Ctrl+C)"));
+    m_hiddenNote = new QLabel(this);
+    m_hiddenNote->setObjectName(QStringLiteral("resultsHiddenColumns"));
+    m_hiddenNote->setStyleSheet(QStringLiteral("color:#64748b; font-size:11px"));
+    m_hiddenNote->hide();
     head->addWidget(m_caption, 1);
+    head->addWidget(m_hiddenNote);
     head->addWidget(copy);
     lay->addLayout(head);
 
     m_model = new ResultsModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new ResultsSortProxy(this);
     m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(ResultsModel::RawRole);
     m_view = new QTableView(this);
+    m_view->setHorizontalHeader(new CompactHeader(Qt::Horizontal, m_view));
     m_view->setObjectName(QStringLiteral("resultsTable"));
     m_view->setAccessibleName(tr("Results"));
     m_view->setModel(m_proxy);
@@ -56,6 +82,8 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setSectionResizeMode(ResultsModel::ColTensor, QHeaderView::Interactive);
     m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &ResultsPanel::showHeaderMenu);
     m_view->setWordWrap(false);
     m_view->setTextElideMode(Qt::ElideMiddle);
     lay->addWidget(m_view, 1);
@@ -65,6 +93,11 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     connect(m_proxy, &QAbstractItemModel::modelReset, this, refit);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, refit);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, refit);
+    // The sorted column gets the arrow's room (CompactHeader), the others give it back.
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this, refit] {
+        m_view->horizontalHeader()->resizeSections(QHeaderView::ResizeToContents);
+        refit();
+    });
 
     connect(copy, &QToolButton::clicked, this, &ResultsPanel::copySelection);
     auto* sc = new QShortcut(QKeySequence::Copy, m_view);
@@ -76,7 +109,7 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
 void ResultsPanel::setCaption(const QString& text) { m_caption->setFullText(text); }
 
 namespace {
-constexpr int kMinTensorWidth = 200;
+constexpr int kMinTensorWidth = 170;
 }
 
 bool ResultsPanel::eventFilter(QObject* watched, QEvent* event)
@@ -88,13 +121,66 @@ bool ResultsPanel::eventFilter(QObject* watched, QEvent* event)
 void ResultsPanel::fitTensorColumn()
 {
     QHeaderView* h = m_view->horizontalHeader();
-    // "Comp" says something only when a compression ran; without one every row reads
-    // "none" and the column's width is better spent (a 1366-px screen shows Device B).
-    h->setSectionHidden(ResultsModel::ColComp, m_model->report().compressions.size() <= 1);
+    QStringList steppedAside;
+    for (int c = ResultsModel::ColComp; c < ResultsModel::ColumnCount; ++c) {
+        const bool shown = isColumnShown(c);
+        h->setSectionHidden(c, !shown);
+        const bool weightedDefault = c == ResultsModel::ColAtol || c == ResultsModel::ColRmse;
+        if (!shown && weightedDefault && !m_userColumns.count(c))
+            steppedAside << m_model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+    }
+    m_hiddenNote->setText(tr("%1 hidden · right-click a header").arg(steppedAside.join(QStringLiteral(", "))));
+    m_hiddenNote->setToolTip(tr("With an importance file the table shows wSQNR and wREL; to fit the screen %1 step aside "
+                                "(copy and export keep them). Right-click a column header to choose the columns.")
+                                 .arg(steppedAside.join(tr(" and "))));
+    m_hiddenNote->setVisible(!steppedAside.isEmpty());
     int others = 0;
     for (int c = 0; c < h->count(); ++c)
         if (c != ResultsModel::ColTensor && !h->isSectionHidden(c)) others += h->sectionSize(c);
     h->resizeSection(ResultsModel::ColTensor, std::max(kMinTensorWidth, m_view->viewport()->width() - others));
+}
+
+bool ResultsPanel::isColumnShown(int c) const
+{
+    if (c == ResultsModel::ColTensor) return true;
+    // The weighted columns exist only for a run with an importance file (issue #18).
+    if ((c == ResultsModel::ColWsqnr || c == ResultsModel::ColWrel) && !m_model->weighted()) return false;
+    if (const auto it = m_userColumns.find(c); it != m_userColumns.end()) return it->second;
+    // "Comp" says something only when a compression ran; without one every row reads
+    // "none" and the column's width is better spent (a 1366-px screen shows Device B).
+    if (c == ResultsModel::ColComp) return m_model->report().compressions.size() > 1;
+    // With the weighted columns, ATOL and RMSE step aside so Device B stays on a 1366-px
+    // screen (REL says what RMSE does, relative to the weights).
+    if (c == ResultsModel::ColAtol || c == ResultsModel::ColRmse) return !m_model->weighted();
+    return true;
+}
+
+void ResultsPanel::setColumnVisible(int column, bool visible)
+{
+    if (column <= ResultsModel::ColTensor || column >= ResultsModel::ColumnCount) return;
+    m_userColumns[column] = visible;
+    fitTensorColumn();
+}
+
+void ResultsPanel::showHeaderMenu(const QPoint& pos)
+{
+    QMenu menu(this);
+    menu.setTitle(tr("Columns"));
+    for (int c = ResultsModel::ColComp; c < ResultsModel::ColumnCount; ++c) {
+        const bool weightedColumn = c == ResultsModel::ColWsqnr || c == ResultsModel::ColWrel;
+        QAction* a = menu.addAction(m_model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString());
+        a->setCheckable(true);
+        a->setChecked(isColumnShown(c));
+        a->setEnabled(!weightedColumn || m_model->weighted());
+        if (weightedColumn && !m_model->weighted()) a->setToolTip(tr("Only for a run with an importance file"));
+        connect(a, &QAction::toggled, this, [this, c](bool on) { setColumnVisible(c, on); });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("Default columns"), this, [this] {
+        m_userColumns.clear();
+        fitTensorColumn();
+    });
+    menu.exec(m_view->horizontalHeader()->mapToGlobal(pos));
 }
 
 QString ResultsPanel::selectionAsTsv() const
