@@ -65,6 +65,7 @@ MainWindow::~MainWindow()
     cancelJob(m_heatFuture);
     cancelJob(m_synthFuture);
     cancelJob(m_analyzeFuture);
+    cancelJob(m_importanceFuture);
 }
 
 void MainWindow::buildUi()
@@ -144,6 +145,9 @@ void MainWindow::buildUi()
     connect(m_tree, &QTreeView::expanded, resize, qOverload<>(&QTimer::start));
     for (int c = TensorTreeModel::ColDType; c < TensorTreeModel::ColumnCount; ++c)
         m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // The worst wREL of the last analysis: shown once an analysis gave values.
+    m_tree->header()->setSectionHidden(TensorTreeModel::ColWorst, true);
+    m_tree->header()->moveSection(TensorTreeModel::ColWorst, 1);  // next to the name: the tree pane is narrow
     tl->addWidget(m_filter);
     tl->addWidget(m_filterInfo);
     tl->addWidget(m_tree, 1);
@@ -227,6 +231,8 @@ void MainWindow::buildActions()
     focusAddress->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     m_reloadAction = fileMenu->addAction(icon(IconId::Refresh), tr("&Reload"), this, &MainWindow::reloadModel);
     m_reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
+    fileMenu->addSeparator();
+    buildImportanceActions(fileMenu);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("Cache folder…"), this, [this] {
         bool ok = false;
@@ -376,6 +382,9 @@ void MainWindow::updateActions()
     m_exportAllAction->setEnabled(plot);
     m_copyPlotAction->setEnabled(plot);
     m_exportTableAction->setEnabled(!m_results->model()->isEmpty());
+    m_openImportanceAction->setEnabled(haveModel);
+    m_hubImportanceAction->setEnabled(haveModel);
+    m_clearImportanceAction->setEnabled(m_importance != nullptr || !m_importanceLoading.isEmpty());
 }
 
 QString MainWindow::currentTensor() const { return QString::fromStdString(m_tensor); }

@@ -1,7 +1,9 @@
 #pragma once
 // MainWindow: the explorer. Start page until a model is open; then the tensor tree with
 // its filter and the formats checklist on the left, the tensor view (header, statistics,
-// five plot tabs) and the results table on the right, jobs in the status bar.
+// six plot tabs) and the results table on the right, jobs in the status bar. An
+// importance file (issue #18; File › Open importance…) is bound to the open model and
+// weighs every wq run's errors (wSQNR, wREL); the status bar names it.
 // Everything slow runs as a job (jobs/jobs.h); the window only starts jobs, shows their
 // results and keeps the newest (results of superseded jobs are dropped by generation
 // counters). Errors appear in the window with the action a user can take; the window
@@ -9,6 +11,7 @@
 // tests and the benchmark drive directly (no dialogs involved).
 #include "analysis/analysis.h"
 #include "common/result.h"
+#include "importance/importance_job.h"
 #include "io/model.h"
 #include "jobs/jobs.h"
 
@@ -16,11 +19,14 @@
 #include <QFuture>
 #include <QMainWindow>
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 class QAction;
 class QLabel;
+class QMenu;
 class QLineEdit;
 class QSplitter;
 class QTabWidget;
@@ -73,6 +79,15 @@ public:
     // (empty tensors: wq's default selection); scope describes it ("3 tensors (group x)").
     // An error when the filter hides every tensor of the selection.
     Result<TensorSelection> visibleSelection() const;
+    // The importance file bound to the open model (issue #18; nullptr: none) and its spec
+    // (path or org/repo:path). Every wq run the window starts passes the spec.
+    std::shared_ptr<const RunImportance> importance() const { return m_importance; }
+    QString importanceSpec() const { return m_importance ? m_importanceSpec : QString(); }
+    QLabel* importanceStatus() const { return m_importanceStatus; }
+    // Is this local file an importance file rather than a model? .gguf / .dat always; a
+    // .safetensors whose F32 [n_in] / [E, n_in] tensors are named like the open model's
+    // weights of another shape (read from its header only).
+    bool isImportanceFile(const QString& path) const;
     // Every keyboard shortcut of the window: ("Menu › Item", key), in menu order, then
     // the shortcuts of panels (what Help › Keyboard shortcuts lists).
     QList<QPair<QString, QKeySequence>> shortcutList() const;
@@ -84,6 +99,13 @@ public Q_SLOTS:
     void selectTensor(const QString& name);
     void setFilterText(const QString& text);  // applies at once (no debounce)
     void analyzeSelection();
+    // Loads an importance file for the open model in a job (File › Open importance…, a
+    // dropped imatrix); the current one stays until the new one has loaded and bound.
+    void openImportance(const QString& spec);
+    void clearImportance();
+    // The tensor tree ordered by each tensor's worst wREL of the last analysis (worst
+    // first; REL when it ran without importance); groups by their worst tensor.
+    void sortTreeByWorst();
     void cancelJobs();
     // Exports (no dialogs). Return false and set lastError() on failure.
     bool exportCurrentPlot(const QString& path);
@@ -103,6 +125,9 @@ Q_SIGNALS:
     // Full-tensor metrics in the table for this tensor.
     void metricsShown(const QString& name, double ms);
     void analysisFinished(int tensors);
+    // An importance file was loaded, re-bound to a newly opened model, or cleared.
+    void importanceChanged();
+    void importanceFailed(const QString& message);
     void synthShown();
 
 protected:
@@ -127,6 +152,16 @@ private:
     void startMetrics(uint64_t viewGeneration, uint64_t metricsGeneration);
     void startSynth();
     void startHeatmap(qint64 slice);
+    // Importance (main_window_importance.cpp).
+    void buildImportanceActions(QMenu* fileMenu);
+    void startImportance(const QString& spec, bool rebind);
+    void onImportanceLoaded(ImportanceResult result, bool rebind);
+    void showImportanceStatus();
+    // The Importance panel and the heat map's effective-weight choice for the tensor shown.
+    void refreshImportanceView();
+    // The current tensor's weights for the effective-weight heat map (nullopt: values).
+    std::optional<InputWeights> effectiveWeights() const;
+    void updateWorst(const WqReport& report);
     void updateFilterInfo();
     void updateActions();
     QString promptExportPath(const QString& title, const QString& suggested, const QString& filter);
@@ -145,6 +180,12 @@ private:
     QFuture<SynthJobResult> m_synthFuture;
     QFuture<WqTensor> m_analyzeFuture;
     QString m_lastError;
+    std::shared_ptr<const RunImportance> m_importance;
+    QString m_importanceSpec;       // of m_importance
+    QString m_importanceLoading;    // the spec a running job loads ("" = none)
+    uint64_t m_importanceGen = 0;
+    QFuture<ImportanceResult> m_importanceFuture;
+    std::map<std::string, double> m_worst;  // tensor -> worst wREL (REL) of the last analyses
 
     // Widgets
     QStackedWidget* m_stack = nullptr;
@@ -177,6 +218,10 @@ private:
     QAction* m_copyPlotAction = nullptr;
     QAction* m_exportTableAction = nullptr;
     QAction* m_reloadAction = nullptr;
+    QAction* m_openImportanceAction = nullptr;
+    QAction* m_hubImportanceAction = nullptr;
+    QAction* m_clearImportanceAction = nullptr;
+    QLabel* m_importanceStatus = nullptr;
 };
 
 } // namespace qs

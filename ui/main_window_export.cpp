@@ -45,16 +45,26 @@ QString droppablePath(const QMimeData* mime)
     return {};
 }
 
-// A dropped local .json file (a compression config).
-QString droppedConfig(const QMimeData* mime)
+// A dropped local file with one of these suffixes.
+QString droppedFileWith(const QMimeData* mime, const QStringList& suffixes)
 {
     if (!mime || !mime->hasUrls()) return {};
     for (const QUrl& url : mime->urls()) {
         const QFileInfo info(url.toLocalFile());
-        if (url.isLocalFile() && info.suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
+        if (url.isLocalFile() && info.isFile() && suffixes.contains(info.suffix(), Qt::CaseInsensitive))
             return info.absoluteFilePath();
     }
     return {};
+}
+
+// A dropped local .json file (a compression config).
+QString droppedConfig(const QMimeData* mime) { return droppedFileWith(mime, {QStringLiteral("json")}); }
+
+// A dropped llama.cpp importance matrix (.gguf, .dat). An importance .safetensors comes
+// as a droppablePath() and the window tells it from a model (isImportanceFile).
+QString droppedImatrix(const QMimeData* mime)
+{
+    return droppedFileWith(mime, {QStringLiteral("gguf"), QStringLiteral("dat")});
 }
 
 QString slugOf(const QString& name)
@@ -164,7 +174,7 @@ QString MainWindow::promptExportPath(const QString& title, const QString& sugges
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     const QMimeData* mime = event->mimeData();
-    if (!droppablePath(mime).isEmpty() || !droppedConfig(mime).isEmpty()) {
+    if (!droppablePath(mime).isEmpty() || !droppedConfig(mime).isEmpty() || !droppedImatrix(mime).isEmpty()) {
         event->acceptProposedAction();
         return;
     }
@@ -175,7 +185,8 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
         what = url.isLocalFile() ? QFileInfo(url.toLocalFile()).fileName() : url.toDisplayString();
     }
     statusBar()->showMessage(
-        tr("%1 cannot be dropped here: drop a model folder, a .safetensors file or a compression config (.json).")
+        tr("%1 cannot be dropped here: drop a model folder, a .safetensors file (a model, or importance for the open "
+           "model), a compression config (.json) or an importance matrix (.gguf, .dat).")
             .arg(what),
         8000);
 }
@@ -188,10 +199,17 @@ void MainWindow::dropEvent(QDropEvent* event)
         m_workspace->loadConfig(config);
         return;
     }
+    // An importance matrix is bound to the open model (issue #18).
+    if (const QString imatrix = droppedImatrix(event->mimeData()); !imatrix.isEmpty()) {
+        event->acceptProposedAction();
+        openImportance(imatrix);
+        return;
+    }
     const QString path = droppablePath(event->mimeData());
     if (path.isEmpty()) return;
     event->acceptProposedAction();
-    openModel(path);
+    if (QFileInfo(path).isFile() && isImportanceFile(path)) openImportance(path);
+    else openModel(path);
 }
 
 void MainWindow::addRecent(const QString& text, const QString& revision)

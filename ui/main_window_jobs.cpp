@@ -17,6 +17,7 @@
 
 #include <QDir>
 #include <QFutureWatcher>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpression>
@@ -105,6 +106,8 @@ void MainWindow::onModelOpened(OpenModelResult r)
     cancelJob(m_analyzeFuture);
     ++m_viewGen;
     ++m_analyzeGen;
+    m_worst.clear();  // the tree model's column is reset with the tree
+    m_tree->header()->setSectionHidden(TensorTreeModel::ColWorst, true);
     // Reload (F5) keeps the tensor that was shown.
     const bool reload = m_model && r.params.text == m_modelText && r.params.revision == m_modelRevision;
     const std::string previous = reload ? m_tensor : std::string();
@@ -113,8 +116,17 @@ void MainWindow::onModelOpened(OpenModelResult r)
     m_modelText = r.params.text;
     m_modelRevision = r.params.revision;
     m_treeModel->setTree(m_model, std::move(r.tree));
+    // An importance file follows the model: bound again to the new model's tensors (or
+    // cleared with a message when it does not fit). Until then nothing is weighted.
+    if (const QString spec = !m_importanceLoading.isEmpty() ? m_importanceLoading : m_importanceSpec; !spec.isEmpty()) {
+        const bool had = m_importance != nullptr;
+        m_importance.reset();
+        startImportance(spec, true);
+        if (had) Q_EMIT importanceChanged();
+    }
+
     m_proxy->setFilterQuery(m_filter->text());
-    m_proxy->sort(TensorTreeModel::ColName, Qt::AscendingOrder);
+    m_tree->sortByColumn(TensorTreeModel::ColName, Qt::AscendingOrder);  // also after a sort by worst wREL
     m_results->model()->clear();
     m_results->setCaption(tr("Results: select a tensor, or run Analyze selection (Ctrl+R)."));
     m_view->showEmpty(tr("Select a tensor in the tree on the left (arrow keys move through it)."));
@@ -196,6 +208,7 @@ void MainWindow::refreshTensor()
     m_metricsDrawn = false;
     m_selectClock.start();
     m_view->showLoading(*info, *m_model);
+    refreshImportanceView();  // from memory: the Importance panel needs no job
     // Everything the continuations may overwrite is set before they are attached: a job
     // that already finished runs its continuation inside .then().
     m_results->model()->clear();
@@ -207,6 +220,7 @@ void MainWindow::refreshTensor()
     vp.formats = m_formats->choices();
     vp.histogramLog = m_view->histogramLog();
     vp.errorLog = m_view->errorLog();
+    vp.effective = effectiveWeights();
     m_viewFuture = tensorViewJob(vp);
     m_jobs->track(tr("Reading %1").arg(currentTensor()), m_viewFuture);
     // (onCanceled handlers of a QFuture<T> must return a T; the value is unused.)
@@ -249,16 +263,16 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
         return;
     }
     m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
-    MetricsParams mp{m_model, m_tensor, formats, 1200};
+    MetricsParams mp{m_model, m_tensor, formats, 1200, m_importance};
     m_metricsFuture = metricsJob(mp);
     m_jobs->track(tr("Quantizing %1").arg(currentTensor()), m_metricsFuture);
-    m_metricsFuture.then(this, [this, gen, metricsGen, formats](MetricsResult r) {
+    m_metricsFuture.then(this, [this, gen, metricsGen, formats, importance = m_importance](MetricsResult r) {
         if (gen != m_viewGen || metricsGen != m_metricsGen) return;
         if (r.error) {
             m_results->setCaption(tr("Metrics failed: %1").arg(QString::fromStdString(r.error->message)));
             return;
         }
-        m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats));
+        m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats, importance.get()));
         m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4)")
                                   .arg(QString::fromStdString(r.tensor))
                                   .arg(formats.size())
@@ -278,7 +292,7 @@ void MainWindow::startHeatmap(qint64 slice)
     cancelJob(m_heatFuture);
     const uint64_t gen = ++m_heatGen;
     const uint64_t viewGen = m_viewGen;
-    m_heatFuture = heatmapJob(HeatmapParams{m_model, m_tensor, slice, 512});
+    m_heatFuture = heatmapJob(HeatmapParams{m_model, m_tensor, slice, 512, effectiveWeights()});
     m_jobs->track(tr("Heat map slice %1").arg(slice), m_heatFuture);
     m_heatFuture.then(this, [this, gen, viewGen](HeatmapResult r) {
         if (gen != m_heatGen || viewGen != m_viewGen) return;
@@ -427,6 +441,7 @@ void MainWindow::analyzeSelection()
     wq.formats = m_formats->model()->checkedNames();
     wq.options = m_formats->options();
     wq.writeResults = false;
+    if (m_importance) wq.importance = m_importanceSpec;  // weighted metrics, as wq --importance
     if (wq.formats.isEmpty()) {
         showError(tr("Analyze selection"), Error::usage("Check at least one format on the left."));
         return;
@@ -472,11 +487,14 @@ void MainWindow::analyzeSelection()
             return;
         }
         if (state->report) {
+            // The "Analyzing …" message would otherwise stay after the run.
+            statusBar()->showMessage(tr("Analyzed %1.").arg(scope), 6000);
             m_results->model()->setReport(*state->report);
             m_results->setCaption(tr("wq over %1: %2 × %3")
                                       .arg(scope,
                                            tensorCount(uint64_t(state->report->tensors.size())),
                                            countOf(uint64_t(state->report->formats.size()), tr("format"), tr("formats"))));
+            updateWorst(*state->report);
             updateActions();
             Q_EMIT analysisFinished(int(state->report->tensors.size()));
         }

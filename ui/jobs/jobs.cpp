@@ -1,6 +1,7 @@
 #include "jobs/jobs.h"
 
 #include "analysis/model_open.h"
+#include "importance/importance_job.h"
 #include "jobs/job_progress.h"
 
 #include <QThread>
@@ -105,6 +106,11 @@ QFuture<TensorViewResult> tensorViewJob(TensorViewParams params)
         if (!scan) return finish(scan.error());
         out.stats = scan->stats;
         out.heatmap = std::move(scan->heatmap);
+        if (p.effective) {
+            auto eff = effectiveHeatmap(r, p.slice, p.maxCells, *p.effective, &progress);
+            if (!eff) return finish(eff.error());
+            out.heatmap = std::move(*eff);
+        }
         out.heatmap.title = p.tensor;
         progress.setSpan(0.55, 0.7);
         auto hist = valueHistogram(r, out.stats, 0, &progress);
@@ -141,7 +147,12 @@ QFuture<MetricsResult> metricsJob(MetricsParams params)
         if (!info) return finish(Error::usage("no tensor named " + p.tensor));
         auto reader = p.model->reader(p.tensor, &progress);
         if (!reader) return finish(reader.error());
-        auto analysis = analyzeTensor(**reader, p.formats, Layout::AsStored, &progress);
+        // The same weights runWq gives this tensor (none, and why, without a binding).
+        std::optional<InputWeights> weights;
+        if (p.importance)
+            weights = tensorWeights(p.importance->index.find(info->name), info->shape, Layout::AsStored,
+                                    &out.row.importanceNote);
+        auto analysis = analyzeTensor(**reader, p.formats, Layout::AsStored, &progress, weights ? &*weights : nullptr);
         if (!analysis) return finish(analysis.error());
         out.row.info = *info;
         out.row.stats = analysis->stats;
@@ -165,12 +176,16 @@ QFuture<HeatmapResult> heatmapJob(HeatmapParams params)
         auto reader = p.model->reader(p.tensor, &progress);
         if (!reader) {
             out.error = reader.error();
+        } else if (p.effective) {
+            auto eff = effectiveHeatmap(**reader, p.slice, p.maxCells, *p.effective, &progress);
+            if (!eff) out.error = eff.error();
+            else out.heatmap = std::move(*eff);
         } else if (auto scan = scanTensor(**reader, p.slice, p.maxCells, &progress); !scan) {
             out.error = scan.error();
         } else {
             out.heatmap = std::move(scan->heatmap);
-            out.heatmap.title = p.tensor;
         }
+        out.heatmap.title = p.tensor;
         if (!promise.isCanceled()) promise.addResult(std::move(out));
     }, std::move(params));
 }
@@ -225,7 +240,8 @@ QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<Anal
     }, std::move(params), std::move(state));
 }
 
-WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats)
+WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats,
+                            const RunImportance* importance)
 {
     WqReport r;
     r.repo = model.provider().repoName();
@@ -236,6 +252,7 @@ WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const st
     if (!formats.empty()) r.options = formats.front().options;
     r.tensorNames = {tensor.info.name};
     r.tensors = {tensor};
+    if (importance) r.importance = importanceInfo(*importance);
     return r;
 }
 

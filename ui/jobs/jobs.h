@@ -5,6 +5,7 @@
 // never an exception across the thread boundary); a cancelled job reports the error
 // "cancelled" or no result at all.
 #include "analysis/analysis.h"
+#include "analysis/importance_run.h"
 #include "analysis/synth.h"
 #include "analysis/wq_run.h"
 #include "common/result.h"
@@ -66,6 +67,8 @@ struct TensorViewParams {
     int points = 1200;            // transfer-curve points
     bool histogramLog = false;
     bool errorLog = true;
+    // Set: the heat map shows the effective weight |W|·√E[x²] with these weights.
+    std::optional<InputWeights> effective;
 };
 struct TensorViewResult {
     std::string tensor;
@@ -86,6 +89,8 @@ struct MetricsParams {
     std::string tensor;
     std::vector<FormatChoice> formats;
     int points = 1200;
+    // Set: the rows carry wsqnr / wrel weighed with the tensor's importance, as runWq's.
+    std::shared_ptr<const RunImportance> importance;
 };
 struct MetricsResult {
     std::string tensor;
@@ -102,6 +107,7 @@ struct HeatmapParams {
     std::string tensor;
     int64_t slice = 0;
     int maxCells = 512;
+    std::optional<InputWeights> effective;  // set: |W|·√E[x²] instead of the values
 };
 struct HeatmapResult {
     std::string tensor;
@@ -147,7 +153,9 @@ void streamWq(QPromise<WqTensor>& promise, const WqParams& params, const PngRend
               WqRunState& state);
 QFuture<WqTensor> analyzeSelectionJob(AnalyzeParams params, std::shared_ptr<AnalyzeState> state);
 
-// The wq table layout (renderTableTxt) of a single tensor's metrics.
-WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats);
+// The wq table layout (renderTableTxt) of a single tensor's metrics; with the importance
+// file the metrics were weighed with (the report then records it, as a wq run does).
+WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const std::vector<FormatChoice>& formats,
+                            const RunImportance* importance = nullptr);
 
 } // namespace qs

@@ -4,6 +4,8 @@
 #include "io/selection.h"
 #include "models/tensor_tree_model.h"
 
+#include <cmath>
+
 namespace qs {
 
 TensorFilterProxy::TensorFilterProxy(QObject* parent) : QSortFilterProxyModel(parent)
@@ -90,6 +92,17 @@ bool TensorFilterProxy::lessThan(const QModelIndex& left, const QModelIndex& rig
     const QVariant l = left.data(TensorTreeModel::RawRole), r = right.data(TensorTreeModel::RawRole);
     if (left.column() == TensorTreeModel::ColElements) return l.toLongLong() < r.toLongLong();
     if (left.column() == TensorTreeModel::ColStored) return l.toULongLong() < r.toULongLong();
+    if (left.column() == TensorTreeModel::ColWorst) {
+        // Not analysed (NaN) last in either direction (descending asks lessThan(right, left));
+        // ties by name.
+        const double a = l.toDouble(), b = r.toDouble();
+        const bool na = std::isnan(a), nb = std::isnan(b);
+        if (na != nb) return na ? sortOrder() == Qt::DescendingOrder : sortOrder() == Qt::AscendingOrder;
+        if (!na && a != b) return a < b;
+        const std::string x = left.siblingAtColumn(TensorTreeModel::ColName).data(TensorTreeModel::RawRole).toString().toStdString();
+        const std::string y = right.siblingAtColumn(TensorTreeModel::ColName).data(TensorTreeModel::RawRole).toString().toStdString();
+        return sortOrder() == Qt::AscendingOrder ? naturalLess(x, y) : naturalLess(y, x);
+    }
     const std::string a = l.toString().toStdString(), b = r.toString().toStdString();
     if (a != b) return naturalLess(a, b);
     return left.row() < right.row();

@@ -6,7 +6,8 @@
 //   filtering a group stays visible while any descendant matches.
 // * Sorting: the name column compares components with qs::naturalLess — the CLI's own
 //   order ("layers.9" before "layers.10"), so the tree and the `wq` output agree; numeric
-//   columns compare the raw values.
+//   columns compare the raw values; the worst-error column puts tensors without a value
+//   last whichever way it is sorted.
 // An invalid regular expression matches nothing; filterError() says why.
 // Speed: a filter change evaluates every tensor name once (no QVariant, no QString per
 // row) into a per-node visibility table that filterAcceptsRow() only looks up; the

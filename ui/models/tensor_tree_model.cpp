@@ -3,7 +3,12 @@
 #include "icons.h"
 #include "io/model.h"
 
+#include "models/results_model.h"
+
 #include <QFontDatabase>
+
+#include <cmath>
+#include <limits>
 
 namespace qs {
 
@@ -41,7 +46,37 @@ void TensorTreeModel::setTree(std::shared_ptr<const Model> model, TensorTree tre
     m_model = std::move(model);
     m_tree = std::move(tree);
     if (m_tree.nodes.empty()) m_tree.nodes.emplace_back();
+    m_worst.assign(m_tree.nodes.size(), std::numeric_limits<double>::quiet_NaN());
+    m_hasWorst = false;
     endResetModel();
+}
+
+void TensorTreeModel::setWorst(const std::map<std::string, double>& worst, bool weighted)
+{
+    m_worst.assign(m_tree.nodes.size(), std::numeric_limits<double>::quiet_NaN());
+    m_worstWeighted = weighted;
+    m_hasWorst = false;
+    if (m_model)
+        for (size_t n = 1; n < m_tree.nodes.size(); ++n) {
+            const TensorNode& node = m_tree.nodes[n];
+            if (node.tensor < 0) continue;
+            const auto it = worst.find(m_model->tensors()[size_t(node.tensor)].name);
+            if (it == worst.end() || std::isnan(it->second)) continue;
+            m_hasWorst = true;
+            // The tensor and every group above it: the largest value below.
+            for (int i = int(n); i > 0; i = m_tree.nodes[size_t(i)].parent) {
+                double& w = m_worst[size_t(i)];
+                if (std::isnan(w) || it->second > w) w = it->second;
+            }
+        }
+    // The column of every group's children (a reset would lose the view's expansion).
+    for (size_t n = 0; n < m_tree.nodes.size(); ++n) {
+        const TensorNode& node = m_tree.nodes[n];
+        if (node.children.empty()) continue;
+        const QModelIndex parent = n == 0 ? QModelIndex() : createIndex(node.row, 0, quintptr(n));
+        Q_EMIT dataChanged(index(0, ColWorst, parent), index(int(node.children.size()) - 1, ColWorst, parent));
+    }
+    Q_EMIT headerDataChanged(Qt::Horizontal, ColWorst, ColWorst);
 }
 
 void TensorTreeModel::clear() { setTree(nullptr, TensorTree{}); }
@@ -99,6 +134,7 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
         case ColShape: return t ? QString::fromStdString(t->shapeString()) : QString();
         case ColElements: return qint64(n.elements);
         case ColStored: return quint64(n.storedBytes);
+        case ColWorst: return m_worst.empty() ? std::numeric_limits<double>::quiet_NaN() : m_worst[size_t(nodeOf(index))];
         }
         return {};
     case Qt::DisplayRole:
@@ -108,9 +144,20 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
         case ColShape: return t ? QString::fromStdString(t->shapeString()) : QString();
         case ColElements: return withThousands(uint64_t(n.elements));
         case ColStored: return humanBytes(double(n.storedBytes));
+        case ColWorst: {
+            const double w = m_worst.empty() ? std::nan("") : m_worst[size_t(nodeOf(index))];
+            return std::isnan(w) ? QString() : relPercent(w);
+        }
         }
         return {};
     case Qt::ToolTipRole:
+        if (index.column() == ColWorst)
+            return m_worstWeighted ? tr("The largest importance-weighted relative error (wREL) over the formats of the last "
+                                        "analysis%1; FP0 is left out (100 % by definition)")
+                                         .arg(group ? tr(", of any tensor in this group") : QString())
+                                   : tr("The largest relative error (REL) over the formats of the last analysis%1; FP0 is "
+                                        "left out (100 % by definition). With an importance file: wREL.")
+                                         .arg(group ? tr(", of any tensor in this group") : QString());
         if (t)
             return QStringLiteral("%1\n%2 %3 · %4 elements · %5 in %6")
                 .arg(n.path, QString::fromStdString(t->dtypeName), QString::fromStdString(t->shapeString()),
@@ -145,6 +192,7 @@ QVariant TensorTreeModel::headerData(int section, Qt::Orientation orientation, i
         case ColShape: return tr("Shape");
         case ColElements: return tr("Elements");
         case ColStored: return tr("Stored");
+        case ColWorst: return m_worstWeighted ? tr("worst wREL") : tr("worst REL");
         }
     }
     if (role == Qt::TextAlignmentRole && section >= ColElements) return int(Qt::AlignRight | Qt::AlignVCenter);

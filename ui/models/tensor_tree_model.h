@@ -1,13 +1,19 @@
 #pragma once
 // TensorTreeModel: a QAbstractItemModel over a TensorTree (STYLE.md §9). Columns:
-// name, dtype, shape, elements, stored bytes. Display text is formatted; RawRole holds
-// the value to sort on (name component, element count, bytes) and PathRole the full
-// dotted name, so the proxy never parses display text. Read-only; setTree() resets.
+// name, dtype, shape, elements, stored bytes, and the worst error of the last analysis
+// (issue #18: each tensor's largest wREL over the formats it ran in, FP0 left out, REL without an
+// importance file; a group shows its worst tensor's; NaN = not analysed). Display text is
+// formatted; RawRole holds the value to sort on (name component, element count, bytes,
+// worst error) and PathRole the full dotted name, so the proxy never parses display
+// text. Read-only; setTree() resets.
 #include "models/tensor_tree.h"
 
 #include <QAbstractItemModel>
 
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace qs {
 
@@ -16,7 +22,7 @@ class Model;
 class TensorTreeModel : public QAbstractItemModel {
     Q_OBJECT
 public:
-    enum Column { ColName, ColDType, ColShape, ColElements, ColStored, ColumnCount };
+    enum Column { ColName, ColDType, ColShape, ColElements, ColStored, ColWorst, ColumnCount };
     enum Role {
         RawRole = Qt::UserRole + 1,  // sort key: QString name / qint64 elements / quint64 bytes
         PathRole,                    // full dotted name (QString)
@@ -29,6 +35,10 @@ public:
     void setTree(std::shared_ptr<const Model> model, TensorTree tree);
     void clear();
     const TensorTree& tree() const { return m_tree; }
+    // The worst error per tensor name (wREL when weighted, else REL); replaces the column.
+    void setWorst(const std::map<std::string, double>& worst, bool weighted);
+    bool hasWorst() const { return m_hasWorst; }
+    bool worstWeighted() const { return m_worstWeighted; }
     std::shared_ptr<const Model> model() const { return m_model; }
 
     // Index (column 0) of the node with this full path; invalid when unknown.
@@ -45,6 +55,8 @@ public:
 private:
     std::shared_ptr<const Model> m_model;
     TensorTree m_tree;
+    std::vector<double> m_worst;  // per node (NaN: none)
+    bool m_hasWorst = false, m_worstWeighted = false;
 };
 
 // "1,234,567" (thousands separators), "1.2 MiB" (binary units with one decimal).

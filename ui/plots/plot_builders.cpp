@@ -75,6 +75,21 @@ QCPColorGradient divergingGradient()
     return g;
 }
 
+// Magnitudes from 0 (white) to the colour range (dark): the effective-weight map.
+QCPColorGradient sequentialGradient()
+{
+    QCPColorGradient g;
+    g.clearColorStops();
+    g.setColorInterpolation(QCPColorGradient::ciRGB);
+    g.setColorStopAt(0.0, QColor(255, 255, 255));
+    g.setColorStopAt(0.35, QColor(253, 190, 133));
+    g.setColorStopAt(0.7, QColor(230, 85, 13));
+    g.setColorStopAt(1.0, QColor(110, 20, 5));
+    g.setNanHandling(QCPColorGradient::nhNanColor);
+    g.setNanColor(QColor(0, 0, 0));
+    return g;
+}
+
 } // namespace
 
 void buildCurvePlot(QCustomPlot* plot, const CurvePlotData& data)
@@ -179,9 +194,9 @@ void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data)
             map->data()->setCell(ix, iy, double(data.cells[size_t(iy) * size_t(data.nx) + size_t(ix)]));
     map->setInterpolate(false);
     map->setTightBoundary(true);
-    map->setGradient(divergingGradient());
+    map->setGradient(data.effective ? sequentialGradient() : divergingGradient());
     const double range = data.colorRange > 0 ? double(data.colorRange) : data.absMax > 0 ? double(data.absMax) : 1.0;
-    map->setDataRange(QCPRange(-range, range));
+    map->setDataRange(data.effective ? QCPRange(0, range) : QCPRange(-range, range));
 
     auto* scale = new QCPColorScale(plot);
     plot->plotLayout()->addElement(1, 1, scale);
@@ -191,9 +206,12 @@ void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data)
     scale->setBarWidth(14);
     scale->axis()->setTickLabelFont(plotAxisFont());
     scale->axis()->setLabelFont(plotAxisFont());
-    QString scaleLabel = data.blockRows * data.blockCols > 1 ? QStringLiteral("value (block max-abs)") : QStringLiteral("value");
+    const bool blocks = data.blockRows * data.blockCols > 1;
+    QString scaleLabel = data.effective ? (blocks ? QStringLiteral("|W|·√E[x²] (block max)") : QStringLiteral("|W|·√E[x²]"))
+                                        : (blocks ? QStringLiteral("value (block max-abs)") : QStringLiteral("value"));
     if (data.colorRange > 0 && data.colorRange < data.absMax)
-        scaleLabel += QStringLiteral(", saturates beyond ±%1").arg(double(data.colorRange), 0, 'g', 3);
+        scaleLabel += data.effective ? QStringLiteral(", saturates beyond %1").arg(double(data.colorRange), 0, 'g', 3)
+                                     : QStringLiteral(", saturates beyond ±%1").arg(double(data.colorRange), 0, 'g', 3);
     scale->axis()->setLabel(scaleLabel);
     map->setColorScale(scale);
     auto* group = new QCPMarginGroup(plot);

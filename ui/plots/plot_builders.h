@@ -24,7 +24,8 @@ void buildHistogramPlot(QCustomPlot* plot, const HistogramData& data);
 // Error histograms: one step outline per format over shared bins.
 void buildErrorHistogramPlot(QCustomPlot* plot, const ErrorHistogramData& data);
 
-// Heat map with a symmetric diverging colour scale; rows grow downwards.
+// Heat map with a symmetric diverging colour scale (an effective-weight map: a sequential
+// scale from 0); rows grow downwards.
 void buildHeatmapPlot(QCustomPlot* plot, const HeatmapData& data);
 // Shows the 32 x 32 tile grid when the visible part is at most ~48 tiles wide and tall;
 // builders call it once, the window again whenever the axes' range changes.

@@ -256,6 +256,59 @@ Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int max
     return out;
 }
 
+Result<HeatmapData> effectiveHeatmap(const TensorReader& reader, int64_t slice, int maxCells,
+                                     const InputWeights& weights, Progress* progress)
+{
+    const HeatmapGeometry g = heatmapGeometry(reader.shape());
+    if (g.oneD) return Error::usage("a tensor of rank " + std::to_string(reader.shape().size()) + " has no input axis");
+    HeatmapData h;
+    h.effective = true;
+    h.sliceCount = std::max<int64_t>(1, g.sliceCount);
+    h.slice = std::clamp<int64_t>(slice, 0, h.sliceCount - 1);
+    h.rows = g.rows;
+    h.cols = g.cols;
+    maxCells = std::max(1, maxCells);
+    h.blockRows = (g.rows + maxCells - 1) / maxCells;
+    h.blockCols = (g.cols + maxCells - 1) / maxCells;
+    h.ny = int((g.rows + h.blockRows - 1) / h.blockRows);
+    h.nx = int((g.cols + h.blockCols - 1) / h.blockCols);
+    h.cells.assign(size_t(h.nx) * size_t(h.ny), 0.0f);
+    if (h.sliceCount > 1) h.note = "slice " + std::to_string(h.slice) + " of " + std::to_string(h.sliceCount);
+
+    // The slice's rows of the view, in chunks; each chunk owns whole cell rows (chunks
+    // are cut at block-row boundaries), so chunks write disjoint cells.
+    const int64_t cols = reader.cols(), r0 = h.slice * g.rows;
+    const int64_t step = std::max<int64_t>(1, kChunkElems / std::max<int64_t>(1, cols));
+    const int64_t band = std::max<int64_t>(h.blockRows, (step / h.blockRows) * h.blockRows);
+    std::vector<RowChunk> chunks;
+    for (int64_t r = r0; r < r0 + g.rows; r += band) chunks.push_back({r, std::min(r0 + g.rows, r + band)});
+    const bool ok = forChunks(chunks, cols, progress, [&](size_t ci, std::vector<float>& buf) {
+        const RowChunk c = chunks[ci];
+        const float* data = rowsOf(reader, c.r0, c.r1, buf);
+        std::vector<float> w(static_cast<size_t>(cols));
+        for (int64_t r = c.r0; r < c.r1; ++r) {
+            weights.fill(r, r + 1, 0, cols, w.data());
+            const float* row = data + (r - c.r0) * cols;
+            float* cellRow = h.cells.data() + size_t((r - r0) / h.blockRows) * size_t(h.nx);
+            for (int64_t col = 0; col < cols; ++col) {
+                const float e = std::fabs(row[col]) * std::sqrt(w[size_t(col)]);
+                if (!std::isfinite(e)) continue;
+                float& cell = cellRow[col / h.blockCols];
+                cell = std::max(cell, e);
+            }
+        }
+    });
+    if (!ok) return Error::usage("cancelled");
+    std::vector<float> mags(h.cells);
+    for (float v : mags) h.absMax = std::max(h.absMax, v);
+    if (!mags.empty()) {
+        const size_t k = std::min(mags.size() - 1, size_t(double(mags.size() - 1) * 0.995));
+        std::nth_element(mags.begin(), mags.begin() + std::ptrdiff_t(k), mags.end());
+        h.colorRange = mags[k] > 0 ? mags[k] : h.absMax;
+    }
+    return h;
+}
+
 Result<HistogramData> valueHistogram(const TensorReader& reader, const Stats& stats, int binsOverride,
                                      Progress* progress)
 {

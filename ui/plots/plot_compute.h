@@ -8,6 +8,7 @@
 // model layer before a reader exists.
 #include "analysis/analysis.h"
 #include "analysis/synth.h"
+#include "metrics/input_weights.h"
 #include "common/progress.h"
 #include "common/result.h"
 #include "metrics/metrics.h"
@@ -38,6 +39,13 @@ struct TensorScan {
 // One pass: statistics of the fp32 view and the heat map of slice `slice`
 // (at most maxCells cells per axis).
 Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int maxCells, Progress* progress);
+
+// The "effective weight" heat map of slice `slice` (issue #18): each element's |W|·√v,
+// v = the E[x²] of its input channel (weights describe the tensor's 2-D view), cells the
+// largest of their block. Elements whose weight or value is not finite are left out.
+// Error for a rank <= 1 tensor (it has no input axis) and when cancelled.
+Result<HeatmapData> effectiveHeatmap(const TensorReader& reader, int64_t slice, int maxCells,
+                                     const InputWeights& weights, Progress* progress);
 
 // Bins chosen from the data: Scott's rule (3.49 sigma n^(-1/3)) clamped to [10, 400] bins;
 // binsOverride > 0 forces a count. A constant tensor gets ±max(|v|·1e-6, 1e-6).

@@ -68,6 +68,9 @@ struct HeatmapData {
                                          // (outliers saturate instead of washing out the map)
     int64_t slice = 0, sliceCount = 1;   // which leading-index slice (rank >= 3)
     std::string note;                    // e.g. "1-D tensor shown as (ceil(n/32), 32)"
+    // Effective weight (issue #18): cells hold the largest |W|·√E[x²] of their block
+    // (>= 0, a sequential colour scale from 0) instead of the signed value.
+    bool effective = false;
 };
 
 } // namespace qs

@@ -6,6 +6,8 @@
 #include "widgets/plot_panel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QStandardItemModel>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -91,17 +93,50 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     el->addWidget(m_errNote);
     m_slice = new QSpinBox(this);
     m_slice->setObjectName(QStringLiteral("heatmapSlice"));
+    m_slice->setAccessibleName(tr("Slice"));  // window-tree found it unnamed (a stacked tensor shows it)
     m_slice->setRange(0, 0);
     m_slice->setKeyboardTracking(false);
     m_sliceLabel = new QLabel(tr("Slice"), this);
+    m_heatMode = new QComboBox(this);
+    m_heatMode->setObjectName(QStringLiteral("heatmapMode"));
+    m_heatMode->setAccessibleName(tr("Heat map shows"));
+    m_heatMode->addItem(tr("Values"));
+    m_heatMode->addItem(tr("Effective weight |W|·√E[x²]"));
+    m_heatMode->setToolTip(tr("Values: each cell's largest-magnitude weight. Effective weight: |W|·√E[x²], the weight "
+                              "scaled by how strongly its input channel is driven (needs an importance file)."));
     auto* heatControls = new QWidget(this);
     auto* hl = new QHBoxLayout(heatControls);
     hl->setContentsMargins(0, 0, 0, 0);
+    hl->addWidget(m_heatMode);
     hl->addWidget(m_sliceLabel);
     hl->addWidget(m_slice);
-    auto* heatHint = new QLabel(tr("Wheel to zoom, drag to pan, double-click to reset; the 32×32 tile grid appears when zoomed in"), this);
-    heatHint->setStyleSheet(QStringLiteral("color:#64748b"));
-    hl->addWidget(heatHint);
+    // Elides instead of widening the tensor view (#15 §1).
+    m_heatHint = new ElidedLabel(this, Qt::ElideRight);
+    m_heatHint->setObjectName(QStringLiteral("heatmapHint"));
+    m_heatHintText = tr("Wheel to zoom, drag to pan, double-click to reset; the 32×32 tile grid appears when zoomed in");
+    m_heatHint->setFullText(m_heatHintText);
+    m_heatHint->setStyleSheet(QStringLiteral("color:#64748b"));
+    hl->addWidget(m_heatHint, 1);
+    m_expertLabel = new QLabel(tr("Expert"), this);
+    m_expert = new QSpinBox(this);
+    m_expert->setObjectName(QStringLiteral("importanceExpert"));
+    m_expert->setAccessibleName(tr("Expert"));
+    m_expert->setToolTip(tr("The expert of the stacked tensor whose input channels are shown"));
+    m_expert->setRange(0, 0);
+    m_expert->setKeyboardTracking(false);
+    m_importanceNote = new ElidedLabel(this, Qt::ElideRight);
+    m_importanceNote->setObjectName(QStringLiteral("importanceHint"));
+    m_importanceNote->setFullText(tr("E[x²] of each input channel (log scale); the hottest channels are labelled with their "
+                                     "index and value"));
+    m_importanceNote->setStyleSheet(QStringLiteral("color:#64748b"));
+    auto* importanceControls = new QWidget(this);
+    auto* il = new QHBoxLayout(importanceControls);
+    il->setContentsMargins(0, 0, 0, 0);
+    il->addWidget(m_expertLabel);
+    il->addWidget(m_expert);
+    il->addWidget(m_importanceNote, 1);
+    m_expertLabel->setVisible(false);
+    m_expert->setVisible(false);
     m_randSamples = new QSpinBox(this);
     m_randSamples->setObjectName(QStringLiteral("randSamples"));
     m_randSamples->setRange(1, 100000);
@@ -125,7 +160,8 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     m_tabs->addTab(wrap(TabTransfer, transferHint), tr("Transfer curve"));
     m_tabs->addTab(wrap(TabHistogram, m_histLog), tr("Histogram"));
     m_tabs->addTab(wrap(TabErrors, errControls), tr("Error histogram"));
-    m_tabs->addTab(wrap(TabHeatmap, heatControls), tr("Heat map"));
+    m_tabs->addTab(wrap(TabHeatmap, heatControls, true), tr("Heat map"));
+    m_tabs->addTab(wrap(TabImportance, importanceControls, true), tr("Importance"));
     m_tabs->addTab(wrap(TabStaircase, synthControls), tr("Staircase (synthetic)"));
     lay->addWidget(m_tabs, 1);
 
@@ -142,11 +178,14 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
         panel(TabErrors)->setPlot([d](QCustomPlot* p) { buildErrorHistogramPlot(p, d); });
     });
     connect(m_slice, &QSpinBox::valueChanged, this, [this](int v) { Q_EMIT sliceChanged(v); });
+    connect(m_heatMode, &QComboBox::currentIndexChanged, this, [this] { Q_EMIT heatModeChanged(); });
+    connect(m_expert, &QSpinBox::valueChanged, this, [this](int v) { Q_EMIT importanceExpertChanged(v); });
+    setEffectiveAvailable(false, tr("no importance file is loaded"));
     connect(m_randSamples, &QSpinBox::valueChanged, this, &TensorView::randSamplesChanged);
     showEmpty(tr("Select a tensor in the tree on the left."));
 }
 
-QWidget* TensorView::wrap(Tab tab, QWidget* controls)
+QWidget* TensorView::wrap(Tab tab, QWidget* controls, bool fill)
 {
     auto* w = new QWidget(this);
     auto* l = new QVBoxLayout(w);
@@ -154,8 +193,9 @@ QWidget* TensorView::wrap(Tab tab, QWidget* controls)
     l->setSpacing(2);
     auto* row = new QHBoxLayout;
     row->setContentsMargins(4, 0, 4, 0);
-    row->addWidget(controls);
-    row->addStretch(1);
+    // fill: the controls take the row (their own hint label elides at its end).
+    row->addWidget(controls, fill ? 1 : 0);
+    if (!fill) row->addStretch(1);
     l->addLayout(row);
     l->addWidget(m_panels[size_t(tab)], 1);
     return w;
@@ -163,7 +203,7 @@ QWidget* TensorView::wrap(Tab tab, QWidget* controls)
 
 QString TensorView::tabName(int tab) const
 {
-    static const char* names[] = {"transfer", "histogram", "errors", "heatmap", "staircase"};
+    static const char* names[] = {"transfer", "histogram", "errors", "heatmap", "importance", "staircase"};
     return tab >= 0 && tab < TabCount ? QString::fromLatin1(names[tab]) : QString();
 }
 
@@ -185,6 +225,8 @@ void TensorView::showEmpty(const QString& message)
         if (t != TabStaircase) panel(Tab(t))->showMessage(QString(), message);
     m_sliceLabel->setVisible(false);
     m_slice->setVisible(false);
+    m_expertLabel->setVisible(false);
+    m_expert->setVisible(false);
 }
 
 void TensorView::showLoading(const TensorInfo& info, const Model& model)
@@ -264,6 +306,39 @@ void TensorView::setHeatmap(const HeatmapData& data)
     panel(TabHeatmap)->setPlot([data](QCustomPlot* p) { buildHeatmapPlot(p, data); });
 }
 
+void TensorView::setImportance(const ImportancePanel& p)
+{
+    const bool picker = p.experts > 1;
+    m_expertLabel->setVisible(picker);
+    m_expert->setVisible(picker);
+    if (picker) {
+        const QSignalBlocker block(m_expert);
+        m_expert->setRange(0, int(std::min<int64_t>(p.experts - 1, INT32_MAX)));
+        m_expert->setValue(int(p.expert));
+        m_expert->setSuffix(tr(" of %1").arg(p.experts));
+    }
+    if (p.plot) {
+        const ImportancePlotData d = *p.plot;
+        panel(TabImportance)->setPlot([d](QCustomPlot* plot) { buildImportancePlot(plot, d); });
+    } else {
+        panel(TabImportance)->showMessage(m_tensor, p.message);
+    }
+}
+
+void TensorView::setEffectiveAvailable(bool available, const QString& why)
+{
+    auto* items = qobject_cast<QStandardItemModel*>(m_heatMode->model());
+    if (QStandardItem* item = items ? items->item(HeatEffective) : nullptr) {
+        item->setEnabled(available);
+        item->setToolTip(available ? QString() : tr("Not for this tensor: %1").arg(why));
+    }
+    // The choice stays; while this tensor has no weights the map shows values and says why.
+    const bool fallback = !available && heatMode() == HeatEffective;
+    m_heatHint->setFullText(fallback ? tr("Effective weight needs importance for this tensor (%1): showing values").arg(why)
+                                     : m_heatHintText);
+    m_heatHint->setStyleSheet(fallback ? QStringLiteral("color:#b45309") : QStringLiteral("color:#64748b"));
+}
+
 void TensorView::setSynth(const CurvePlotData& data)
 {
     panel(TabStaircase)->setPlot([data](QCustomPlot* p) { buildSynthPlot(p, data); });
@@ -290,5 +365,9 @@ void TensorView::setLogScales(bool histogram, bool errors)
     m_errLog->setChecked(errors);
 }
 int64_t TensorView::slice() const { return m_slice->value(); }
+TensorView::HeatMode TensorView::heatMode() const { return m_heatMode->currentIndex() == 1 ? HeatEffective : HeatValue; }
+void TensorView::setHeatMode(HeatMode mode) { m_heatMode->setCurrentIndex(mode == HeatEffective ? 1 : 0); }
+int64_t TensorView::importanceExpert() const { return m_expert->value(); }
+void TensorView::setImportanceExpert(int64_t expert) { m_expert->setValue(int(expert)); }
 
 } // namespace qs

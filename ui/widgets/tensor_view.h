@@ -1,11 +1,14 @@
 #pragma once
 // TensorView: the right-hand view of one tensor — header facts (dtype, shape, file,
-// stored vs logical bytes), statistics, and five plot tabs: transfer curve, value
+// stored vs logical bytes), statistics, and six plot tabs: transfer curve, value
 // histogram (linear/log), error histograms (linear/log), heat map (slice picker for
-// rank >= 3) and the synthetic staircase (rand-samples control). It only shows data
+// rank >= 3; values or, with an importance file, the effective weight |W|·√E[x²]), the
+// importance of the input channels (issue #18; expert picker for stacked experts) and the
+// synthetic staircase (rand-samples control). It only shows data
 // handed to it (computed by jobs); its controls emit signals the window turns into jobs.
 #include "io/model.h"
 #include "jobs/jobs.h"
+#include "plots/importance_plot.h"
 #include "plots/plot_data.h"
 
 #include <QWidget>
@@ -14,6 +17,7 @@
 #include <optional>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 class QStackedWidget;
@@ -28,7 +32,9 @@ class PlotPanel;
 class TensorView : public QWidget {
     Q_OBJECT
 public:
-    enum Tab { TabTransfer, TabHistogram, TabErrors, TabHeatmap, TabStaircase, TabCount };
+    enum Tab { TabTransfer, TabHistogram, TabErrors, TabHeatmap, TabImportance, TabStaircase, TabCount };
+    // What the heat map shows: the values, or |W|·√E[x²] (needs an importance file).
+    enum HeatMode { HeatValue, HeatEffective };
 
     explicit TensorView(QWidget* parent = nullptr);
 
@@ -41,6 +47,12 @@ public:
     void setTransfer(const CurvePlotData& data);
     void setHeatmap(const HeatmapData& data);
     void setSynth(const CurvePlotData& data);
+    // The Importance panel: its plot, or the empty state saying why; the expert picker
+    // when the tensor stacks experts.
+    void setImportance(const ImportancePanel& panel);
+    // Whether the current tensor has importance weights (else why not): the heat map's
+    // "Effective weight" choice is enabled only then.
+    void setEffectiveAvailable(bool available, const QString& why);
     void showError(const QString& message);
 
     PlotPanel* panel(Tab tab) const { return m_panels[size_t(tab)]; }
@@ -54,13 +66,20 @@ public:
     bool errorLog() const;
     void setLogScales(bool histogram, bool errors);
     int64_t slice() const;
+    HeatMode heatMode() const;
+    void setHeatMode(HeatMode mode);
+    QComboBox* heatModeBox() const { return m_heatMode; }
+    int64_t importanceExpert() const;
+    void setImportanceExpert(int64_t expert);
 
 Q_SIGNALS:
     void randSamplesChanged(int samples);
     void sliceChanged(qint64 slice);
+    void heatModeChanged();
+    void importanceExpertChanged(qint64 expert);
 
 private:
-    QWidget* wrap(Tab tab, QWidget* controls);
+    QWidget* wrap(Tab tab, QWidget* controls, bool fill = false);
     void setStat(int i, const QString& value, const QString& tip = {});
 
     QString m_tensor;
@@ -74,6 +93,12 @@ private:
     QCheckBox* m_errLog = nullptr;
     QSpinBox* m_slice = nullptr;
     QLabel* m_sliceLabel = nullptr;
+    QComboBox* m_heatMode = nullptr;
+    ElidedLabel* m_heatHint = nullptr;
+    QString m_heatHintText;
+    QSpinBox* m_expert = nullptr;
+    QLabel* m_expertLabel = nullptr;
+    ElidedLabel* m_importanceNote = nullptr;
     QSpinBox* m_randSamples = nullptr;
     ElidedLabel* m_errNote = nullptr;
     std::optional<HistogramData> m_hist;
