@@ -3,6 +3,9 @@
 #include "plots/plot_readout.h"
 
 #include "compression/config_form.h"
+#include "compression/metric_box.h"
+#include "analysis/importance_run.h"
+#include "compression/tiling.h"
 #include "compression/tile_map_view.h"
 #include "formats/format.h"
 #include "jobs/jobs.h"
@@ -119,7 +122,9 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
     live->addWidget(new QLabel(tr("Metric"), right));
     m_metric = new QComboBox(right);
     m_metric->setObjectName(QStringLiteral("liveMetricBox"));
-    m_metric->addItems({QStringLiteral("pcc"), QStringLiteral("mae"), QStringLiteral("atol")});
+    m_metric->setAccessibleName(tr("Metric"));
+    fillMetricBox(m_metric);
+    setWeightedMetricsEnabled(m_metric, false);
     live->addWidget(m_metric);
     live->addSpacing(8);
     live->addWidget(new QLabel(tr("Threshold"), right));
@@ -226,11 +231,11 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
         parseMetric(m_metric->currentText().toStdString(), k);
         m_form->setMetric(k);
         m_params.metric = k;
-        m_params.threshold = k == MetricKind::Pcc ? 0.999 : NAN;  // mae/atol: updateSlider centres it
+        m_params.threshold = k == MetricKind::Pcc ? 0.999 : NAN;  // the others: updateSlider centres it
         if (k == MetricKind::Pcc) m_form->setThreshold(0.999);
-        updateSlider();
-        recomputeLive();
-        startAlgorithm();
+        // The same sums: slider, live result and algorithm follow at once; a weighted metric
+        // without an importance file says so; sums of another importance state are redone.
+        startSums();
     });
     connect(m_sizeScope, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
     connect(m_sizeTensor, &QComboBox::currentIndexChanged, this, &CompressionWorkspace::updateSizePlot);
@@ -253,6 +258,15 @@ CompressionWorkspace::CompressionWorkspace(MainWindow* window, QWidget* parent) 
             dropTensor();
             m_runReport.reset();
             fillSizeTensors();
+        });
+        // An importance file loaded or cleared: wsqnr / wrel become choosable (or not) and
+        // the tile sums are recomputed with (or without) the weights.
+        connect(m_window, &MainWindow::importanceChanged, this, [this] {
+            const bool loaded = m_window->importance() != nullptr;
+            setWeightedMetricsEnabled(m_metric, loaded);
+            m_form->setImportanceLoaded(loaded);
+            m_sumsKey.clear();
+            onConfigChanged();
         });
     }
     onConfigChanged();
@@ -357,8 +371,29 @@ void CompressionWorkspace::startSums()
         m_map->showMessage(tr("Select a tensor to see its tile map."));
         return;
     }
+    // A weighted metric needs the importance file (wq refuses it without --importance).
+    const std::shared_ptr<const RunImportance> importance = m_window->importance();
+    if (isWeighted(m_params.metric) && !importance) {
+        m_map->showMessage(tr("%1 weighs the error by input-channel importance: open an importance file "
+                              "(File › Open importance…) or choose another metric.")
+                               .arg(QString::fromStdString(std::string(metricName(m_params.metric)))));
+        return;
+    }
     std::string key = m_tensor;
     for (const Format* f : m_params.candidates) key += "|" + std::string(f->name);
+    // With importance: the tensor's weights, else v ≡ 1 (wsqnr = SQNR, wrel = REL), as
+    // wq's mixed-tile run does for a tensor without an entry.
+    std::optional<InputWeights> weights;
+    if (importance) {
+        key += "|importance:" + std::to_string(reinterpret_cast<uintptr_t>(importance.get()));
+        const TensorInfo* info = m_window->model()->find(m_tensor);
+        std::string note;
+        if (info) weights = tensorWeights(importance->index.find(m_tensor), info->shape, Layout::AsStored, &note);
+        if (info && !weights) {
+            const TileGrid g = makeTileGrid(info->shape);
+            weights = InputWeights::uniform(g.viewCols, g.viewRows);
+        }
+    }
     if (key == m_sumsKey && m_sums) {
         updateSlider();
         recomputeLive();
@@ -372,7 +407,7 @@ void CompressionWorkspace::startSums()
     m_sums.reset();
     m_sumsKey.clear();
     m_map->showMessage(tr("Computing the per-tile sums of %1 …").arg(QString::fromStdString(m_tensor)));
-    TileSumsParams tp{m_window->model(), m_tensor, m_params.candidates, m_params.options};
+    TileSumsParams tp{m_window->model(), m_tensor, m_params.candidates, m_params.options, std::move(weights)};
     m_sumsFuture = tileSumsJob(tp);
     m_window->jobStatus()->track(tr("Tile sums of %1").arg(QString::fromStdString(m_tensor)), m_sumsFuture);
     m_sumsFuture.then(this, [this, gen, key](TileSumsResult r) {
@@ -395,13 +430,23 @@ double CompressionWorkspace::sliderToThreshold(int pos) const
 {
     const double f = double(pos) / kSliderSteps;
     const double e = std::log10(m_rangeLo) + (std::log10(m_rangeHi) - std::log10(m_rangeLo)) * f;
-    const double v = roundSignificant(std::pow(10.0, e));
-    return m_params.metric == MetricKind::Pcc ? 1.0 - v : v;
+    const double v = std::pow(10.0, e);
+    if (m_params.metric == MetricKind::Wsqnr) return std::round(-20.0 * std::log10(v) * 100.0) / 100.0;  // dB, 2 decimals
+    return m_params.metric == MetricKind::Pcc ? 1.0 - roundSignificant(v) : roundSignificant(v);
+}
+
+double CompressionWorkspace::sliderDomain(double t) const
+{
+    // The slider runs over a positive "error" on a log scale, loose to the right: 1 - pcc,
+    // mae, atol, wrel, and for wsqnr the wrel it equals (wsqnr = -20 log10 wrel).
+    if (m_params.metric == MetricKind::Pcc) return 1.0 - t;
+    if (m_params.metric == MetricKind::Wsqnr) return std::pow(10.0, -t / 20.0);
+    return t;
 }
 
 int CompressionWorkspace::thresholdToSlider(double t) const
 {
-    const double v = m_params.metric == MetricKind::Pcc ? 1.0 - t : t;
+    const double v = sliderDomain(t);
     if (!(v > 0)) return 0;
     const double f = (std::log10(v) - std::log10(m_rangeLo)) / (std::log10(m_rangeHi) - std::log10(m_rangeLo));
     return int(std::lround(std::clamp(f, 0.0, 1.0) * kSliderSteps));
@@ -417,19 +462,21 @@ void CompressionWorkspace::updateSlider()
         // From just below the best pure format's metric to above the worst.
         double lo = INFINITY, hi = 0;
         for (size_t f = 0; f < m_sums->formats.size(); ++f) {
-            const double v = metricValue(finish(m_sums->formatTotal(f)), m_params.metric);
+            const double v = sliderDomain(metricValue(finish(m_sums->formatTotal(f)), m_params.metric));
             if (std::isfinite(v) && v > 0) { lo = std::min(lo, v); hi = std::max(hi, v); }
         }
         if (!std::isfinite(lo)) { lo = 1e-8; hi = 1; }
         m_rangeLo = lo / 4;
         m_rangeHi = std::max(hi * 2, m_rangeLo * 10);
     }
-    if (!std::isfinite(m_params.threshold) || (m_params.metric != MetricKind::Pcc && m_params.threshold <= 0)) {
+    if (!std::isfinite(m_params.threshold) || (!higherIsBetter(m_params.metric) && m_params.threshold <= 0)) {
         m_params.threshold = sliderToThreshold(kSliderSteps / 2);
         m_form->setThreshold(m_params.threshold);
     }
     m_syncing = true;
-    m_spin->setRange(m_params.metric == MetricKind::Pcc ? -1.0 : 0.0, m_params.metric == MetricKind::Pcc ? 1.0 : 1e9);
+    if (m_params.metric == MetricKind::Pcc) m_spin->setRange(-1.0, 1.0);
+    else if (m_params.metric == MetricKind::Wsqnr) m_spin->setRange(-200.0, 400.0);  // dB
+    else m_spin->setRange(0.0, 1e9);
     m_spin->setValue(m_params.threshold);
     m_slider->setValue(thresholdToSlider(m_params.threshold));
     m_syncing = false;
@@ -485,7 +532,7 @@ void CompressionWorkspace::recomputeLive()
     m_map->setAssignment(m_thresholdResult,
                          tr("mixed-tile-threshold (%1 %2 %3)%4")
                              .arg(QString::fromStdString(std::string(metricName(m_params.metric))),
-                                  m_params.metric == MetricKind::Pcc ? QStringLiteral("≥") : QStringLiteral("≤"), t,
+                                  higherIsBetter(m_params.metric) ? QStringLiteral("≥") : QStringLiteral("≤"), t,
                                   other ? tr(" — %1 follows").arg(algShort(alg)) : QString()),
                          m_params.metric);
     updateCounts();
@@ -514,7 +561,7 @@ void CompressionWorkspace::startAlgorithm()
         m_map->setAssignment(*m_algResult,
                              tr("%1 (%2 %3 %4)")
                                  .arg(QString::fromStdString(alg), QString::fromStdString(std::string(metricName(p.metric))),
-                                      p.metric == MetricKind::Pcc ? QStringLiteral("≥") : QStringLiteral("≤"),
+                                      higherIsBetter(p.metric) ? QStringLiteral("≥") : QStringLiteral("≤"),
                                       QString::number(p.threshold, 'g', 8)),
                              p.metric);
         updateCounts();
@@ -592,8 +639,8 @@ void CompressionWorkspace::updateSizePlot()
     SweepPlotData d;
     const MetricKind kind = m_params.metric;
     d.metricLabel = QString::fromStdString(std::string(metricName(kind))).toUpper().toStdString();
-    d.higherIsBetter = kind == MetricKind::Pcc;
-    d.logMetric = kind != MetricKind::Pcc;
+    d.higherIsBetter = higherIsBetter(kind);
+    d.logMetric = !higherIsBetter(kind);  // errors on a log axis; pcc and wsqnr (dB) linear
     auto add = [&](const std::string& key, const std::string& label, double bytes, double metric,
                    const std::string& tag = {}) {
         if (d.logMetric && !(metric > 0)) return;

@@ -112,6 +112,7 @@ private:
     void fillSizeTensors();
     double sliderToThreshold(int pos) const;
     int thresholdToSlider(double t) const;
+    double sliderDomain(double threshold) const;  // the positive log-scale value behind a threshold
 
     MainWindow* m_window;
     ConfigForm* m_form = nullptr;

@@ -39,6 +39,10 @@ std::optional<TensorSelection> CompressionWorkspace::runnableSelection()
         m_lastError = tr("Open a model first.");
     } else if (!m_form->applyForm()) {  // shows the error next to the field
         m_lastError = tr("The config form has errors; fix them first.");
+    } else if (m_form->config().isMixed() && isWeighted(m_form->config().metric) && !m_window->importance()) {
+        m_lastError = tr("The metric %1 weighs the error by input-channel importance: open an importance file first "
+                         "(File › Open importance…).")
+                          .arg(QString::fromStdString(std::string(metricName(m_form->config().metric))));
     } else if (auto sel = m_window->visibleSelection(); !sel) {
         m_lastError = QString::fromStdString(sel.error().message);
     } else {
@@ -91,6 +95,9 @@ void CompressionWorkspace::startRun(const QString& resultsDir, const TensorSelec
         }
     }
     wq.tensors = selection.tensors;
+    // The explorer's importance file (issue #18): weighted metrics, and what wsqnr / wrel
+    // configs rank by, as `wq --importance` gives them.
+    if (m_window->importance()) wq.importance = m_window->importanceSpec();
     const QString& scope = selection.scope;
     cancelJob(m_runFuture);
     const uint64_t gen = ++m_runGen;

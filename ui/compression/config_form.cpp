@@ -1,5 +1,7 @@
 #include "compression/config_form.h"
 
+#include "compression/metric_box.h"
+
 #include "analysis/wq_run.h"
 
 #include "formats/format.h"
@@ -113,13 +115,14 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent)
 
     m_metric = new QComboBox(this);
     m_metric->setObjectName(QStringLiteral("metricBox"));
-    m_metric->addItems({QStringLiteral("pcc"), QStringLiteral("mae"), QStringLiteral("atol")});
+    fillMetricBox(m_metric);
+    setWeightedMetricsEnabled(m_metric, false);
     form->addRow(tr("Metric"), m_metric);
     addError(QStringLiteral("params.metric"));
 
     m_threshold = new QLineEdit(this);
     m_threshold->setObjectName(QStringLiteral("thresholdField"));
-    m_threshold->setToolTip(tr("pcc: the minimum; mae / atol: the maximum"));
+    m_threshold->setToolTip(tr("pcc, wsqnr (dB): the minimum; mae, atol, wrel: the maximum"));
     form->addRow(tr("Threshold"), m_threshold);
     addError(QStringLiteral("params.threshold"));
 
@@ -383,6 +386,8 @@ void ConfigForm::setThreshold(double threshold)
     if (m_config.params.is_object()) m_config.params["threshold"] = threshold;
     updateStatus();
 }
+
+void ConfigForm::setImportanceLoaded(bool loaded) { setWeightedMetricsEnabled(m_metric, loaded); }
 
 void ConfigForm::setMetric(MetricKind metric)
 {

@@ -64,6 +64,8 @@ public:
     // Sets the threshold (and metric) from the live slider without re-reading the file.
     void setThreshold(double threshold);
     void setMetric(MetricKind metric);
+    // wsqnr / wrel can be chosen only while an importance file is loaded (metric_box.h).
+    void setImportanceLoaded(bool loaded);
 
 public Q_SLOTS:
     // Re-validates the form; applies it when valid (emits configChanged).

@@ -116,7 +116,7 @@ void TileMapView::redraw()
         heat->setInterpolate(false);
         heat->setTightBoundary(false);
         QCPColorGradient g(QCPColorGradient::gpThermal);
-        if (m_metric == MetricKind::Pcc) g.setColorStops({{0, QColor(120, 0, 0)}, {0.5, QColor(240, 163, 10)}, {1, QColor(250, 250, 230)}});
+        if (higherIsBetter(m_metric)) g.setColorStops({{0, QColor(120, 0, 0)}, {0.5, QColor(240, 163, 10)}, {1, QColor(250, 250, 230)}});
         g.setNanHandling(QCPColorGradient::nhTransparent);
         heat->setGradient(g);
         heat->setDataRange(QCPRange(lo, hi));
@@ -165,6 +165,9 @@ QString TileMapView::tileText(int64_t th, int64_t tw) const
         s += QStringLiteral("\n%1 %2  PCC %3  MAE %4  ATOL %5")
                  .arg(int(f) == code ? QStringLiteral("▶") : QStringLiteral("  "), upperName(m_sums->formats[f]).leftJustified(6),
                       num(m.pcc), num(m.mae), num(m.atol));
+        // Importance-weighted tile sums (issue #18): the tile's weighted errors too.
+        if (m_sums->at(f, t).weighted)
+            s += QStringLiteral("  wSQNR %1  wREL %2").arg(num(m.wsqnrDb), num(m.wrel));
     }
     return s;
 }

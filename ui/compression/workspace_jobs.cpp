@@ -29,7 +29,8 @@ QFuture<TileSumsResult> tileSumsJob(TileSumsParams params)
             progress.setSpan(0.0, 0.3);
             const std::vector<float> x = (*reader)->readAll();
             progress.setSpan(0.3, 1.0);
-            auto sums = computeTileSums(x.data(), out.shape, p.candidates, p.options, &progress);
+            auto sums = computeTileSums(x.data(), out.shape, p.candidates, p.options, &progress,
+                                        p.weights ? &*p.weights : nullptr);
             if (!sums) out.error = sums.error();
             else out.sums = std::make_shared<const TileSums>(std::move(*sums));
         }

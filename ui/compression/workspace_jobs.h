@@ -30,6 +30,8 @@ struct TileSumsParams {
     std::string tensor;
     std::vector<const Format*> candidates;
     FormatOptions options;
+    // Importance weights of the tile view (issue #18): the sums then carry wsqnr / wrel.
+    std::optional<InputWeights> weights;
 };
 struct TileSumsResult {
     std::string tensor;

@@ -323,7 +323,7 @@ SizeAccuracyData sizeAccuracyData(const MixedArtefacts& a)
     parseMetric(a.metric, kind);
     d.title = a.tensor + "\nsize vs " + a.metric;
     d.metricLabel = QString::fromStdString(a.metric).toUpper().toStdString();
-    d.logMetric = kind != MetricKind::Pcc;
+    d.logMetric = !higherIsBetter(kind);  // errors (mae, atol, wrel) on a log axis; pcc and wsqnr (dB) linear
     d.threshold = a.threshold;
     for (const WqRow& r : a.baselineRows) {
         const double m = metricValue(r.metrics, kind);

@@ -45,7 +45,7 @@ struct SizeAccuracyPoint {
 struct SizeAccuracyData {
     std::string title;
     std::string metricLabel;     // "PCC", "MAE", "ATOL"
-    bool logMetric = false;      // mae/atol on a log axis
+    bool logMetric = false;      // mae/atol/wrel on a log axis
     double threshold = 0;
     bool showThreshold = true;
     std::vector<SizeAccuracyPoint> points;
