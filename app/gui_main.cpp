@@ -1,10 +1,13 @@
 // The explorer window's entry point: `quantscope [MODEL]`. Hidden options for the
-// README screenshot and the screenshot test:
+// README screenshot, the screenshot test and a look at the window (all but --screenshot
+// also act without it):
 //   --screenshot PATH        save a grab of the window as PNG once the model is shown
 //                            (or at once without MODEL) and quit (exit 0, 3 on failure)
 //   --screenshot-tensor NAME select this tensor first (default: the first weight)
-//   --screenshot-tab N       plot tab to show (0 transfer .. 4 staircase)
+//   --screenshot-tab N       plot tab to show (0 transfer .. 3 heat map, 4 importance, 5 staircase)
 //   --screenshot-size WxH    window size (default 1480x940)
+//   --screenshot-importance SPEC  load this importance file (File › Open importance…) first
+//   --screenshot-analyze     run Analyze selection over every weight (filter /weight$/) first
 // and --revision R for MODEL.
 #include "commands.h"
 
@@ -28,13 +31,17 @@ struct ScreenshotOptions {
     QString revision;
     int tab = -1;
     QSize size{1480, 940};
+    QString importance;
+    bool analyze = false;
 };
 
 ScreenshotOptions parseHidden(const QStringList& args)
 {
     ScreenshotOptions o;
+    o.analyze = args.contains(QStringLiteral("--screenshot-analyze"));
     for (int i = 0; i + 1 < args.size(); ++i) {
         const QString& a = args[i];
+        if (a == "--screenshot-importance") o.importance = args[i + 1];
         if (a == "--screenshot") o.path = args[i + 1];
         else if (a == "--screenshot-tensor") o.tensor = args[i + 1];
         else if (a == "--revision") o.revision = args[i + 1];
@@ -84,20 +91,39 @@ int runGui(int argc, char** argv, const QString& modelArg)
     if (!shot.path.isEmpty()) window.resize(shot.size);
     window.show();
 
-    if (!shot.path.isEmpty()) {
-        if (shot.tab >= 0) window.tensorView()->tabs()->setCurrentIndex(shot.tab);
-        if (modelArg.isEmpty()) {
-            grabWhenIdle(&window, shot.path);
-        } else {
-            QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot] {
-                if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
-                grabWhenIdle(&window, shot.path);
-            });
-            QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, shot] {
+    // Without --screenshot the steps below run too (for looking at the window, e.g. with
+    // window-tree); the grab needs --screenshot.
+    const bool grab = !shot.path.isEmpty();
+    if (shot.tab >= 0) window.tensorView()->tabs()->setCurrentIndex(shot.tab);
+    auto done = [&window, shot, grab] {
+        if (grab) grabWhenIdle(&window, shot.path);
+    };
+    if (grab && modelArg.isEmpty()) {
+        done();
+    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || !shot.tensor.isEmpty())) {
+        QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot, done] {
+            if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
+            // Then the importance file and the analysis, if asked for; the grab waits
+            // until the last step has started its jobs.
+            auto analyzeAndGrab = [&window, shot, done] {
+                if (shot.analyze) {
+                    window.setFilterText(QStringLiteral("/weight$/"));
+                    window.analyzeSelection();
+                }
+                done();
+            };
+            if (shot.importance.isEmpty()) return analyzeAndGrab();
+            QObject::connect(&window, &qs::MainWindow::importanceChanged, &window, analyzeAndGrab, Qt::SingleShotConnection);
+            QObject::connect(&window, &qs::MainWindow::importanceFailed, &window, [&window, done] {
                 std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
-                grabWhenIdle(&window, shot.path);
-            });
-        }
+                done();
+            }, Qt::SingleShotConnection);
+            window.openImportance(shot.importance);
+        }, Qt::SingleShotConnection);
+        QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, done] {
+            std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
+            done();
+        });
     }
     if (!modelArg.isEmpty()) window.openModel(modelArg, shot.revision);
     return QApplication::exec();
