@@ -347,6 +347,25 @@ private Q_SLOTS:
         QCOMPARE(merged, single);
     }
 
+    void demoImatrixBindsByLlamaNames()
+    {
+        // The README's example: a llama.cpp-style GGUF imatrix for the demo model
+        // (DeepseekV3ForCausalLM names), one expert of the merged down_proj without data.
+        const QString file = qs::test::testDataDir() + "/importance/demo-model.imatrix.gguf";
+        CliRun run;
+        const QJsonObject doc = runJson({"-c", "bfp4", "--importance", file}, &run);
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(doc["importance"]["format"].toString(), QString("gguf-imatrix"));
+        QCOMPARE(doc["importance"]["entries"].toInt(), 12);
+        QCOMPARE(doc["importance"]["bound"].toInt(), 12);
+        QCOMPARE(doc["importance"]["architecture"].toString(), QString("DeepseekV3ForCausalLM"));
+        QVERIFY(!rowOf(doc, "model.layers.0.self_attn.o_proj.weight", "bfp4")["wrel"].isNull());
+        QVERIFY(!rowOf(doc, "lm_head.weight", "bfp4")["wrel"].isNull());  // output.weight
+        QVERIFY(!rowOf(doc, "model.layers.1.mlp.gate.weight", "bfp4")["wrel"].isNull());  // ffn_gate_inp
+        QVERIFY(rowOf(doc, "model.embed_tokens.weight", "bfp4")["wrel"].isNull());
+        QVERIFY(rowOf(doc, "model.layers.1.mlp.experts.down_proj.weight", "bfp4")["wrel"].isNull());
+    }
+
     void weightedMixedTileRun()
     {
         QFile cfg(m_tmp.filePath("w2.json"));
