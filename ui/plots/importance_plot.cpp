@@ -226,21 +226,8 @@ void buildImportancePlot(QCustomPlot* plot, const ImportancePlotData& data)
         plot->yAxis->setRange(1e-3, 1);
     }
     plot->xAxis->setRange(-0.5 - 0.01 * n, n - 0.5 + 0.01 * n);
-    // No legend over the data: the mean line is labelled where it starts.
-    if (n > 0 && sum > 0) {
-        auto* meanLabel = new QCPItemText(plot);
-        meanLabel->setObjectName(QStringLiteral("meanLabel"));
-        meanLabel->position->setCoords(0, sum / n);
-        meanLabel->setPositionAlignment(Qt::AlignTop | Qt::AlignLeft);
-        meanLabel->setPadding(QMargins(2, 2, 2, 0));
-        meanLabel->setText(QObject::tr("mean %1").arg(QString::number(sum / n, 'g', 3)));
-        meanLabel->setColor(QColor(60, 60, 60));
-        meanLabel->setBrush(QColor(255, 255, 255, 200));
-        QFont mf = plotAxisFont();
-        mf.setPixelSize(10);
-        meanLabel->setFont(mf);
-        meanLabel->setClipToAxisRect(true);
-    }
+    // No legend over the data: the subtitle gives the mean, the panel's hint says the
+    // dashed line is it, and the read-out names every curve under the mouse.
     plot->legend->setVisible(false);
     if (!data.note.empty()) {
         auto* footer = new QCPTextElement(plot, qs(data.note), plotAxisFont());

@@ -3,7 +3,7 @@
 // tensor, from the importance file bound to the model — the matrix the tensor takes (one
 // expert's of a merged llama.cpp entry), or the chosen expert of a stacked [E, out, in]
 // tensor — on a log scale, the top channels marked and labelled with their index and
-// value, the mean as a dashed line. importancePanel() decides what the panel shows (the
+// value, the mean as a dashed line (no legend over the data). importancePanel() decides what the panel shows (the
 // data, or why there is none: no file, no entry, 1-D, an expert without data, a width
 // mismatch); buildImportancePlot() draws it on a fresh QCustomPlot like every builder.
 #include "analysis/importance_run.h"

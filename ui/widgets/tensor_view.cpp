@@ -126,8 +126,8 @@ TensorView::TensorView(QWidget* parent) : QWidget(parent)
     m_expert->setKeyboardTracking(false);
     m_importanceNote = new ElidedLabel(this, Qt::ElideRight);
     m_importanceNote->setObjectName(QStringLiteral("importanceHint"));
-    m_importanceNote->setFullText(tr("E[x²] of each input channel (log scale); the hottest channels are labelled with their "
-                                     "index and value"));
+    m_importanceNote->setFullText(tr("E[x²] of each input channel (log scale; dashed: the mean); the hottest channels are "
+                                     "labelled with their index and value"));
     m_importanceNote->setStyleSheet(QStringLiteral("color:#64748b"));
     auto* importanceControls = new QWidget(this);
     auto* il = new QHBoxLayout(importanceControls);
