@@ -91,6 +91,20 @@ WqRow baselineRow(const std::string& compression, const FormatResult& r, const s
     return row;
 }
 
+WqImportance describeImportance(const RunImportance& imp)
+{
+    WqImportance info;
+    info.spec = imp.spec;
+    info.source = imp.source;
+    info.format = imp.file.format;
+    info.sha256 = imp.sha256;
+    info.architecture = imp.index.architecture;
+    info.entries = int(imp.file.entries.size());
+    info.bound = int(imp.index.bindings.size());
+    info.unmappedEntries = imp.index.unmappedEntries;
+    return info;
+}
+
 Result<std::vector<const Format*>> resolveFormats(const QStringList& requested,
                                                   const std::vector<std::string>& fromConfig)
 {
@@ -207,16 +221,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         auto imp = loadRunImportance(params.importance, params.revision, params.cacheDir, *model, progress);
         if (!imp) return imp.error();
         importance = *imp;
-        WqImportance info;
-        info.spec = params.importance;
-        info.source = importance->source;
-        info.format = importance->file.format;
-        info.sha256 = importance->sha256;
-        info.architecture = importance->index.architecture;
-        info.entries = int(importance->file.entries.size());
-        info.bound = int(importance->index.bindings.size());
-        info.unmappedEntries = importance->index.unmappedEntries;
-        report.importance = info;
+        report.importance = describeImportance(*importance);
     }
     // The weights of a tensor as analysed in `layout`; nullopt (and the note) without.
     auto weightsFor = [&](const TensorInfo& info, Layout layout, std::string* note) -> std::optional<InputWeights> {

@@ -96,6 +96,10 @@ struct WqImportance {
     std::vector<std::string> unmappedEntries;
 };
 
+struct RunImportance;
+// What a run records of its importance file (analysis/importance_run.h).
+WqImportance describeImportance(const RunImportance& importance);
+
 // One --top line: a tensor x format pair ranked by wrel (rel_rmse without importance).
 struct WqTopRow {
     std::string tensor, compression, format, label;

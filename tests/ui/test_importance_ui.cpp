@@ -302,9 +302,10 @@ void TestImportanceUi::weightedColumnsEqualRunWq()
     QVERIFY(!header->isSectionHidden(ResultsModel::ColRel));
     QCOMPARE(table->headerData(ResultsModel::ColWsqnr, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("wSQNR dB"));
     QCOMPARE(table->headerData(ResultsModel::ColWrel, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("wREL"));
-    QVERIFY(header->isSectionHidden(ResultsModel::ColAtol));
-    m_w->resultsPanel()->setColumnVisible(ResultsModel::ColAtol, true);  // the header menu's choice
-    QVERIFY(!header->isSectionHidden(ResultsModel::ColAtol));
+    QVERIFY(header->isSectionHidden(ResultsModel::ColSqnr));
+    QVERIFY(!header->isSectionHidden(ResultsModel::ColAtol));  // PCC / MAE / ATOL stay
+    m_w->resultsPanel()->setColumnVisible(ResultsModel::ColSqnr, true);  // the header menu's choice
+    QVERIFY(!header->isSectionHidden(ResultsModel::ColSqnr));
 
     // Sorting by wREL: numeric, worst first, "-" last; ascending: best first, "-" still last.
     QSortFilterProxyModel* proxy = m_w->resultsPanel()->proxy();

@@ -32,20 +32,6 @@ QFuture<ImportanceResult> importanceJob(ImportanceParams params)
     }, std::move(params));
 }
 
-WqImportance importanceInfo(const RunImportance& imp)
-{
-    WqImportance info;
-    info.spec = imp.spec;
-    info.source = imp.source;
-    info.format = imp.file.format;
-    info.sha256 = imp.sha256;
-    info.architecture = imp.index.architecture;
-    info.entries = int(imp.file.entries.size());
-    info.bound = int(imp.index.bindings.size());
-    info.unmappedEntries = imp.index.unmappedEntries;
-    return info;
-}
-
 int boundEntries(const RunImportance& imp)
 {
     return int(imp.file.entries.size()) - int(imp.index.unmappedEntries.size());

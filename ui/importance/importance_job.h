@@ -33,9 +33,6 @@ struct ImportanceResult {
 };
 QFuture<ImportanceResult> importanceJob(ImportanceParams params);
 
-// What runWq records for a run given this file (WqReport::importance).
-WqImportance importanceInfo(const RunImportance& importance);
-
 // Entries of the file that some model tensor took.
 int boundEntries(const RunImportance& importance);
 

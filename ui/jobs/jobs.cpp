@@ -252,7 +252,7 @@ WqReport singleTensorReport(const Model& model, const WqTensor& tensor, const st
     if (!formats.empty()) r.options = formats.front().options;
     r.tensorNames = {tensor.info.name};
     r.tensors = {tensor};
-    if (importance) r.importance = importanceInfo(*importance);
+    if (importance) r.importance = describeImportance(*importance);
     return r;
 }
 

@@ -125,7 +125,7 @@ void ResultsPanel::fitTensorColumn()
     for (int c = ResultsModel::ColComp; c < ResultsModel::ColumnCount; ++c) {
         const bool shown = isColumnShown(c);
         h->setSectionHidden(c, !shown);
-        const bool weightedDefault = c == ResultsModel::ColAtol || c == ResultsModel::ColRmse;
+        const bool weightedDefault = c == ResultsModel::ColSqnr || c == ResultsModel::ColRmse;
         if (!shown && weightedDefault && !m_userColumns.count(c))
             steppedAside << m_model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
     }
@@ -149,9 +149,10 @@ bool ResultsPanel::isColumnShown(int c) const
     // "Comp" says something only when a compression ran; without one every row reads
     // "none" and the column's width is better spent (a 1366-px screen shows Device B).
     if (c == ResultsModel::ColComp) return m_model->report().compressions.size() > 1;
-    // With the weighted columns, ATOL and RMSE step aside so Device B stays on a 1366-px
-    // screen (REL says what RMSE does, relative to the weights).
-    if (c == ResultsModel::ColAtol || c == ResultsModel::ColRmse) return !m_model->weighted();
+    // With the weighted columns, SQNR and RMSE step aside so Device B stays on a 1366-px
+    // screen: REL says what both do (REL = 10^(-SQNR/20), RMSE relative to the weights) and
+    // sits next to wREL; PCC, MAE and ATOL, the columns users know, stay.
+    if (c == ResultsModel::ColSqnr || c == ResultsModel::ColRmse) return !m_model->weighted();
     return true;
 }
 
