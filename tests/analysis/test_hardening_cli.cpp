@@ -90,9 +90,14 @@ std::pair<int, QByteArray> runAndTerminate(const QStringList& args)
         ::close(pipeFd[0]);
         return {-2, {}};
     }
-    ::usleep(300000);
-    ::kill(pid, SIGTERM);
+    // The first byte on stderr comes from the progress line, which is drawn only after the
+    // signal handlers are installed: signal then, not after a guessed delay (a slow start
+    // under a sanitizer on a busy machine took longer than 300 ms, and the default SIGTERM
+    // action killed the child before it could cancel).
     QByteArray err;
+    char first = 0;
+    if (::read(pipeFd[0], &first, 1) == 1) err.append(first);
+    ::kill(pid, SIGTERM);
     char buf[65536];
     ssize_t n;
     while ((n = ::read(pipeFd[0], buf, sizeof buf)) > 0) err.append(buf, qsizetype(n));
