@@ -338,10 +338,11 @@ void Model::setLayoutTensors(std::vector<TensorInfo> parts)
 
 const TensorInfo* Model::findStored(const std::string& name) const
 {
-    if (const TensorInfo* t = find(name)) return t;
+    // Parts first: a ModelOpt NVFP4 logical tensor has the name of its code part (X.weight).
     auto it = std::lower_bound(m_parts.begin(), m_parts.end(), name,
                                [](const TensorInfo& t, const std::string& n) { return naturalLess(t.name, n); });
-    return it != m_parts.end() && it->name == name ? &*it : nullptr;
+    if (it != m_parts.end() && it->name == name) return &*it;
+    return find(name);
 }
 
 Model::Model(std::shared_ptr<FileProvider> provider, std::vector<TensorInfo> tensors, QJsonObject config,

@@ -92,7 +92,7 @@ public:
     std::vector<std::string> tensorNames() const;
     const TensorInfo* find(const std::string& name) const;
     // The stored parts of quantized layouts (X_blocks, X.qweight ...): hidden from
-    // tensors(), selection and list, found by findStored() (which also finds tensors()).
+    // tensors(), selection and list, found by findStored() (parts first, then tensors()).
     const std::vector<TensorInfo>& storedParts() const { return m_parts; }
     const TensorInfo* findStored(const std::string& name) const;
     // Names of the logical tensors of quantized layouts: weights for the default

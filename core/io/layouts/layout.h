@@ -73,6 +73,8 @@ LayoutEntry mxfp4GptOssEntry();
 LayoutEntry gptqEntry();
 LayoutEntry awqEntry();
 LayoutEntry ctPackQuantizedEntry();
+LayoutEntry nvfp4ModelOptEntry();
+LayoutEntry ctNvfp4Entry();
 
 // Helpers for the entries.
 std::string tensorWhere(const TensorInfo& t);  // "x.safetensors: tensor \"name\""

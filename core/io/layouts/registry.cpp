@@ -17,7 +17,8 @@ namespace {
 
 const std::vector<LayoutEntry>& entries()
 {
-    static const std::vector<LayoutEntry> table{mxfp4GptOssEntry(), gptqEntry(), awqEntry(), ctPackQuantizedEntry()};
+    static const std::vector<LayoutEntry> table{mxfp4GptOssEntry(), gptqEntry(), awqEntry(), ctPackQuantizedEntry(),
+                                                nvfp4ModelOptEntry(), ctNvfp4Entry()};
     return table;
 }
 
@@ -25,7 +26,8 @@ Error unsupported(const std::string& what)
 {
     return Error::model("config.json: quantization_config: " + what +
                         " is recognised but not supported yet (supported: fp8 block scales, mxfp4 (gpt-oss), "
-                        "gptq 2/4/8-bit, awq gemm 4-bit, compressed-tensors pack-quantized; docs/CHECKPOINTS.md)");
+                        "gptq 2/4/8-bit, awq gemm 4-bit, compressed-tensors pack-quantized and nvfp4-pack-quantized, "
+                        "modelopt NVFP4; docs/CHECKPOINTS.md)");
 }
 
 // An integer field of o, def when absent; false when present but not an integer.
@@ -78,6 +80,13 @@ Result<StoredLayout> detectCompressedTensors(const QJsonObject& qc)
     }
     StoredLayout out;
     if (format.isEmpty() || format == QLatin1String("dense")) return out;  // nothing packed
+    if (format == QLatin1String("nvfp4-pack-quantized")) {
+        out.id = "ct-nvfp4-pack-quantized";
+        out.label = "nvfp4 (compressed-tensors)";
+        out.bits = 4;
+        out.groupSize = 16;
+        return out;
+    }
     if (format != QLatin1String("pack-quantized"))
         return unsupported("compressed-tensors format \"" + toStd(format) + "\"");
     int64_t bits = 0, group = 0;
@@ -120,6 +129,16 @@ Result<StoredLayout> detectLayout(const QJsonObject& config, const QJsonObject& 
     StoredLayout out;
     const QJsonObject hq = hfQuantConfig.value(QLatin1String("quantization")).toObject();
     const QString algo = hq.value(QLatin1String("quant_algo")).toString();
+    const QJsonObject qcObj = config.value(QLatin1String("quantization_config")).toObject();
+    const bool modelopt = qcObj.value(QLatin1String("quant_method")).toString().toLower() == QLatin1String("modelopt");
+    const QString algoAny = !algo.isEmpty() ? algo : modelopt ? qcObj.value(QLatin1String("quant_algo")).toString() : QString();
+    if (algoAny == QLatin1String("NVFP4")) {
+        out.id = "nvfp4-modelopt";
+        out.label = "nvfp4 (modelopt)";
+        out.bits = 4;
+        out.groupSize = 16;
+        return out;
+    }
     if (!algo.isEmpty())
         return Error::model("hf_quant_config.json: quantization.quant_algo \"" + toStd(algo) +
                             "\" (NVIDIA ModelOpt) is recognised but not supported yet (docs/CHECKPOINTS.md §5)");
