@@ -345,6 +345,51 @@ private Q_SLOTS:
         checkFastEqualsReference(*m, "p.weight");
     }
 
+    // docs §5 and §2b worked examples: the order of the scale products, the sign of zero.
+    void nvfp4()
+    {
+        // 2 rows x 32 columns: codes U8 [2, 16], scales E4M3 [2, 2]
+        std::vector<uint8_t> codes(32), scales{0x38, 0x40, 0x30, 0x7F};  // 1, 2, 0.5, NaN
+        codes[0] = 0x2F;  // columns 0, 1: -6, 1
+        codes[1] = 0x08;  // columns 2, 3: code 8, code 0
+        std::mt19937 rng(5);
+        for (size_t i = 2; i < codes.size(); ++i) codes[i] = uint8_t(rng());
+        for (bool modelopt : {true, false}) {
+            std::shared_ptr<MemoryProvider> p;
+            const std::string w = modelopt ? "a.weight" : "a.weight_packed";
+            const std::vector<RawTensor> t{{w, DType::U8, {2, 16}, codes},
+                                           {"a.weight_scale", DType::F8_E4M3, {2, 2}, scales},
+                                           {modelopt ? "a.weight_scale_2" : "a.weight_global_scale", DType::F32, {1},
+                                            floatsAs(DType::F32, {modelopt ? 0.5f : 2.0f})},
+                                           {"a.input_scale", DType::F32, {1}, floatsAs(DType::F32, {1.0f})}};
+            if (modelopt) {
+                p = checkpoint("{}", t);
+                p->put(QStringLiteral("hf_quant_config.json"),
+                       js("{'producer': {'name': 'modelopt'}, 'quantization': {'quant_algo': 'NVFP4', 'group_size': 16}}"));
+            } else {
+                p = checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'nvfp4-pack-quantized'}}"), t);
+            }
+            auto m = openOk(p);
+            QVERIFY(m);
+            QCOMPARE(m->tensorNames(), (std::vector<std::string>{"a.input_scale", "a.weight"}));
+            const TensorInfo* info = m->find("a.weight");
+            QCOMPARE(info->shape, (std::vector<int64_t>{2, 32}));
+            QCOMPARE(info->dtypeName, std::string(modelopt ? "nvfp4 (modelopt)" : "nvfp4 (compressed-tensors)"));
+            auto v = (*m->reader("a.weight"))->readAll();
+            QCOMPARE(v[0], -3.0f);   // -6 * (1 * 0.5) or -6 * (1 / 2)
+            QCOMPARE(v[1], 0.5f);
+            QVERIFY(sameBits(v[2], modelopt ? 0.0f : -0.0f));  // code 8: ModelOpt +0, compressed-tensors -0
+            QVERIFY(sameBits(v[3], 0.0f));
+            for (int c = 48; c < 64; ++c) QVERIFY(std::isnan(v[size_t(c)]));  // E4M3 NaN scale
+            checkFastEqualsReference(*m, "a.weight");
+        }
+        // a missing second-level scale is named
+        const std::string e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'modelopt', 'quant_algo': 'NVFP4'}}"),
+                                                   {{"a.weight", DType::U8, {2, 16}, codes},
+                                                    {"a.weight_scale", DType::F8_E4M3, {2, 2}, scales}}));
+        QVERIFY2(e.find("\"a.weight_scale_2\" is missing") != std::string::npos, e.c_str());
+    }
+
     void malformed()
     {
         // GPTQ without its scales
@@ -392,17 +437,18 @@ private Q_SLOTS:
         const std::vector<RawTensor> t{{"w.weight", DType::F32, {1, 1}, floatsAs(DType::F32, {1})}};
         std::string e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'frobnicate'}}"), t));
         QVERIFY2(e.find("quant_method \"frobnicate\" is not a known checkpoint layout") != std::string::npos, e.c_str());
-        e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'nvfp4-pack-quantized'}}"), t));
-        QVERIFY2(e.find("compressed-tensors format \"nvfp4-pack-quantized\" is recognised but not supported") != std::string::npos,
+        e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'float-quantized'}}"), t));
+        QVERIFY2(e.find("compressed-tensors format \"float-quantized\" is recognised but not supported") != std::string::npos,
                  e.c_str());
         e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'gptq', 'bits': 3}}"), t));
         QVERIFY2(e.find("gptq with bits 3") != std::string::npos, e.c_str());
         e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'awq', 'version': 'gemv'}}"), t));
         QVERIFY2(e.find("awq version \"gemv\"") != std::string::npos, e.c_str());
         auto p = checkpoint("{}", t);
-        p->put(QStringLiteral("hf_quant_config.json"), js("{'quantization': {'quant_algo': 'NVFP4', 'group_size': 16}}"));
+        p->put(QStringLiteral("hf_quant_config.json"), js("{'quantization': {'quant_algo': 'W4A8_AWQ'}}"));
         e = openError(p);
-        QVERIFY2(e.find("hf_quant_config.json: quantization.quant_algo \"NVFP4\"") != std::string::npos, e.c_str());
+        QVERIFY2(e.find("hf_quant_config.json: quantization.quant_algo \"W4A8_AWQ\" (NVIDIA ModelOpt) is recognised but not supported")
+                     != std::string::npos, e.c_str());
         // compressed-tensors dense and fp8 keep today's behaviour
         QVERIFY(openOk(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'dense'}}"), t)));
         QVERIFY(openOk(checkpoint(js("{'quantization_config': {'quant_method': 'fp8', 'weight_block_size': [128, 128]}}"), t)));
