@@ -73,7 +73,8 @@ int runExportCommand(const QStringList& args)
     CliProgress progress;
     auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
     if (!model) return reportError(model.error());
-    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit);
+    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
+                                   &(*model)->layoutTensorNames());
     if (!names) return reportError(names.error());
     if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
 

@@ -6,6 +6,7 @@
 #include "common/escape.h"
 #include "analysis/model_open.h"
 
+#include "io/safetensors.h"
 #include "io/selection.h"
 
 #include <QCommandLineParser>
@@ -50,7 +51,10 @@ int runListCommand(const QStringList& args)
     p.setApplicationDescription(
         "List a model's tensors: name, dtype, shape, elements, stored bytes, file; then totals of stored versus\n"
         "logical (dequantized) parameters. Without FILTER every tensor is listed (scales included); FILTER words\n"
-        "and --regex select as in `wq` (dotted prefix or substring).\n\n"
+        "and --regex select as in `wq` (dotted prefix or substring). A quantized checkpoint (gpt-oss MXFP4,\n"
+        "GPTQ, AWQ, compressed-tensors; docs/CHECKPOINTS.md) lists one row per logical tensor: DTYPE is the\n"
+        "stored layout (\"mxfp4 (gpt-oss)\", \"int4 g128 (gptq)\"), SHAPE and ELEMENTS the logical ones, BYTES\n"
+        "the stored bytes of all its parts, named at the end of the row.\n\n"
         "Example:\n  quantscope list deepseek-ai/DeepSeek-R1 model.layers.0.self_attn");
     addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
@@ -110,10 +114,26 @@ int runListCommand(const QStringList& args)
                "  " + pad(withCommas(uint64_t(t->numel())), wElems, true) + "  " + pad(withCommas(t->byteLength), wBytes, true) +
                "  " + safe(t->file.toStdString());
         if (!t->scaleInvName.empty()) out += "  (fp8, scale " + safe(t->scaleInvName) + ")";
+        else if (t->layout) {
+            // A logical tensor of a quantized layout: name its stored parts.
+            std::string parts;
+            for (const auto& [role, name] : t->layout->parts) {
+                const qs::TensorInfo* s = (*model)->findStored(name);
+                parts += (parts.empty() ? "" : ", ") + safe(name) +
+                         (s ? " " + safe(s->dtypeName) + " " + qs::shapeList(s->shape) : std::string());
+            }
+            out += "  (stored: " + parts + ")";
+        }
         else if (qs::dtypeIsInteger(t->dtype)) out += "  (integer: not quantized)";
         out += "\n";
         // Totals saturate with a visible "more than" instead of wrapping.
-        overflow |= __builtin_add_overflow(storedParams, uint64_t(t->numel()), &storedParams);
+        uint64_t stored = uint64_t(t->numel());
+        if (t->layout) {
+            stored = 0;
+            for (const auto& [role, name] : t->layout->parts)
+                if (const qs::TensorInfo* s = (*model)->findStored(name)) stored += uint64_t(s->numel());
+        }
+        overflow |= __builtin_add_overflow(storedParams, stored, &storedParams);
         overflow |= __builtin_add_overflow(storedBytes, t->byteLength, &storedBytes);
         const bool isScale = t->name.size() > 10 && t->name.compare(t->name.size() - 10, 10, "_scale_inv") == 0 &&
                              (*model)->find(t->name.substr(0, t->name.size() - 10)) != nullptr;

@@ -191,7 +191,8 @@ int runWeights(const QStringList& args)
         progress.finish();
         return reportError(model.error());
     }
-    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit);
+    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
+                                   &(*model)->layoutTensorNames());
     if (!names) {
         progress.finish();
         return reportError(names.error());

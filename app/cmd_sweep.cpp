@@ -230,7 +230,8 @@ int runSweepCommand(const QStringList& args)
     }
     std::vector<std::string> filter;
     for (const QString& w : pos.mid(1)) filter.push_back(w.toStdString());
-    auto selected = qs::selectTensors((*model)->tensorNames(), filter, p.value("regex").toStdString(), limit);
+    auto selected = qs::selectTensors((*model)->tensorNames(), filter, p.value("regex").toStdString(), limit, false,
+                                      &(*model)->layoutTensorNames());
     if (!selected) {
         progress.finish();
         return reportError(selected.error());

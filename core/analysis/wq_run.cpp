@@ -183,7 +183,8 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     std::vector<std::string> filter;
     for (const QString& w : params.filter) filter.push_back(w.toStdString());
     auto selected = params.tensors.isEmpty()
-                        ? selectTensors(model->tensorNames(), filter, params.regex.toStdString(), 0, params.all)
+                        ? selectTensors(model->tensorNames(), filter, params.regex.toStdString(), 0, params.all,
+                                        &model->layoutTensorNames())
                         : exactSelection(*model, params.tensors);
     if (!selected) return selected.error();
     // Integer and bool tensors are never quantized: skipped, and said so (then --limit).

@@ -2,6 +2,7 @@
 #include "io/model.h"
 
 #include "io/json_util.h"
+#include "io/layouts/layout.h"
 #include "io/safetensors.h"
 #include "io/selection.h"
 
@@ -22,6 +23,7 @@ namespace {
 
 const QString kIndexFile = QStringLiteral("model.safetensors.index.json");
 const QString kConfigFile = QStringLiteral("config.json");
+const QString kHfQuantConfigFile = QStringLiteral("hf_quant_config.json");
 // The parsed index takes about 8x its size in memory (measured: a 140 MB index used
 // 1.15 GB), so 64 MB keeps it near 0.5 GB; the largest real indexes are ~10 MB
 // (DeepSeek-V3: 91 k tensors in 163 shards).
@@ -173,14 +175,14 @@ TensorInfo toInfo(const SafetensorsHeader& h, const SafetensorsTensor& t, bool l
     return info;
 }
 
-Result<QJsonObject> readConfig(FileProvider& provider, Progress* progress)
+Result<QJsonObject> readConfig(FileProvider& provider, Progress* progress, const QString& file = kConfigFile)
 {
-    const std::string f = toStd(kConfigFile);
-    auto size = provider.fileSize(kConfigFile);
+    const std::string f = toStd(file);
+    auto size = provider.fileSize(file);
     if (!size) return size.error();
     if (*size > kMaxConfigBytes)
         return Error::model(f + ": " + std::to_string(*size) + " bytes is too large for a model config");
-    auto bytes = provider.read(kConfigFile, 0, *size, progress);
+    auto bytes = provider.read(file, 0, *size, progress);
     if (!bytes) return bytes.error();
     const int64_t bad = firstInvalidUtf8((*bytes)->data(), size_t((*bytes)->size()));
     if (bad >= 0)
@@ -306,8 +308,41 @@ Result<std::shared_ptr<Model>> Model::open(std::shared_ptr<FileProvider> provide
             }
     }
     QS_TRY(pairScales(tensors, block));
-    return std::make_shared<Model>(std::move(provider), std::move(tensors), std::move(config), block, hasIndex,
-                                   std::move(unlisted));
+    QJsonObject hfQuant;
+    if (files->contains(kHfQuantConfigFile)) {
+        auto c = readConfig(*provider, progress, kHfQuantConfigFile);
+        if (!c) return c.error();
+        hfQuant = *c;
+    }
+    std::vector<TensorInfo> parts;
+    FileProvider& prov = *provider;
+    const layouts::ReadSmall readSmall = [&prov, progress](const TensorInfo& t) {
+        return prov.read(t.file, t.dataOffset, t.byteLength, progress);
+    };
+    QS_TRY(layouts::groupTensors(config, hfQuant, readSmall, tensors, parts));
+    auto model = std::make_shared<Model>(std::move(provider), std::move(tensors), std::move(config), block, hasIndex,
+                                         std::move(unlisted));
+    model->setLayoutTensors(std::move(parts));
+    return model;
+}
+
+void Model::setLayoutTensors(std::vector<TensorInfo> parts)
+{
+    m_parts = std::move(parts);
+    auto byName = [](const TensorInfo& a, const TensorInfo& b) { return naturalLess(a.name, b.name); };
+    std::sort(m_parts.begin(), m_parts.end(), byName);
+    m_layoutNames.clear();
+    for (const auto& t : m_tensors)
+        if (t.layout) m_layoutNames.push_back(t.name);
+}
+
+const TensorInfo* Model::findStored(const std::string& name) const
+{
+    // Parts first: a ModelOpt NVFP4 logical tensor has the name of its code part (X.weight).
+    auto it = std::lower_bound(m_parts.begin(), m_parts.end(), name,
+                               [](const TensorInfo& t, const std::string& n) { return naturalLess(t.name, n); });
+    if (it != m_parts.end() && it->name == name) return &*it;
+    return find(name);
 }
 
 Model::Model(std::shared_ptr<FileProvider> provider, std::vector<TensorInfo> tensors, QJsonObject config,

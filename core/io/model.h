@@ -17,6 +17,13 @@
 // quantization_config.weight_block_size (default 128x128), FORMATS.md §9. An F8 tensor
 // without a sibling just decodes its codes. Unknown/undecodable dtypes open (listing
 // works); reader() then fails naming tensor, dtype and file.
+//
+// Quantized checkpoint layouts (issue #10, core/io/layouts/, docs/CHECKPOINTS.md): from
+// config.json quantization_config (and hf_quant_config.json) the layout registry groups
+// stored tensors into logical ones (TensorInfo::layout set); tensors() then lists the
+// logical tensors and storedParts() the parts. A recognised but unsupported layout, an
+// unknown quant_method or a malformed group (missing part, wrong shape or dtype) is an
+// Error at open naming the layout or the tensor and what was expected.
 #include "common/progress.h"
 #include "common/result.h"
 #include "io/dtype.h"
@@ -33,6 +40,20 @@
 
 namespace qs {
 
+// How a logical tensor of a quantized checkpoint layout is stored (docs/CHECKPOINTS.md):
+// the registry entry, its parameters and the stored parts it is decoded from. Shared by
+// every copy of the TensorInfo.
+struct StoredLayout {
+    std::string id;                 // registry id: "mxfp4-gpt-oss", "gptq", "awq", "ct-pack-quantized"
+    std::string label;              // what `list` shows: "mxfp4 (gpt-oss)", "int4 g128 (gptq)"
+    int bits = 0;                   // code bits (4, 8 ...)
+    int64_t groupSize = 0;          // elements per scale along the input axis; 0 = per channel, -1 = per tensor
+    bool zeroPlusOne = false;       // GPTQ v1: the stored zero point is zero - 1
+    bool symmetric = true;          // no zero points stored
+    std::vector<std::pair<std::string, std::string>> parts;  // role -> stored tensor name
+    const std::string* part(const std::string& role) const;  // nullptr if absent
+};
+
 struct TensorInfo {
     std::string name;
     std::string dtypeName;          // as written in the header ("BF16")
@@ -43,6 +64,10 @@ struct TensorInfo {
     uint64_t byteLength = 0;
     std::string scaleInvName;       // non-empty: the FP8 scale sibling (W_scale_inv)
     bool listedInIndex = true;
+    // Set on a logical tensor of a quantized layout: then dtypeName is the layout's
+    // label, dtype F32 (the decoded view), file/dataOffset those of its first part and
+    // byteLength the stored bytes of all parts.
+    std::shared_ptr<const StoredLayout> layout;
 
     int64_t numel() const;
     // The 2-D view every format uses: [prod(leading), last]; rank 0 -> [1,1], rank 1 [N] -> [1,N].
@@ -66,6 +91,13 @@ public:
     const std::vector<TensorInfo>& tensors() const { return m_tensors; }
     std::vector<std::string> tensorNames() const;
     const TensorInfo* find(const std::string& name) const;
+    // The stored parts of quantized layouts (X_blocks, X.qweight ...): hidden from
+    // tensors(), selection and list, found by findStored() (parts first, then tensors()).
+    const std::vector<TensorInfo>& storedParts() const { return m_parts; }
+    const TensorInfo* findStored(const std::string& name) const;
+    // Names of the logical tensors of quantized layouts: weights for the default
+    // selection even where their names lack "weight" (gpt-oss experts.gate_up_proj).
+    const std::vector<std::string>& layoutTensorNames() const { return m_layoutNames; }
     // Removes integer and bool tensors from names (a selection: they are never
     // quantized) and returns the one line that says so, naming their dtypes: "skipped 1
     // integer tensor (I32): integers and booleans are not quantized"; "" if none. An
@@ -104,6 +136,12 @@ private:
     std::array<int64_t, 2> m_fp8Block{128, 128};
     bool m_hasIndex = false;
     std::vector<TensorInfo> m_unlisted;
+    std::vector<TensorInfo> m_parts;
+    std::vector<std::string> m_layoutNames;
+
+public:
+    // Internal, used by open(): the stored parts of the logical tensors in tensors().
+    void setLayoutTensors(std::vector<TensorInfo> parts);
 };
 
 // The FP8 block size from config.json's quantization_config.weight_block_size: two

@@ -77,7 +77,7 @@ bool matchesQuery(const std::string& name, const QString& query)
 
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const QStringList& filterWords, const QString& regex,
-                                               int64_t limit, bool all)
+                                               int64_t limit, bool all, const std::vector<std::string>* layoutWeights)
 {
     const QString query = filterWords.join(QLatin1Char(' ')).trimmed();
     QRegularExpression re;
@@ -91,8 +91,11 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
     std::vector<std::string> out;
     if (query.isEmpty() && !useRe && !all) {
         // The original's default: the "weight" candidates, or every name if there are none.
+        auto isLayoutWeight = [&](const std::string& n) {
+            return layoutWeights && std::find(layoutWeights->begin(), layoutWeights->end(), n) != layoutWeights->end();
+        };
         for (const auto& n : names)
-            if (isDefaultCandidate(n)) out.push_back(n);
+            if (isDefaultCandidate(n) || isLayoutWeight(n)) out.push_back(n);
         if (out.empty()) out = names;
     } else {
         // What the user asked for, among all tensors: a FILTER (or --all) skips only the
@@ -120,11 +123,12 @@ Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& n
 
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const std::vector<std::string>& filterWords,
-                                               const std::string& regex, int64_t limit, bool all)
+                                               const std::string& regex, int64_t limit, bool all,
+                                               const std::vector<std::string>* layoutWeights)
 {
     QStringList words;
     for (const auto& w : filterWords) words.push_back(QString::fromStdString(w));
-    return selectTensors(names, words, QString::fromStdString(regex), limit, all);
+    return selectTensors(names, words, QString::fromStdString(regex), limit, all, layoutWeights);
 }
 
 } // namespace qs

@@ -13,6 +13,9 @@
 //   case-insensitively component by component from the root ("model.layers.1" matches
 //   "model.layers.1.mlp.w", not "model.layers.10.x"). Without a "." it is a
 //   case-insensitive substring. With a query and a regex, a name must pass both.
+// * layoutWeights (optional): logical tensors of quantized checkpoint layouts
+//   (Model::layoutTensorNames()); they are default candidates whatever their names
+//   (gpt-oss "...experts.gate_up_proj", issue #10).
 // * Integer and bool tensors are not dropped here (names only): callers skip them with
 //   a line saying how many (see Model::skipNonFloat).
 // * Result sorted naturally ("layers.2" before "layers.10"); limit > 0 keeps the first
@@ -46,10 +49,12 @@ bool isDefaultCandidate(const std::string& name);
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const QStringList& filterWords,
                                                const QString& regex = QString(), int64_t limit = 0,
-                                               bool all = false);
+                                               bool all = false,
+                                               const std::vector<std::string>* layoutWeights = nullptr);
 Result<std::vector<std::string>> selectTensors(const std::vector<std::string>& names,
                                                const std::vector<std::string>& filterWords,
                                                const std::string& regex = std::string(), int64_t limit = 0,
-                                               bool all = false);
+                                               bool all = false,
+                                               const std::vector<std::string>* layoutWeights = nullptr);
 
 } // namespace qs

@@ -2,6 +2,7 @@
 #include "io/model.h"
 
 #include "io/json_util.h"
+#include "io/layouts/layout.h"
 #include "io/safetensors.h"
 
 #include <algorithm>
@@ -169,6 +170,21 @@ Result<std::shared_ptr<TensorReader>> Model::reader(const std::string& name, Pro
     if (!t && name.size() > kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
         t = find(name.substr(0, name.size() - kSuffix.size()));
     if (!t) return Error::usage("No tensor named \"" + name + "\" in " + toStd(m_provider->describe()));
+    if (t->layout) {
+        const layouts::LayoutEntry* e = layouts::findLayout(t->layout->id);
+        if (!e) return Error::model("tensor \"" + t->name + "\": no decoder for layout " + t->layout->id);
+        std::vector<layouts::PartData> parts;
+        for (const auto& [role, partName] : t->layout->parts) {
+            const TensorInfo* p = findStored(partName);
+            if (!p) return Error::model("tensor \"" + t->name + "\": its " + role + " part \"" + partName + "\" is missing");
+            auto bytes = m_provider->read(p->file, p->dataOffset, p->byteLength, progress);
+            if (!bytes) return bytes.error();
+            parts.push_back({p, std::move(*bytes)});
+        }
+        auto r = e->open(*t, parts);
+        if (!r) return r.error();
+        return std::shared_ptr<TensorReader>(std::move(*r));
+    }
     if (!dtypeDecodable(t->dtype)) return undecodable(*t);
 
     auto bytes = m_provider->read(t->file, t->dataOffset, t->byteLength, progress);
