@@ -48,6 +48,7 @@ struct StoredLayout {
     std::string label;              // what `list` shows: "mxfp4 (gpt-oss)", "int4 g128 (gptq)"
     int bits = 0;                   // code bits (4, 8 ...)
     int64_t groupSize = 0;          // elements per scale along the input axis; 0 = per channel, -1 = per tensor
+    int64_t blockRows = 0;          // > 0: 2-D blocks of blockRows x groupSize (compressed-tensors "block")
     bool zeroPlusOne = false;       // GPTQ v1: the stored zero point is zero - 1
     bool symmetric = true;          // no zero points stored
     std::vector<std::pair<std::string, std::string>> parts;  // role -> stored tensor name

@@ -390,6 +390,53 @@ private Q_SLOTS:
         QVERIFY2(e.find("\"a.weight_scale_2\" is missing") != std::string::npos, e.c_str());
     }
 
+    // docs §2c: unpacked codes, scale per channel / per 2-D block (ragged), zero points.
+    void ctUnpacked()
+    {
+        auto p = checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'float-quantized', "
+                               "'config_groups': {'g': {'weights': {'num_bits': 8, 'type': 'float', 'strategy': 'channel'}}}, "
+                               "'ignore': ['lm_head']}}"),
+                            {{"o.weight", DType::F8_E4M3, {2, 3}, std::vector<uint8_t>{0x38, 0xB8, 0x40, 0x30, 0x00, 0x7F}},
+                             {"o.weight_scale", DType::F32, {2, 1}, floatsAs(DType::F32, {0.5f, 3.0f})},
+                             {"lm_head.weight", DType::BF16, {1, 2}, floatsAs(DType::BF16, {1, 2})}});
+        auto m = openOk(p);
+        QVERIFY(m);
+        QCOMPARE(m->tensorNames(), (std::vector<std::string>{"lm_head.weight", "o.weight"}));
+        QCOMPARE(m->find("o.weight")->dtypeName, std::string("fp8_e4m3 per-channel (compressed-tensors)"));
+        auto v = (*m->reader("o.weight"))->readAll();
+        QCOMPARE(v[0], 0.5f);
+        QCOMPARE(v[1], -0.5f);
+        QCOMPARE(v[2], 1.0f);
+        QCOMPARE(v[3], 1.5f);
+        QVERIFY(sameBits(v[4], 0.0f));
+        QVERIFY(std::isnan(v[5]));
+        checkFastEqualsReference(*m, "o.weight");
+
+        // int-quantized, asymmetric 2x2 blocks over a 3x3 weight: a ragged 2x2 scale grid.
+        const std::vector<uint8_t> codes{1, 2, 3, 4, 5, 6, uint8_t(-7), uint8_t(-8), 9};
+        auto p2 = checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'int-quantized', "
+                                "'config_groups': {'g': {'weights': {'num_bits': 8, 'type': 'int', 'symmetric': false, "
+                                "'strategy': 'block', 'block_structure': [2, 2]}}}}}"),
+                             {{"b.weight", DType::I8, {3, 3}, codes},
+                              {"b.weight_scale", DType::F32, {2, 2}, floatsAs(DType::F32, {1, 2, 4, 8})},
+                              {"b.weight_zero_point", DType::I8, {2, 2}, std::vector<uint8_t>{0, 1, uint8_t(-2), 3}}});
+        auto m2 = openOk(p2);
+        QVERIFY(m2);
+        QCOMPARE(m2->find("b.weight")->dtypeName, std::string("int8 block 2x2 (compressed-tensors)"));
+        v = (*m2->reader("b.weight"))->readAll();
+        const float ex[9] = {1, 2, 4, 4, 5, 10, -20, -24, 48};  // (q - zp) * s per block
+        for (int i = 0; i < 9; ++i) QCOMPARE(v[size_t(i)], ex[i]);
+        checkFastEqualsReference(*m2, "b.weight");
+        // a wrong scale shape names both tensors
+        const std::string e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', "
+                                                      "'format': 'float-quantized', 'config_groups': {'g': {'weights': "
+                                                      "{'strategy': 'channel'}}}}}"),
+                                                   {{"o.weight", DType::F8_E4M3, {2, 3}, std::vector<uint8_t>(6)},
+                                                    {"o.weight_scale", DType::F32, {3, 1}, floatsAs(DType::F32, {1, 1, 1})}}));
+        QVERIFY2(e.find("\"o.weight_scale\" has dtype F32 [3, 1]; expected a float scale of [2, 1] for \"o.weight\"") !=
+                     std::string::npos, e.c_str());
+    }
+
     void malformed()
     {
         // GPTQ without its scales
@@ -437,8 +484,8 @@ private Q_SLOTS:
         const std::vector<RawTensor> t{{"w.weight", DType::F32, {1, 1}, floatsAs(DType::F32, {1})}};
         std::string e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'frobnicate'}}"), t));
         QVERIFY2(e.find("quant_method \"frobnicate\" is not a known checkpoint layout") != std::string::npos, e.c_str());
-        e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'float-quantized'}}"), t));
-        QVERIFY2(e.find("compressed-tensors format \"float-quantized\" is recognised but not supported") != std::string::npos,
+        e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'marlin-24'}}"), t));
+        QVERIFY2(e.find("compressed-tensors format \"marlin-24\" is recognised but not supported") != std::string::npos,
                  e.c_str());
         e = openError(checkpoint(js("{'quantization_config': {'quant_method': 'gptq', 'bits': 3}}"), t));
         QVERIFY2(e.find("gptq with bits 3") != std::string::npos, e.c_str());

@@ -75,6 +75,7 @@ LayoutEntry awqEntry();
 LayoutEntry ctPackQuantizedEntry();
 LayoutEntry nvfp4ModelOptEntry();
 LayoutEntry ctNvfp4Entry();
+LayoutEntry ctUnpackedEntry();
 
 // Helpers for the entries.
 std::string tensorWhere(const TensorInfo& t);  // "x.safetensors: tensor \"name\""

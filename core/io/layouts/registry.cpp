@@ -18,7 +18,7 @@ namespace {
 const std::vector<LayoutEntry>& entries()
 {
     static const std::vector<LayoutEntry> table{mxfp4GptOssEntry(), gptqEntry(), awqEntry(), ctPackQuantizedEntry(),
-                                                nvfp4ModelOptEntry(), ctNvfp4Entry()};
+                                                nvfp4ModelOptEntry(), ctNvfp4Entry(), ctUnpackedEntry()};
     return table;
 }
 
@@ -85,6 +85,36 @@ Result<StoredLayout> detectCompressedTensors(const QJsonObject& qc)
         out.label = "nvfp4 (compressed-tensors)";
         out.bits = 4;
         out.groupSize = 16;
+        return out;
+    }
+    if (format == QLatin1String("float-quantized") || format == QLatin1String("int-quantized") ||
+        format == QLatin1String("naive-quantized")) {
+        const QString strategy = weights.value(QLatin1String("strategy")).toString(QStringLiteral("tensor"));
+        int64_t group = 0;
+        out.id = "ct-unpacked";
+        out.symmetric = weights.value(QLatin1String("symmetric")).toBool(true);
+        if (strategy == QLatin1String("tensor")) {
+            out.groupSize = -1;
+            out.label = "per-tensor";
+        } else if (strategy == QLatin1String("channel")) {
+            out.groupSize = 0;
+            out.label = "per-channel";
+        } else if (strategy == QLatin1String("group")) {
+            if (!intField(weights, "group_size", 0, group) || group < 1)
+                return badField("config_groups.*.weights.group_size", "a positive integer with strategy \"group\"");
+            out.groupSize = group;
+            out.label = "g" + std::to_string(group);
+        } else if (strategy == QLatin1String("block")) {
+            const QJsonArray b = weights.value(QLatin1String("block_structure")).toArray();
+            if (b.size() != 2 || b.at(0).toInt() < 1 || b.at(1).toInt() < 1)
+                return badField("config_groups.*.weights.block_structure", "two positive integers [rows, cols]");
+            out.blockRows = b.at(0).toInt();
+            out.groupSize = b.at(1).toInt();
+            out.label = "block " + std::to_string(out.blockRows) + "x" + std::to_string(out.groupSize);
+        } else {
+            return unsupported("compressed-tensors " + toStd(format) + " with strategy \"" + toStd(strategy) + "\"");
+        }
+        out.label += " (compressed-tensors)";
         return out;
     }
     if (format != QLatin1String("pack-quantized"))
