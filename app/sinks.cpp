@@ -42,8 +42,6 @@ int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const 
             e.format = r.format;
             e.numel = t.info.numel();
             e.metrics = r.metrics;
-            if (!t.importanceNote.empty())  // no importance for this tensor: no weighted values
-                e.metrics.wsqnrDb = e.metrics.wrel = e.metrics.wsse = e.metrics.wssx = std::numeric_limits<double>::quiet_NaN();
             entries.push_back(std::move(e));
         }
     const qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
@@ -94,7 +92,7 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
         qs::PlanItem it;
         std::vector<std::string> fmts;
         std::vector<double> sse;
-        bool w = weightedRun && t.importanceNote.empty();
+        bool w = weightedRun;  // a tensor without importance has NaN weighted sums
         double ratio = 0;
         for (const qs::WqRow& r : t.rows) {
             if (r.compression != "none") continue;

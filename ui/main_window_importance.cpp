@@ -244,9 +244,8 @@ void MainWindow::refreshImportanceView()
         m_view->setEffectiveAvailable(false, tr("no importance file is loaded"));
         return;
     }
-    std::string note;
-    const bool has = tensorWeights(m_importance->index.find(m_tensor), info->shape, Layout::AsStored, &note).has_value();
-    m_view->setEffectiveAvailable(has, QString::fromStdString(note));
+    const std::string problem = weightsProblem(m_importance->index.find(m_tensor), info->shape, Layout::AsStored);
+    m_view->setEffectiveAvailable(problem.empty(), QString::fromStdString(problem));
 }
 
 std::optional<InputWeights> MainWindow::effectiveWeights() const

@@ -79,32 +79,38 @@ Result<std::shared_ptr<RunImportance>> loadRunImportance(const QString& spec, co
     return run;
 }
 
-std::optional<InputWeights> tensorWeights(const ImportanceBinding* b, const std::vector<int64_t>& shape, Layout layout,
-                                          std::string* note)
+namespace {
+
+// Which matrices of the entry a tensor takes and how they lie on the view — every check,
+// no allocation; `problem` says why there are none.
+struct WeightsPlan {
+    int64_t m0 = 0, nm = 1;
+    bool alongRows = false;
+    int64_t rowsPerMatrix = 0;
+    std::string problem;
+};
+
+WeightsPlan planWeights(const ImportanceBinding* b, const std::vector<int64_t>& shape, Layout layout)
 {
-    auto none = [note](std::string why) -> std::optional<InputWeights> {
-        *note = std::move(why);
-        return std::nullopt;
+    WeightsPlan p;
+    auto none = [&p](std::string why) {
+        p.problem = std::move(why);
+        return p;
     };
     if (shape.size() < 2) return none(shape.empty() ? "scalar" : "1-D");
     if (!b) return none("no entry");
     if (!b->error.empty()) return none(b->error);
     const ImportanceEntry& e = *b->entry;
     const int64_t nIn = e.nIn;
-    const int64_t m0 = b->matrix >= 0 ? b->matrix : 0;
-    const int64_t nm = b->matrix >= 0 ? 1 : e.nMat;
-    if (m0 + nm > e.nMat) return none("matrix " + std::to_string(m0) + " of \"" + e.name + "\" does not exist");
+    p.m0 = b->matrix >= 0 ? b->matrix : 0;
+    p.nm = b->matrix >= 0 ? 1 : e.nMat;
+    if (p.m0 + p.nm > e.nMat) return none("matrix " + std::to_string(p.m0) + " of \"" + e.name + "\" does not exist");
     std::vector<int64_t> empty;
-    for (int64_t k = m0; k < m0 + nm; ++k)
+    for (int64_t k = p.m0; k < p.m0 + p.nm; ++k)
         if (e.noData[size_t(k)]) empty.push_back(k);
     if (!empty.empty())
         return none((empty.size() == 1 ? "expert " : "experts ") + joinNumbers(empty) + " of \"" + e.name +
                     "\" saw no calibration data (count 0)");
-
-    InputWeights w;
-    w.nIn = nIn;
-    w.v.resize(size_t(nm * nIn));
-    for (int64_t i = 0; i < nm * nIn; ++i) w.v[size_t(i)] = float(e.ex2[size_t(m0 * nIn + i)]);
     const size_t rank = shape.size();
     int64_t numel = 1;
     for (int64_t d : shape) numel *= d;
@@ -113,25 +119,48 @@ std::optional<InputWeights> tensorWeights(const ImportanceBinding* b, const std:
     if (shape[size_t(axisIndex)] != nIn)
         return none("input axis " + std::to_string(axisIndex) + " of " + shapeText(shape) + " has " +
                     std::to_string(shape[size_t(axisIndex)]) + " channels; \"" + e.name + "\" has " + std::to_string(nIn));
-    if (nm > 1 && (rank < 3 || shape[0] != nm))
-        return none("\"" + e.name + "\" has " + std::to_string(nm) + " matrices; the tensor " + shapeText(shape) +
+    if (p.nm > 1 && (rank < 3 || shape[0] != p.nm))
+        return none("\"" + e.name + "\" has " + std::to_string(p.nm) + " matrices; the tensor " + shapeText(shape) +
                     " does not stack that many on its first axis");
-
     if (layout == Layout::Transposed && rank > 2)
         return none("the transposed view of an N-D tensor has no single input axis");
     bool inputOnLastAxisOfView = b->inputAxis == -1;
     if (layout == Layout::Transposed) inputOnLastAxisOfView = !inputOnLastAxisOfView;  // 2-D: axes swap
     const int64_t viewRows = numel / std::max<int64_t>(1, layout == Layout::Transposed ? shape.front() : shape.back());
     if (inputOnLastAxisOfView) {
-        w.alongRows = false;
-        w.rowsPerMatrix = viewRows / nm;
+        p.rowsPerMatrix = viewRows / p.nm;
     } else {
         // Rows of the view run over (matrix, input channel): v holds exactly one value per row.
-        if (viewRows != nm * nIn)
-            return none("the view's " + std::to_string(viewRows) + " rows are not " + std::to_string(nm) + " x " +
+        if (viewRows != p.nm * nIn)
+            return none("the view's " + std::to_string(viewRows) + " rows are not " + std::to_string(p.nm) + " x " +
                         std::to_string(nIn) + " input channels");
-        w.alongRows = true;
+        p.alongRows = true;
     }
+    return p;
+}
+
+} // namespace
+
+std::string weightsProblem(const ImportanceBinding* binding, const std::vector<int64_t>& shape, Layout layout)
+{
+    return planWeights(binding, shape, layout).problem;
+}
+
+std::optional<InputWeights> tensorWeights(const ImportanceBinding* b, const std::vector<int64_t>& shape, Layout layout,
+                                          std::string* note)
+{
+    const WeightsPlan p = planWeights(b, shape, layout);
+    if (!p.problem.empty()) {
+        *note = p.problem;
+        return std::nullopt;
+    }
+    const ImportanceEntry& e = *b->entry;
+    InputWeights w;
+    w.nIn = e.nIn;
+    w.alongRows = p.alongRows;
+    w.rowsPerMatrix = p.rowsPerMatrix;
+    w.v.resize(size_t(p.nm * e.nIn));
+    for (int64_t i = 0; i < p.nm * e.nIn; ++i) w.v[size_t(i)] = float(e.ex2[size_t(p.m0 * e.nIn + i)]);
     return w;
 }
 

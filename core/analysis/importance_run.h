@@ -36,5 +36,8 @@ Result<std::shared_ptr<RunImportance>> loadRunImportance(const QString& spec, co
 // width mismatch, ...).
 std::optional<InputWeights> tensorWeights(const ImportanceBinding* binding, const std::vector<int64_t>& shape,
                                           Layout layout, std::string* note);
+// The same checks without building the weights: "" when tensorWeights would give them,
+// else its note (for a UI that only asks whether a tensor has weights).
+std::string weightsProblem(const ImportanceBinding* binding, const std::vector<int64_t>& shape, Layout layout);
 
 } // namespace qs

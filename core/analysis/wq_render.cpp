@@ -644,11 +644,10 @@ std::string renderJson(const WqReport& r)
             jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
             if (r.importance) {  // null when the tensor has none (importance_note says why)
-                const bool has = t.importanceNote.empty();
-                put(jr, "wsqnr_db", has ? row.metrics.wsqnrDb : std::numeric_limits<double>::quiet_NaN());
-                put(jr, "wrel", has ? row.metrics.wrel : std::numeric_limits<double>::quiet_NaN());
-                put(jr, "wsse", has ? row.metrics.wsse : std::numeric_limits<double>::quiet_NaN());  // Σd²v
-                put(jr, "wssx", has ? row.metrics.wssx : std::numeric_limits<double>::quiet_NaN());  // Σx²v
+                put(jr, "wsqnr_db", row.metrics.wsqnrDb);
+                put(jr, "wrel", row.metrics.wrel);
+                put(jr, "wsse", row.metrics.wsse);  // Σd²v
+                put(jr, "wssx", row.metrics.wssx);  // Σx²v
             }
             if (const auto fill = sparseBlockFill(row.format, t.info.shape))
                 jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <limits>
 #include <optional>
 
 namespace qs {
@@ -341,6 +342,10 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             row.label = "MIXED";
             row.mixed = true;
             row.metrics = mixed->metrics;
+            if (!mw) {  // planned with v ≡ 1 (no importance for this tensor): no weighted metrics to report
+                const double na = std::numeric_limits<double>::quiet_NaN();
+                row.metrics.wsqnrDb = row.metrics.wrel = row.metrics.wsse = row.metrics.wssx = na;
+            }
             row.bytes = mixed->payloadBytes;
             row.deviceBytes = mixed->bytes;
             row.bitsPerElement = payloadBits(mixed->payloadBytes, tensor.info.numel(), nullptr);

@@ -4,6 +4,7 @@
 // output, the v ≡ 1 identities, tensors without an entry, an expert without data, a width
 // mismatch in one tensor leaving the others reported, --top order, and bad files (exit 2).
 #include "cli_runner.h"
+#include "report_compare.h"
 #include "test_paths.h"
 
 #include "formats/format.h"
@@ -339,10 +340,8 @@ private Q_SLOTS:
             QFile f(path);
             return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
         };
-        static const QRegularExpression timing("^(  \\S+ +\\S+ +\\S+ +\\S+ +\\S+ +)\\d+\\.\\d{3}", QRegularExpression::MultilineOption);
-        auto mask = [](QByteArray t) { return QString::fromUtf8(t).replace(timing, "\\1T"); };
-        const QString single = mask(read(only(m_tmp.filePath("single")) + "/table.txt"));
-        const QString merged = mask(read(only(m_tmp.filePath("merged")) + "/table.txt"));
+        const QString single = QString::fromUtf8(qs::test::maskTiming(read(only(m_tmp.filePath("single")) + "/table.txt")));
+        const QString merged = QString::fromUtf8(qs::test::maskTiming(read(only(m_tmp.filePath("merged")) + "/table.txt")));
         QVERIFY(single.contains("Top 4 by wrel") && single.contains("importance: "));
         QCOMPARE(merged, single);
     }

@@ -4,6 +4,7 @@
 // artefacts, atlas.json/csv/PNGs, plan.json/csv, the exported file), and every refusal
 // says which folders and shards are wrong.
 #include "cli_runner.h"
+#include "report_compare.h"
 #include "test_paths.h"
 
 #include <QDir>
@@ -15,6 +16,9 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+using qs::test::maskTiming;
+using qs::test::withoutSeconds;
 
 namespace {
 
@@ -29,34 +33,6 @@ void writeAll(const QString& path, const QByteArray& bytes)
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     f.write(bytes);
-}
-
-// The TIME(s) column of every row (the sixth field) replaced by "T".
-QByteArray maskTiming(const QByteArray& table)
-{
-    static const QRegularExpression row(QStringLiteral("^(  \\S+ +\\S+ +\\S+ +\\S+ +\\S+ +)\\d+\\.\\d{3}"),
-                                        QRegularExpression::MultilineOption);
-    return QString::fromUtf8(table).replace(row, QStringLiteral("\\1T")).toUtf8();
-}
-
-// results.json without the timings.
-QJsonObject withoutSeconds(const QByteArray& json)
-{
-    QJsonObject doc = QJsonDocument::fromJson(json).object();
-    QJsonArray tensors = doc.value("tensors").toArray();
-    for (qsizetype i = 0; i < tensors.size(); ++i) {
-        QJsonObject t = tensors[i].toObject();
-        QJsonArray rows = t.value("rows").toArray();
-        for (qsizetype r = 0; r < rows.size(); ++r) {
-            QJsonObject row = rows[r].toObject();
-            row.remove("seconds");
-            rows[r] = row;
-        }
-        t["rows"] = rows;
-        tensors[i] = t;
-    }
-    doc["tensors"] = tensors;
-    return doc;
 }
 
 // The one results folder below dir whose name ends in `suffix` ("" = the only one).

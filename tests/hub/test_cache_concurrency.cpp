@@ -5,6 +5,7 @@
 // offline run must be served from the cache alone.
 // Skipped when the binary has not been built (QS_TEST_BINARY overrides its path).
 #include "hub_test_util.h"
+#include "report_compare.h"
 #include "test_paths.h"
 
 #include <QDirIterator>
@@ -25,26 +26,6 @@ using namespace qs;
 using namespace qs::test;
 
 namespace {
-
-// The report without timings (they differ from run to run).
-QJsonObject numbersOf(const QByteArray& json)
-{
-    QJsonObject doc = QJsonDocument::fromJson(json).object();
-    QJsonArray tensors = doc.value("tensors").toArray();
-    for (qsizetype i = 0; i < tensors.size(); ++i) {
-        QJsonObject t = tensors[i].toObject();
-        QJsonArray rows = t.value("rows").toArray();
-        for (qsizetype r = 0; r < rows.size(); ++r) {
-            QJsonObject row = rows[r].toObject();
-            row.remove("seconds");
-            rows[r] = row;
-        }
-        t["rows"] = rows;
-        tensors[i] = t;
-    }
-    doc["tensors"] = tensors;
-    return doc;
-}
 
 } // namespace
 
@@ -120,7 +101,7 @@ private Q_SLOTS:
                 QVERIFY(p->waitForFinished(120000));
                 const QByteArray err = p->readAllStandardError();
                 QVERIFY2(p->exitStatus() == QProcess::NormalExit && p->exitCode() == 0, err.constData());
-                const QJsonObject numbers = numbersOf(p->readAllStandardOutput());
+                const QJsonObject numbers = withoutSeconds(p->readAllStandardOutput());
                 QVERIFY(!numbers.value("tensors").toArray().isEmpty());
                 if (expected.isEmpty()) expected = numbers;
                 QCOMPARE(numbers, expected);
@@ -138,7 +119,7 @@ private Q_SLOTS:
             auto offline = start(cache, true);
             QVERIFY(offline->waitForFinished(60000));
             QVERIFY2(offline->exitCode() == 0, offline->readAllStandardError().constData());
-            QCOMPARE(numbersOf(offline->readAllStandardOutput()), expected);
+            QCOMPARE(withoutSeconds(offline->readAllStandardOutput()), expected);
             QCOMPARE(m_fx.hub->log().size(), 0);
         }
     }

@@ -58,16 +58,6 @@ QCPRange paddedRange(double lo, double hi, double frac, bool log)
     return QCPRange(lo - (hi - lo) * frac, hi + (hi - lo) * frac);
 }
 
-void setLogAxis(QCPAxis* axis)
-{
-    axis->setScaleType(QCPAxis::stLogarithmic);
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    ticker->setLogBase(10);
-    axis->setTicker(ticker);
-    axis->setNumberFormat(QStringLiteral("eb"));
-    axis->setNumberPrecision(0);
-}
-
 QCPGraph* scatterGraph(QCustomPlot* plot, const QColor& colour, QCPScatterStyle::ScatterShape shape, double size,
                        const QString& name)
 {

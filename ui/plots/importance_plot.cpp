@@ -51,8 +51,7 @@ ImportancePanel importancePanel(const RunImportance* imp, const TensorInfo& tens
         return out;
     }
     const ImportanceBinding* b = imp->index.find(tensor.name);
-    std::string note;
-    const std::optional<InputWeights> weights = tensorWeights(b, tensor.shape, Layout::AsStored, &note);
+    const std::string note = weightsProblem(b, tensor.shape, Layout::AsStored);
     if (!b || !b->entry) {
         out.message = QObject::tr("No importance for %1: %2.").arg(name, why(note));
         return out;
@@ -97,7 +96,7 @@ ImportancePanel importancePanel(const RunImportance* imp, const TensorInfo& tens
     QStringList notes;
     const auto zeros = std::count_if(d.ex2.begin(), d.ex2.end(), [](double v) { return !(v > 0); });
     if (zeros) notes << QObject::tr("%1 channels with E[x²] = 0 are not drawn (log scale)").arg(zeros);
-    if (!weights) notes << QObject::tr("no weighted metrics for this tensor: %1").arg(why(note));
+    if (!note.empty()) notes << QObject::tr("no weighted metrics for this tensor: %1").arg(why(note));
     d.note = notes.join(QStringLiteral(" · ")).toStdString();
     out.plot = std::move(d);
     return out;
@@ -209,13 +208,7 @@ void buildImportancePlot(QCustomPlot* plot, const ImportancePlotData& data)
 
     plot->xAxis->setLabel(QObject::tr("input channel"));
     plot->yAxis->setLabel(QObject::tr("E[x²] (log scale)"));
-    plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    ticker->setLogBase(10);
-    ticker->setSubTickCount(8);
-    plot->yAxis->setTicker(ticker);
-    plot->yAxis->setNumberFormat(QStringLiteral("eb"));
-    plot->yAxis->setNumberPrecision(0);
+    setLogAxis(plot->yAxis);
     if (std::isfinite(lo) && hi > 0) {
         if (hi <= lo) {
             lo /= 2;

@@ -47,13 +47,7 @@ void setCountAxis(QCustomPlot* plot, bool logY, double maxCount)
 {
     plot->yAxis->setLabel(QStringLiteral("Count"));
     if (logY) {
-        plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
-        auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-        ticker->setLogBase(10);
-        ticker->setSubTickCount(8);
-        plot->yAxis->setTicker(ticker);
-        plot->yAxis->setNumberFormat(QStringLiteral("eb"));
-        plot->yAxis->setNumberPrecision(0);
+        setLogAxis(plot->yAxis);
         plot->yAxis->setRange(0.5, std::max(10.0, maxCount * 2.5));
     } else {
         plot->yAxis->setRange(0, std::max(1.0, maxCount * 1.06));

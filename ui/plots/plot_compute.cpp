@@ -169,11 +169,10 @@ HeatmapGeometry heatmapGeometry(const std::vector<int64_t>& shape)
     return g;
 }
 
-Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int maxCells, Progress* progress)
+// The cells of one slice: at most maxCells x maxCells blocks of whole rows / columns.
+HeatmapData heatmapGrid(const HeatmapGeometry& g, int64_t slice, int maxCells)
 {
-    TensorScan out;
-    const HeatmapGeometry g = heatmapGeometry(reader.shape());
-    HeatmapData& h = out.heatmap;
+    HeatmapData h;
     h.sliceCount = std::max<int64_t>(1, g.sliceCount);
     h.slice = std::clamp<int64_t>(slice, 0, h.sliceCount - 1);
     h.rows = g.rows;
@@ -184,6 +183,15 @@ Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int max
     h.ny = int((g.rows + h.blockRows - 1) / h.blockRows);
     h.nx = int((g.cols + h.blockCols - 1) / h.blockCols);
     h.cells.assign(size_t(h.nx) * size_t(h.ny), 0.0f);
+    return h;
+}
+
+Result<TensorScan> scanTensor(const TensorReader& reader, int64_t slice, int maxCells, Progress* progress)
+{
+    TensorScan out;
+    const HeatmapGeometry g = heatmapGeometry(reader.shape());
+    out.heatmap = heatmapGrid(g, slice, maxCells);
+    HeatmapData& h = out.heatmap;
     if (g.oneD && reader.numel() > 32) h.note = "1-D tensor shown as (ceil(n/32), 32) rows of 32";
     if (h.sliceCount > 1) h.note = "slice " + std::to_string(h.slice) + " of " + std::to_string(h.sliceCount);
 
@@ -261,18 +269,8 @@ Result<HeatmapData> effectiveHeatmap(const TensorReader& reader, int64_t slice, 
 {
     const HeatmapGeometry g = heatmapGeometry(reader.shape());
     if (g.oneD) return Error::usage("a tensor of rank " + std::to_string(reader.shape().size()) + " has no input axis");
-    HeatmapData h;
+    HeatmapData h = heatmapGrid(g, slice, maxCells);
     h.effective = true;
-    h.sliceCount = std::max<int64_t>(1, g.sliceCount);
-    h.slice = std::clamp<int64_t>(slice, 0, h.sliceCount - 1);
-    h.rows = g.rows;
-    h.cols = g.cols;
-    maxCells = std::max(1, maxCells);
-    h.blockRows = (g.rows + maxCells - 1) / maxCells;
-    h.blockCols = (g.cols + maxCells - 1) / maxCells;
-    h.ny = int((g.rows + h.blockRows - 1) / h.blockRows);
-    h.nx = int((g.cols + h.blockCols - 1) / h.blockCols);
-    h.cells.assign(size_t(h.nx) * size_t(h.ny), 0.0f);
     if (h.sliceCount > 1) h.note = "slice " + std::to_string(h.slice) + " of " + std::to_string(h.sliceCount);
 
     // The slice's rows of the view, in chunks; each chunk owns whole cell rows (chunks

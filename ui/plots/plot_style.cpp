@@ -181,4 +181,15 @@ void placeLegend(QCustomPlot* plot, Qt::Alignment corner, int maxInside)
     QObject::connect(plot, &QCustomPlot::beforeReplot, plot, fit);
 }
 
+void setLogAxis(QCPAxis* axis)
+{
+    axis->setScaleType(QCPAxis::stLogarithmic);
+    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
+    ticker->setLogBase(10);
+    ticker->setSubTickCount(8);
+    axis->setTicker(ticker);
+    axis->setNumberFormat(QStringLiteral("eb"));
+    axis->setNumberPrecision(0);
+}
+
 } // namespace qs

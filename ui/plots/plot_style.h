@@ -9,6 +9,7 @@
 #include <string>
 
 class QCustomPlot;
+class QCPAxis;
 
 namespace qs {
 
@@ -36,6 +37,9 @@ void keepDataAspect(QCustomPlot* plot);
 // more columns when the entries do not fit the plot's height (re-fitted on every replot).
 void placeLegend(QCustomPlot* plot, Qt::Alignment corner, int maxInside);
 // Title font / axis font used by the theme (also by the colour scale).
+// A base-10 logarithmic axis with powers of ten as labels (10^-3) and 8 sub-ticks.
+void setLogAxis(QCPAxis* axis);
+
 QFont plotTitleFont();
 QFont plotAxisFont();
 

@@ -58,6 +58,17 @@ std::string intLabel(int bits, int64_t group, const std::string& who)
     return s + " (" + who + ")";
 }
 
+// A 4-bit float layout (E2M1 codes in blocks of `block` along the input axis with one scale each).
+StoredLayout fp4Layout(const char* id, const char* label, int64_t block)
+{
+    StoredLayout out;
+    out.id = id;
+    out.label = label;
+    out.bits = 4;
+    out.groupSize = block;
+    return out;
+}
+
 Result<StoredLayout> detectCompressedTensors(const QJsonObject& qc)
 {
     QString format = qc.value(QLatin1String("format")).toString();
@@ -81,11 +92,7 @@ Result<StoredLayout> detectCompressedTensors(const QJsonObject& qc)
     StoredLayout out;
     if (format.isEmpty() || format == QLatin1String("dense")) return out;  // nothing packed
     if (format == QLatin1String("nvfp4-pack-quantized")) {
-        out.id = "ct-nvfp4-pack-quantized";
-        out.label = "nvfp4 (compressed-tensors)";
-        out.bits = 4;
-        out.groupSize = 16;
-        return out;
+        return fp4Layout("ct-nvfp4-pack-quantized", "nvfp4 (compressed-tensors)", 16);
     }
     if (format == QLatin1String("float-quantized") || format == QLatin1String("int-quantized") ||
         format == QLatin1String("naive-quantized")) {
@@ -163,11 +170,7 @@ Result<StoredLayout> detectLayout(const QJsonObject& config, const QJsonObject& 
     const bool modelopt = qcObj.value(QLatin1String("quant_method")).toString().toLower() == QLatin1String("modelopt");
     const QString algoAny = !algo.isEmpty() ? algo : modelopt ? qcObj.value(QLatin1String("quant_algo")).toString() : QString();
     if (algoAny == QLatin1String("NVFP4")) {
-        out.id = "nvfp4-modelopt";
-        out.label = "nvfp4 (modelopt)";
-        out.bits = 4;
-        out.groupSize = 16;
-        return out;
+        return fp4Layout("nvfp4-modelopt", "nvfp4 (modelopt)", 16);
     }
     if (!algo.isEmpty())
         return Error::model("hf_quant_config.json: quantization.quant_algo \"" + toStd(algo) +
@@ -181,11 +184,7 @@ Result<StoredLayout> detectLayout(const QJsonObject& config, const QJsonObject& 
     const QString method = mv.toString().toLower();
     if (method == QLatin1String("fp8")) return out;  // the FP8 block layout, paired in Model::open
     if (method == QLatin1String("mxfp4")) {
-        out.id = "mxfp4-gpt-oss";
-        out.label = "mxfp4 (gpt-oss)";
-        out.bits = 4;
-        out.groupSize = 32;
-        return out;
+        return fp4Layout("mxfp4-gpt-oss", "mxfp4 (gpt-oss)", 32);
     }
     if (method == QLatin1String("gptq")) {
         int64_t bits = 0, group = 0;
