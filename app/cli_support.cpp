@@ -205,7 +205,9 @@ void addSelectionFlags(QCommandLineParser& p)
                           "JOB_COMPLETION_INDEX.", "K/N|auto|auto/N"});
     p.addOption({"sample", "Estimate from a seeded random fraction F (0 < F <= 1) of each tensor's 32-row bands, reading "
                            "only those rows; every metric gets a 95 % confidence interval and is marked as an estimate. "
-                           "1-D tensors and tensors of at most 2 bands are read whole (exact).", "F"});
+                           "Every band is drawn with probability F, so a small tensor may get none (its rows say "
+                           "\"not sampled\"; atlas cells and plan pool the bands of a kind x layer); 1-D tensors are "
+                           "read whole (exact).", "F"});
     p.addOption({"seed", "Seed of --sample's band draw (default " + QString::number(qulonglong(qs::kDefaultSampleSeed)) + ").", "N"});
     p.addOption({"all", "Select every tensor (FP8 scales aside). Without FILTER, --regex or --all the default is the "
                         "original's: names containing 'weight'. A FILTER or --regex selects among all tensors. "

@@ -48,6 +48,11 @@ int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const 
                 e.maeCi = r.estimate->mae;
                 e.sqnrCi = r.estimate->sqnrDb;
             }
+            if (r.estimate && (!r.estimate->bands.empty() || (!r.estimate->exact && r.estimate->sampledBands == 0))) {
+                e.banded = true;  // rank >= 2 under --sample: the cell pools its bands
+                e.bands = r.estimate->bands;
+                e.totalBands = r.estimate->totalBands;
+            }
             entries.push_back(std::move(e));
         }
     qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
@@ -95,6 +100,9 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     std::vector<std::vector<double>> unweighted;  // per item, per option: Σd²
     std::vector<char> weighted;                   // per item
     std::vector<double> ratios;
+    // --sample: what each option's error rests on (atlas.h sampledErrors)
+    std::vector<qs::SampledErrorInput> sampledIn;
+    std::vector<std::pair<size_t, size_t>> sampledAt;  // (item, option)
     for (const qs::WqTensor& t : report.tensors) {
         qs::PlanItem it;
         std::vector<std::string> fmts;
@@ -109,6 +117,10 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
             if (w) it.options.back().sse = r.metrics.wsse;
             if (w && t.stats.sumSq > 0) ratio = r.metrics.wssx / t.stats.sumSq;
             fmts.push_back(r.format);
+            if (report.sample) {
+                sampledIn.push_back({t.info.name, r.format, t.info.numel(), r.estimate ? &*r.estimate : nullptr, r.metrics.sse});
+                sampledAt.emplace_back(items.size(), it.options.size() - 1);
+            }
         }
         if (it.options.empty()) continue;
         if (w && ratio > 0) ratios.push_back(ratio);
@@ -118,6 +130,19 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
         unweighted.push_back(std::move(sse));
         weighted.push_back(w);
         paramsTotal += t.info.numel();
+    }
+    std::vector<std::vector<std::string>> errorSource(items.size());
+    if (report.sample) {  // 0 or 1 sampled band: the cell's (kind's) error per element
+        const std::vector<qs::SampledError> se = qs::sampledErrors(sampledIn);
+        for (size_t j = 0; j < se.size(); ++j) {
+            const auto [i, k] = sampledAt[j];
+            if (se[j].source != qs::ErrorSource::Tensor) {
+                unweighted[i][k] = se[j].sse;
+                items[i].options[k].sse = se[j].sse;
+                weighted[i] = 0;  // no weighted sums behind a pooled error
+            }
+            errorSource[i].push_back(qs::errorSourceName(se[j].source));
+        }
     }
     double scale = 1.0;
     if (weightedRun) {
@@ -154,7 +179,9 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
         csv += names[i] + "," + optionFormats[i][size_t(c)] + "," + g9(o.bytes) + "," + g9(o.sse) + "\n";
         json += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(names[i]) + ", \"format\": " +
                 jstr(optionFormats[i][size_t(c)]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) +
-                (weightedRun ? std::string(", \"weighted\": ") + (weighted[i] ? "true" : "false") : std::string()) + "}";
+                (weightedRun ? std::string(", \"weighted\": ") + (weighted[i] ? "true" : "false") : std::string()) +
+                (report.sample && size_t(c) < errorSource[i].size() ? ", \"error_source\": " + jstr(errorSource[i][size_t(c)])
+                                                                    : std::string()) + "}";
     }
     json += "\n  ]\n}\n";
     if (!QDir().mkpath(outDir))

@@ -144,6 +144,10 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         double sqnrWorst = std::numeric_limits<double>::quiet_NaN();
         Interval sqnrCi{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
                         std::numeric_limits<double>::quiet_NaN()};
+        // --sample: the pooled bands of banded members (shifted to the first band's shift)
+        bool allBanded = true;
+        std::vector<ErrorSums> pooled;
+        int64_t pooledTotal = 0;
     };
     std::vector<Acc> acc(a.formats.size() * a.layers.size() * a.kinds.size());
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -160,6 +164,13 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         c.estimate = c.estimate || e.estimate;
         if (e.sums.n == 0 || e.sums.shift != ac.sums.shift) ac.sumsUsable = false;
         if (ac.sumsUsable) ac.sums.merge(e.sums);
+        if (!e.banded) ac.allBanded = false;
+        if (e.banded) {
+            ac.pooledTotal += e.totalBands;
+            for (const ErrorSums& b : e.bands)
+                ac.pooled.push_back(ac.pooled.empty() ? b : withShift(b, ac.pooled.front().shift));
+            if (e.bands.empty()) continue;  // not sampled: in the count only
+        }
         if (e.metrics.undefined()) continue;  // n/a members: in the count and the worst value only
         if (std::isfinite(e.metrics.wsse) && std::isfinite(e.metrics.wssx))
             ac.wsse += e.metrics.wsse, ac.wssx += e.metrics.wssx, ++ac.weighted;
@@ -186,6 +197,17 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                 AtlasCell& c = a.cells[f][l][k];
                 const Acc& ac = acc[(f * a.layers.size() + l) * a.kinds.size() + k];
                 if (c.tensors == 0) continue;
+                if (ac.allBanded && c.estimate) {  // --sample: the pooled estimate of the cell
+                    const SampleEstimate est = estimateFromBands(ac.pooled, ac.pooledTotal);
+                    c.aggregate = est.metrics;
+                    if (est.metrics.count > 0) c.aggregate.sse *= double(c.numel) / double(est.metrics.count);
+                    c.pccCi = est.pcc, c.maeCi = est.mae, c.sqnrCi = est.sqnrDb;
+                    c.sampledBands = est.sampledBands, c.totalBands = est.totalBands;
+                    const double na = std::numeric_limits<double>::quiet_NaN();
+                    c.aggregate.wsqnrDb = ac.weighted ? sqnrDb(ac.wssx, ac.wsse) : na;
+                    c.aggregate.wrel = ac.weighted ? relativeRms(ac.wssx, ac.wsse) : na;
+                    continue;
+                }
                 if (ac.sumsUsable) {
                     c.aggregate = finish(ac.sums);
                 } else if (ac.measuredNumel == 0) {  // no member could be measured
@@ -217,13 +239,67 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                 c.aggregate.wsqnrDb = ac.weighted ? sqnrDb(ac.wssx, ac.wsse) : na;
                 c.aggregate.wrel = ac.weighted ? relativeRms(ac.wssx, ac.wsse) : na;
             }
-    std::vector<size_t> order(entries.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<size_t> order;
+    for (size_t i = 0; i < entries.size(); ++i)
+        if (!(entries[i].banded && entries[i].bands.empty())) order.push_back(i);  // not sampled: no value
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
         return worse(atlasValue(entries[x].metrics, metric), atlasValue(entries[y].metrics, metric), metric);
     });
     for (size_t i = 0; i < order.size() && i < topN; ++i) a.worst.push_back(entries[order[i]]);
     return a;
+}
+
+const char* errorSourceName(ErrorSource s)
+{
+    switch (s) {
+    case ErrorSource::Tensor: return "tensor";
+    case ErrorSource::Cell: return "cell";
+    case ErrorSource::Kind: return "kind";
+    case ErrorSource::Model: return "model";
+    }
+    return "tensor";
+}
+
+std::vector<SampledError> sampledErrors(const std::vector<SampledErrorInput>& rows)
+{
+    struct Pool {
+        double sdd = 0, n = 0;
+        void add(const std::vector<ErrorSums>& bands)
+        {
+            for (const ErrorSums& b : bands) sdd += b.sdd, n += double(b.n);
+        }
+    };
+    auto own = [](const SampledErrorInput& r) { return !r.estimate || r.estimate->exact || r.estimate->sampledBands >= 2; };
+    std::map<std::string, Pool> cells, kinds, model;  // keys: format \x1f layer \x1f kind ...
+    std::vector<LayerKind> lks;
+    lks.reserve(rows.size());
+    auto cellKey = [](const SampledErrorInput& r, const LayerKind& lk) {
+        return r.format + '\x1f' + std::to_string(lk.layer) + '\x1f' + lk.kind;
+    };
+    for (const SampledErrorInput& r : rows) {
+        lks.push_back(layerKind(r.tensor));
+        if (!r.estimate) continue;
+        cells[cellKey(r, lks.back())].add(r.estimate->bands);
+        kinds[r.format + '\x1f' + lks.back().kind].add(r.estimate->bands);
+        model[r.format].add(r.estimate->bands);
+    }
+    std::vector<SampledError> out(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const SampledErrorInput& r = rows[i];
+        if (own(r)) {
+            out[i] = {r.sse, ErrorSource::Tensor};
+            continue;
+        }
+        const Pool* p[] = {&cells[cellKey(r, lks[i])], &kinds[r.format + '\x1f' + lks[i].kind], &model[r.format]};
+        const ErrorSource src[] = {ErrorSource::Cell, ErrorSource::Kind, ErrorSource::Model};
+        out[i] = {std::numeric_limits<double>::quiet_NaN(), ErrorSource::Model};
+        for (int k = 0; k < 3; ++k)
+            if (p[k]->n > 0) {
+                out[i] = {p[k]->sdd / p[k]->n * double(r.numel), src[k]};
+                break;
+            }
+    }
+    return out;
 }
 
 } // namespace qs
@@ -267,7 +343,7 @@ std::string csvNum(double v) { return std::isfinite(v) ? num(v) : (std::isnan(v)
 // [lo, hi], or null when the value is undefined.
 std::string ciJson(const Interval& i)
 {
-    if (std::isnan(i.value)) return "null";
+    if (std::isnan(i.value) || std::isnan(i.lo) || std::isnan(i.hi)) return "null";  // undefined / one band
     return "[" + num(i.lo) + ", " + num(i.hi) + "]";
 }
 
@@ -305,6 +381,8 @@ std::string atlasJson(const Atlas& a)
                 if (c.estimate)
                     o += ", \"pcc_ci\": " + ciJson(c.pccCi) + ", \"mae_ci\": " + ciJson(c.maeCi) +
                          ", \"sqnr_db_ci\": " + ciJson(c.sqnrCi);
+                if (c.totalBands > 0)  // a pooled cell: the bands behind it
+                    o += ", \"sample_bands\": " + std::to_string(c.sampledBands) + ", \"total_bands\": " + std::to_string(c.totalBands);
                 o += "}";
                 first = false;
             }

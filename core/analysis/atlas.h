@@ -46,6 +46,12 @@ struct AtlasEntry {
     bool estimate = false;   // sampled (--sample): marked as an estimate everywhere
     // The member's 95 % intervals when it is an estimate (wq_run WqRow::estimate).
     Interval pccCi, maeCi, sqnrCi;
+    // --sample, tensors of rank >= 2 (SampleEstimate::bands): its sampled bands' sums and
+    // its total band count. Every band has inclusion probability F, so a cell whose members
+    // are all banded pools their bands (no band: the member was not sampled, metrics NaN).
+    bool banded = false;
+    std::vector<ErrorSums> bands;
+    int64_t totalBands = 0;
 };
 
 struct AtlasCell {
@@ -59,7 +65,11 @@ struct AtlasCell {
     // the members) combine the members' interval sides in quadrature, w = numel share
     // (members are sampled independently; exact members add nothing); SQNR is its worst
     // member's value and interval (the aggregate without common sums). NaN where undefined.
+    // A cell whose members are all banded (--sample, rank >= 2) is instead the pooled
+    // estimate: estimateFromBands over every sampled band of every member, M = the members'
+    // total bands (aggregate = the ratio estimator, intervals = the pooled jackknife).
     Interval pccCi, maeCi, sqnrCi;
+    int64_t sampledBands = 0, totalBands = 0;  // pooled cells: bands behind the estimate
 };
 
 struct Atlas {
@@ -77,6 +87,24 @@ struct Atlas {
 };
 
 Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, size_t topN = 20);
+
+// plan --sample: the squared error Σd² the planner charges a tensor in one format. Its own
+// estimate when it has >= 2 sampled bands (or was read whole); else its cell's (layer x
+// kind, pooled bands of that format) squared error per element x its elements; else (no
+// band in the cell) its kind's across layers; else the format's over the whole selection.
+enum class ErrorSource : uint8_t { Tensor, Cell, Kind, Model };
+const char* errorSourceName(ErrorSource s);  // "tensor", "cell", "kind", "model"
+struct SampledErrorInput {
+    std::string tensor, format;
+    int64_t numel = 0;
+    const SampleEstimate* estimate = nullptr;  // null: not a sampled run's row (tensor)
+    double sse = 0;                            // the row's own (scaled) Σd²
+};
+struct SampledError {
+    double sse = 0;
+    ErrorSource source = ErrorSource::Tensor;
+};
+std::vector<SampledError> sampledErrors(const std::vector<SampledErrorInput>& rows);
 
 // atlas.json: {"metric","unit","formats","layers","kinds","cells":[{format,layer,kind,
 // tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate[,pcc_ci,mae_ci,

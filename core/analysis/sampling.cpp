@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -18,13 +19,38 @@ uint64_t tensorSampleSeed(uint64_t seed, const std::string& name)
     return z ^ (z >> 31);
 }
 
+namespace {
+
+// u in [0, 1) for the rounding: the seed's own splitmix64 step, independent of the
+// shuffle's stream (53 bits).
+double roundingUniform(uint64_t seed)
+{
+    uint64_t z = seed + 0x632be59bd9b4e019ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return double(z >> 11) * 0x1.0p-53;
+}
+
+} // namespace
+
+int64_t sampleBandCount(int64_t bands, double fraction, uint64_t seed)
+{
+    if (bands <= 0 || !(fraction > 0)) return 0;
+    if (fraction >= 1.0) return bands;
+    const double fm = fraction * double(bands);
+    const double whole = std::floor(fm);
+    const int64_t m = int64_t(whole) + (roundingUniform(seed) < fm - whole ? 1 : 0);
+    return std::clamp<int64_t>(m, 0, bands);
+}
+
 std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed)
 {
-    if (bands <= 0) return {};
-    int64_t m = int64_t(std::llround(fraction * double(bands)));
-    m = std::clamp<int64_t>(m, std::min<int64_t>(2, bands), bands);
+    const int64_t m = sampleBandCount(bands, fraction, seed);
+    if (m <= 0) return {};
     std::vector<int64_t> idx(static_cast<size_t>(bands));
     std::iota(idx.begin(), idx.end(), int64_t(0));
+    if (m == bands) return idx;
     std::mt19937_64 rng(seed);
     for (int64_t i = 0; i < m; ++i) {
         std::uniform_int_distribution<int64_t> pick(i, bands - 1);
@@ -33,6 +59,18 @@ std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed)
     idx.resize(size_t(m));
     std::sort(idx.begin(), idx.end());
     return idx;
+}
+
+ErrorSums withShift(const ErrorSums& s, double shift)
+{
+    ErrorSums o = s;
+    const double c = s.shift - shift;  // u' = u + c
+    const double n = double(s.n);
+    o.shift = shift;
+    o.suu = s.suu + 2 * c * s.su + n * c * c;
+    o.su = s.su + n * c;
+    o.sud = s.sud + c * s.sd;
+    return o;
 }
 
 namespace {
@@ -68,7 +106,14 @@ SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bands, int64_t to
     e.sampledBands = int64_t(bands.size());
     e.totalBands = totalBands;
     e.exact = e.sampledBands >= totalBands;
-    if (bands.empty()) return e;
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    if (bands.empty()) {  // not sampled: nothing is known
+        e.exact = false;
+        e.metrics.pcc = e.metrics.mae = e.metrics.atol = e.metrics.rmse = e.metrics.sqnrDb = e.metrics.relRmse = na;
+        e.metrics.sse = e.metrics.wsse = e.metrics.wssx = e.metrics.wsqnrDb = e.metrics.wrel = na;
+        e.pcc = e.mae = e.sqnrDb = {na, na, na};
+        return e;
+    }
     ErrorSums all;
     all.shift = bands.front().shift;
     for (const ErrorSums& b : bands) all.merge(b);
@@ -76,7 +121,13 @@ SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bands, int64_t to
     e.pcc = {e.metrics.pcc, e.metrics.pcc, e.metrics.pcc};
     e.mae = {e.metrics.mae, e.metrics.mae, e.metrics.mae};
     e.sqnrDb = {e.metrics.sqnrDb, e.metrics.sqnrDb, e.metrics.sqnrDb};
-    if (e.exact || bands.size() < 2) return e;
+    if (e.exact) return e;
+    if (bands.size() < 2) {  // one band: a point estimate, no interval
+        e.pcc = {e.metrics.pcc, na, na};
+        e.mae = {e.metrics.mae, na, na};
+        e.sqnrDb = {e.metrics.sqnrDb, na, na};
+        return e;
+    }
     std::vector<double> pcc, mae, sqnr;
     for (size_t i = 0; i < bands.size(); ++i) {
         ErrorSums s = all;

@@ -5,8 +5,12 @@
 // (a ratio estimator: MAE = Σ|d| / n, PCC and SQNR from the pooled moments); interval:
 // delete-one-band jackknife standard error with the finite-population correction
 // (1 - m/M), times the Student t quantile for m - 1 degrees of freedom. Plain C++20.
-// Never fails: fewer than 2 sampled bands give a zero-width interval marked exact only
-// when every band was sampled.
+// Allocation: every band of every tensor is drawn with the same probability F (randomized
+// rounding of F x bands per tensor, see sampleBands), so a tensor may get no band at all;
+// estimates of a group of tensors (an atlas cell) pool the bands of all its members
+// (estimateFromBands over the concatenated bands, M = the group's total bands).
+// Never fails: no band gives NaN metrics (not sampled); one band a point estimate with a
+// NaN interval (not computable); every band sampled is marked exact.
 #include "metrics/metrics.h"
 
 #include <cstdint>
@@ -29,9 +33,18 @@ struct SampleSpec {
 // name, never on the selection, the order or the shard.
 uint64_t tensorSampleSeed(uint64_t seed, const std::string& tensorName);
 
-// Sorted band indices in [0, bands): round(fraction * bands) of them, at least 2 (or all
-// when bands < 2), chosen by a seeded partial Fisher-Yates shuffle (std::mt19937_64).
+// How many of a tensor's `bands` bands a sample of `fraction` reads: randomized rounding,
+// m = floor(F x M) + (u < frac(F x M)) with u uniform in [0, 1) from the seed, so
+// E[m] = F x M exactly and every band's inclusion probability is F (a tensor of fewer
+// than 1/F bands gets 0 or 1). F >= 1: all of them. A pure function of (bands, F, seed).
+int64_t sampleBandCount(int64_t bands, double fraction, uint64_t seed);
+
+// Sorted band indices in [0, bands): sampleBandCount of them, chosen by a seeded partial
+// Fisher-Yates shuffle (std::mt19937_64) — may be empty.
 std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed);
+
+// The same sums about another shift (u = x - shift): bands of different tensors pooled.
+ErrorSums withShift(const ErrorSums& s, double shift);
 
 struct Interval {
     double value = 0, lo = 0, hi = 0;
@@ -42,9 +55,13 @@ struct SampleEstimate {
     Interval pcc, mae, sqnrDb;
     int64_t sampledBands = 0, totalBands = 0;
     bool exact = false;       // every band sampled: the value is the full one
+    // The sampled bands' sums (same shift; wq keeps them so atlas cells and the planner
+    // can pool the bands of several tensors). Empty for tensors read whole (1-D).
+    std::vector<ErrorSums> bands;
 };
 
-// bandSums: the ErrorSums of each sampled band (same shift); totalBands: M.
+// bandSums: the ErrorSums of each sampled band (same shift); totalBands: M. No band:
+// metrics NaN (count 0); one band (or a NaN leave-one-out value): interval sides NaN.
 SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bandSums, int64_t totalBands);
 
 } // namespace qs

@@ -280,12 +280,18 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     std::string out;
     out += paint(escapeControl(t.info.name), "title", colour) + "\n";
     const Stats& s = t.stats;
-    std::string meta = "shape=" + t.info.shapeString() + " min=" + sciText(s.min) +
-                       " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
     const WqRow* sampled = nullptr;  // a row estimated from a sample of the bands
     for (const auto& row : t.rows)
         if (row.estimate && !row.estimate->exact) sampled = &row;
-    if (sampled)
+    // --sample drew none of its bands (sampling.h): nothing was read, every metric is "-"
+    const bool unsampled = sampled && sampled->estimate->sampledBands == 0;
+    std::string meta = "shape=" + t.info.shapeString();
+    if (unsampled)
+        meta += " not sampled: none of its " + std::to_string(sampled->estimate->totalBands) +
+                " bands was drawn (its atlas cell pools the bands of the tensors that were)";
+    else
+        meta += " min=" + sciText(s.min) + " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
+    if (sampled && !unsampled)
         meta += " (of the " + std::to_string(sampled->estimate->sampledBands) + " sampled bands of " +
                 std::to_string(sampled->estimate->totalBands) + ")";
     out += "  " + paint(meta, "muted", colour) + "\n";
@@ -306,13 +312,18 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         bool est = false;
         for (const WqRow* row : rows) est = est || (row->estimate && !row->estimate->exact);
         const std::string tilde = est ? "~" : "";
-        auto pccCell = [&](const Metrics& m) { return tilde + pccText(m.pcc); };
-        auto sciCell = [&](double v) { return tilde + sciText(v); };
-        auto sqnrCell = [&](double v) { return tilde + sqnrText(v); };
-        auto relCell = [&](double v) { return tilde + relText(v); };
-        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->pcc), "%.5f") : std::string("-"); };
-        auto pmMae = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->mae), "%.1e") : std::string("-"); };
-        auto pmSqnr = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->sqnrDb), "%.2f") : std::string("-"); };
+        const std::string dash = "-";
+        auto pccCell = [&](const Metrics& m) { return unsampled ? dash : tilde + pccText(m.pcc); };
+        auto sciCell = [&](double v) { return unsampled ? dash : tilde + sciText(v); };
+        auto sqnrCell = [&](double v) { return unsampled ? dash : tilde + sqnrText(v); };
+        auto relCell = [&](double v) { return unsampled ? dash : tilde + relText(v); };
+        // one band: a point estimate without an interval ("n/a")
+        auto pm = [&](const WqRow& row, const Interval& i, const char* f) {
+            return row.estimate && !unsampled ? pmText(halfWidth(i), f) : dash;
+        };
+        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->pcc, "%.5f") : dash; };
+        auto pmMae = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->mae, "%.1e") : dash; };
+        auto pmSqnr = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->sqnrDb, "%.2f") : dash; };
         size_t pmPccW = 2, pmMaeW = 2, pmSqnrW = 2;
         size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, devW = 6, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
         size_t relW = 3, wsqnrW = 9, wrelW = 4;
@@ -705,10 +716,15 @@ std::string renderJson(const WqReport& r)
                 const SampleEstimate& e = *row.estimate;
                 auto ci = [](const Interval& i) {
                     auto one = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-                    if (std::isnan(i.value)) return nlohmann::json(nullptr);  // undefined metric: no interval
+                    // undefined metric, or one band (not computable): no interval
+                    if (std::isnan(i.value) || std::isnan(i.lo) || std::isnan(i.hi)) return nlohmann::json(nullptr);
                     return nlohmann::json::array({one(i.lo), one(i.hi)});
                 };
                 jr["estimate"] = !e.exact;
+                if (!e.exact && e.sampledBands == 0) {  // no band drawn: nothing measured
+                    jr.erase("nonfinite");
+                    jr["note"] = "not sampled";
+                }
                 jr["sample"] = {{"fraction", r.sample->fraction}, {"seed", r.sample->seed}, {"bands", e.sampledBands},
                                 {"total_bands", e.totalBands}};
                 jr["pcc_ci"] = ci(e.pcc);

@@ -53,22 +53,33 @@ bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile"
 
 // --sample: the bands of one tensor that a run reads.
 struct TensorSample {
+    bool banded = false;         // rank >= 2 and F < 1: analysed band by band, band sums kept
     bool sampled = false;        // fewer bands than the tensor has: read `rows` only
+    bool none = false;           // no band drawn: nothing is read, the rows say "not sampled"
     std::vector<RowRange> rows;  // the chosen bands as row ranges (sorted)
     int64_t bands = 1, totalBands = 1;
     int64_t rowsRead = 0;
 };
 
+// Every band has inclusion probability F (sampleBands: randomized rounding of F x bands),
+// so a tensor of fewer than 1/F bands is often not read at all. 0-D / 1-D tensors (norms,
+// biases: tiny) are read whole and exact; F = 1 is the full path, bit for bit.
 TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
 {
     TensorSample s;
     if (info.shape.size() < 2) return s;  // 0-D / 1-D: read whole, exact
     const int64_t rows = info.rows();
-    s.totalBands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+    s.totalBands = s.bands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+    if (!(spec.fraction < 1.0)) return s;  // F = 1: the full path, exact
     const std::vector<int64_t> picks = sampleBands(s.totalBands, spec.fraction, tensorSampleSeed(spec.seed, info.name));
     s.bands = int64_t(picks.size());
-    if (s.bands >= s.totalBands) return s;  // every band: the full path, exact
+    s.banded = s.totalBands > 0;
+    if (s.bands >= s.totalBands) {  // every band drawn: read whole, still band by band
+        s.rowsRead = rows;
+        return s;
+    }
     s.sampled = true;
+    s.none = s.bands == 0;
     for (int64_t b : picks) {
         const int64_t r0 = b * kSampleBandRows, r1 = std::min(rows, r0 + kSampleBandRows);
         s.rows.push_back({r0, r1});
@@ -77,14 +88,33 @@ TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
     return s;
 }
 
-// The estimate of a row of a sampled run: from the band sums of a sampled tensor (the
-// squared-error totals scaled to the whole tensor), or the exact value of a whole one.
+// The analysis of a tensor no band of which was drawn: every format's metrics NaN.
+TensorAnalysis notSampled(const std::vector<FormatChoice>& formats, const TensorInfo& info)
+{
+    TensorAnalysis a;
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    for (const FormatChoice& c : formats) {
+        FormatResult r;
+        r.format = c.format;
+        r.metrics.pcc = r.metrics.mae = r.metrics.atol = r.metrics.rmse = r.metrics.sqnrDb = r.metrics.relRmse = na;
+        r.metrics.sse = na;
+        r.bytes = payloadBytes(*c.format, info.rows(), info.cols());
+        a.results.push_back(r);
+    }
+    a.bandSums.assign(formats.size(), {});
+    return a;
+}
+
+// The estimate of a row of a sampled run: from the band sums of a banded tensor (the
+// squared-error totals scaled to the whole tensor; the bands kept for pooling), or the
+// exact value of a tensor read whole.
 SampleEstimate rowEstimate(const TensorSample& ts, const TensorAnalysis& analysis, size_t f, const WqRow& row,
                            int64_t numel, int64_t cols)
 {
     SampleEstimate e;
-    if (ts.sampled) {
+    if (ts.banded) {
         e = estimateFromBands(analysis.bandSums[f], ts.totalBands);
+        e.bands = analysis.bandSums[f];
         const double scale = double(numel) / double(std::max<int64_t>(1, ts.rowsRead * cols));
         e.metrics.sse *= scale;
         e.metrics.wsse *= scale;
@@ -367,6 +397,10 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             if (auto pf = provider->prefetch(ranges, progress); !pf) return pf.error();
         for (size_t k = 0; k < samples.size(); ++k) {
             const std::string& name = report.tensorNames[first + k];
+            if (samples[k].none) {  // no band drawn: no reader, nothing read
+                readers.push_back(nullptr);
+                continue;
+            }
             auto reader = samples[k].sampled ? model->rowsReader(name, samples[k].rows, progress) : model->reader(name, progress);
             if (!reader) return reader.error();
             readers.push_back(*reader);
@@ -375,6 +409,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         batchWeights.assign(readers.size(), std::nullopt);
         batchNotes.assign(readers.size(), std::string());
         for (size_t i = 0; i < readers.size(); ++i) {
+            if (samples[i].none) continue;
             TensorInfo info = readers[i]->info();
             info.name = report.tensorNames[first + i];
             if (samples[i].sampled) info.shape = model->find(info.name)->shape;
@@ -386,9 +421,10 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             }
         }
         auto weightsOf = [&](size_t i) { return batchWeights[i] ? &*batchWeights[i] : nullptr; };
-        auto analyse = [&](size_t i, Progress* p) {
-            return samples[i].sampled ? analyzeBands(*readers[i], kSampleBandRows, choices, p, weightsOf(i))
-                                      : analyzeTensor(*readers[i], choices, Layout::AsStored, p, weightsOf(i));
+        auto analyse = [&](size_t i, Progress* p) -> Result<TensorAnalysis> {
+            if (samples[i].none) return notSampled(choices, *model->find(report.tensorNames[first + i]));
+            return samples[i].banded ? analyzeBands(*readers[i], kSampleBandRows, choices, p, weightsOf(i))
+                                     : analyzeTensor(*readers[i], choices, Layout::AsStored, p, weightsOf(i));
         };
         if (readers.size() == 1) {  // alone: its own parallel chunks, progress and cancel
             bases[0] = analyse(0, progress);
@@ -411,9 +447,9 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         const size_t slot = readers.size() - (batchEnd - ti);
         const std::shared_ptr<TensorReader> reader = readers[slot];
         WqTensor tensor;
-        tensor.info = reader->info();
-        tensor.info.name = name;
         const TensorSample& ts = samples[slot];
+        tensor.info = reader ? reader->info() : *model->find(name);  // no reader: not sampled
+        tensor.info.name = name;
         if (ts.sampled) tensor.info.shape = model->find(name)->shape;  // the reader's view is the rows read
 
         const Result<TensorAnalysis>& base = *bases[slot];

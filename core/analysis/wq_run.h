@@ -53,9 +53,10 @@ struct WqParams {
     // --shard K/N (io/shard.h): analyse part K of the byte-balanced split only; the folder is
     // marked for `merge`, which produces `command`'s output (wq, atlas, plan) from the rows.
     std::optional<ShardSpec> shard;
-    // --sample F --seed N (analysis/sampling.h): analyse round(F x bands) seeded 32-row bands
-    // of each tensor of rank >= 2 (reading only those rows); every row then carries an
-    // estimate with 95 % intervals. Compression "none" only; formats whose row blocks do
+    // --sample F --seed N (analysis/sampling.h): analyse a seeded randomized rounding of
+    // F x bands 32-row bands of each tensor of rank >= 2 (reading only those rows; possibly
+    // none: "not sampled", NaN metrics); every row then carries an estimate with 95 %
+    // intervals and its bands' sums (SampleEstimate::bands) for atlas / plan pooling. Compression "none" only; formats whose row blocks do
     // not divide 32 rows are refused.
     std::optional<SampleSpec> sample;
     std::string command = "wq";
