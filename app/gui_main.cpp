@@ -8,6 +8,7 @@
 //   --screenshot-size WxH    window size (default 1480x940)
 //   --screenshot-importance SPEC  load this importance file (File › Open importance…) first
 //   --screenshot-analyze     run Analyze selection over every weight (filter /weight$/) first
+//   --screenshot-compare M   File › Compare with… model M (folder or Hub id) first
 // and --revision R for MODEL.
 #include "commands.h"
 
@@ -32,6 +33,7 @@ struct ScreenshotOptions {
     int tab = -1;
     QSize size{1480, 940};
     QString importance;
+    QString compare;
     bool analyze = false;
 };
 
@@ -42,6 +44,7 @@ ScreenshotOptions parseHidden(const QStringList& args)
     for (int i = 0; i + 1 < args.size(); ++i) {
         const QString& a = args[i];
         if (a == "--screenshot-importance") o.importance = args[i + 1];
+        if (a == "--screenshot-compare") o.compare = args[i + 1];
         if (a == "--screenshot") o.path = args[i + 1];
         else if (a == "--screenshot-tensor") o.tensor = args[i + 1];
         else if (a == "--revision") o.revision = args[i + 1];
@@ -100,7 +103,8 @@ int runGui(int argc, char** argv, const QString& modelArg)
     };
     if (grab && modelArg.isEmpty()) {
         done();
-    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || !shot.tensor.isEmpty())) {
+    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || !shot.tensor.isEmpty() ||
+                                      !shot.compare.isEmpty())) {
         QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot, done] {
             if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
             // Then the importance file and the analysis, if asked for; the grab waits
@@ -112,13 +116,22 @@ int runGui(int argc, char** argv, const QString& modelArg)
                 }
                 done();
             };
-            if (shot.importance.isEmpty()) return analyzeAndGrab();
-            QObject::connect(&window, &qs::MainWindow::importanceChanged, &window, analyzeAndGrab, Qt::SingleShotConnection);
-            QObject::connect(&window, &qs::MainWindow::importanceFailed, &window, [&window, done] {
+            auto importanceThen = [&window, shot, done, analyzeAndGrab] {
+                if (shot.importance.isEmpty()) return analyzeAndGrab();
+                QObject::connect(&window, &qs::MainWindow::importanceChanged, &window, analyzeAndGrab, Qt::SingleShotConnection);
+                QObject::connect(&window, &qs::MainWindow::importanceFailed, &window, [&window, done] {
+                    std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
+                    done();
+                }, Qt::SingleShotConnection);
+                window.openImportance(shot.importance);
+            };
+            if (shot.compare.isEmpty()) return importanceThen();
+            QObject::connect(&window, &qs::MainWindow::compareChanged, &window, importanceThen, Qt::SingleShotConnection);
+            QObject::connect(&window, &qs::MainWindow::compareFailed, &window, [&window, done] {
                 std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
                 done();
             }, Qt::SingleShotConnection);
-            window.openImportance(shot.importance);
+            window.openCompare(shot.compare);
         }, Qt::SingleShotConnection);
         QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, done] {
             std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());

@@ -234,6 +234,8 @@ void MainWindow::buildActions()
     fileMenu->addSeparator();
     buildImportanceActions(fileMenu);
     fileMenu->addSeparator();
+    buildCompareActions(fileMenu);
+    fileMenu->addSeparator();
     fileMenu->addAction(tr("Cache folder…"), this, [this] {
         bool ok = false;
         const QString dir = QInputDialog::getText(this, tr("Cache folder"),

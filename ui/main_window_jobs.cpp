@@ -221,6 +221,9 @@ void MainWindow::refreshTensor()
     vp.histogramLog = m_view->histogramLog();
     vp.errorLog = m_view->errorLog();
     vp.effective = effectiveWeights();
+    vp.compare = m_compare;
+    vp.compareLabel = compareLabel().toStdString();
+    showCompareNote();
     m_viewFuture = tensorViewJob(vp);
     m_jobs->track(tr("Reading %1").arg(currentTensor()), m_viewFuture);
     // (onCanceled handlers of a QFuture<T> must return a T; the value is unused.)
@@ -258,12 +261,12 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
     // Not when another tensor was chosen or "Analyze selection" took the table since.
     if (gen != m_viewGen || metricsGen != m_metricsGen || !m_model) return;
     const std::vector<FormatChoice> formats = m_formats->choices();
-    if (formats.empty()) {
+    if (formats.empty() && !m_compare) {
         m_results->setCaption(tr("Check at least one format on the left to see its metrics."));
         return;
     }
     m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
-    MetricsParams mp{m_model, m_tensor, formats, 1200, m_importance};
+    MetricsParams mp{m_model, m_tensor, formats, 1200, m_importance, m_compare, compareLabel().toStdString()};
     m_metricsFuture = metricsJob(mp);
     m_jobs->track(tr("Quantizing %1").arg(currentTensor()), m_metricsFuture);
     m_metricsFuture.then(this, [this, gen, metricsGen, formats, importance = m_importance](MetricsResult r) {
@@ -273,12 +276,14 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
             return;
         }
         m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats, importance.get()));
-        m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4)")
-                                  .arg(QString::fromStdString(r.tensor))
-                                  .arg(formats.size())
-                                  .arg(withThousands(uint64_t(r.row.info.numel())))
-                                  .arg(r.seconds < 1 ? QStringLiteral("%1 ms").arg(qRound(r.seconds * 1000))
-                                                     : QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2)));
+        QString caption = tr("%1 — %2 formats over all %3 elements (%4)")
+                              .arg(QString::fromStdString(r.tensor))
+                              .arg(formats.size())
+                              .arg(withThousands(uint64_t(r.row.info.numel())))
+                              .arg(r.seconds < 1 ? QStringLiteral("%1 ms").arg(qRound(r.seconds * 1000))
+                                                 : QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2));
+        if (const QString note = compareNote(); !note.isEmpty()) caption += QStringLiteral(" — ") + note;
+        m_results->setCaption(caption);
         m_view->setTransfer(r.transfer);
         m_metricsDrawn = true;
         updateActions();

@@ -97,7 +97,7 @@ std::string sideLine(const std::string& label, const DiffSummary& s, bool colour
     std::string out = paint(label, kTitle, colour) + "\n";
     auto line = [&](const char* what, const Metrics& m, bool withIdent) {
         std::string l = "  " + ljust(what, 9) + "pcc=" + pccText(m.pcc) + "  mae=" + sciText(m.mae) + "  atol=" +
-                        sciText(m.atol) + "  rmse=" + sciText(m.rmse) + "  sqnr=" + sqnrText(m.sqnrDb) + "dB";
+                        sciText(m.atol) + "  rmse=" + sciText(m.rmse) + "  sqnr=" + sqnrText(m.sqnrDb) + " dB";
         if (withIdent) l += "  identical=" + identText(s.identical) + " (" + std::to_string(s.identical.identical) + " of " +
                             std::to_string(s.identical.total) + ")";
         return l + "\n";

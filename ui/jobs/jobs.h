@@ -69,6 +69,10 @@ struct TensorViewParams {
     bool errorLog = true;
     // Set: the heat map shows the effective weight |W|·√E[x²] with these weights.
     std::optional<InputWeights> effective;
+    // Compare with… (issue #10): a second model whose tensor of the same name and shape is
+    // one more series in the transfer and error panels, labelled compareLabel.
+    std::shared_ptr<const Model> compare;
+    std::string compareLabel;
 };
 struct TensorViewResult {
     std::string tensor;
@@ -91,15 +95,26 @@ struct MetricsParams {
     int points = 1200;
     // Set: the rows carry wsqnr / wrel weighed with the tensor's importance, as runWq's.
     std::shared_ptr<const RunImportance> importance;
+    // Compare with…: the tensor of the same name and shape in this model gets a "diff" row
+    // (diffTensor: B against A, the numbers `quantscope diff` prints) and a transfer curve.
+    std::shared_ptr<const Model> compare;
+    std::string compareLabel;
 };
 struct MetricsResult {
     std::string tensor;
-    WqTensor row;                 // info, stats, one "none" row per format
+    WqTensor row;                 // info, stats, one "none" row per format (then the "diff" row)
     CurvePlotData transfer;       // with "(MAE=...)" labels
     std::optional<Error> error;
     double seconds = 0;
 };
 QFuture<MetricsResult> metricsJob(MetricsParams params);
+
+// The compared model's reader of `tensor` when it has one of the same shape; else the
+// message saying why not ("B (name) has no tensor X", "shapes differ: A (2, 3), B (3, 2)").
+Result<std::shared_ptr<TensorReader>> comparedReader(const Model& a, const Model& b, const std::string& label,
+                                                      const std::string& tensor, Progress* progress);
+// The results-table row of a comparison: compression "diff", format "B", the label.
+WqRow diffRow(const Metrics& metrics, const std::string& label);
 
 // --- heat map of another slice ----------------------------------------------------------
 struct HeatmapParams {
