@@ -224,6 +224,7 @@ std::string renderDiffTail(const DiffReport& r, bool colour)
     names(r.onlyA, "Only in A");
     names(r.onlyB, "Only in B");
     if (!r.tensors.empty()) {
+        if (out.size() > 1) out += "\n";
         out += sideLine("Summary: B against A over " + std::to_string(r.tensors.size()) + " tensors", diffSummary(r.tensors, false),
                         colour);
         if (!r.emulate.empty())
