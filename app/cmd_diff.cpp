@@ -16,7 +16,7 @@ int runDiffCommand(const QStringList& args)
         "the share of identical values, and a summary. Tensors on one side only and shape mismatches are listed.\n"
         "With --emulate FORMAT, A is also quantized in FORMAT and B measured against that: is B what plain FORMAT\n"
         "rounding of A gives? A and B are Hub repo ids or URLs, local folders or .safetensors files.\n\n"
-        "Example:\n  quantscope diff openai/gpt-oss-20b ./gpt-oss-20b-bf16 mlp.experts --emulate mxfp4");
+        "Example:\n  quantscope diff ./gpt-oss-20b-bf16 openai/gpt-oss-20b mlp.experts --emulate mxfp4");
     addHelp(p);
     p.addPositionalArgument("A", "The reference model (Hub repo id or URL, local folder, or .safetensors file).");
     p.addPositionalArgument("B", "The model compared with it.");
