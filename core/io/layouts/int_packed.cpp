@@ -365,7 +365,8 @@ LayoutEntry makeEntry(const char* id)
             [](const std::vector<TensorInfo>& s, const StoredLayout& p, const ReadSmall& rs, std::vector<TensorInfo>& l) {
                 return groupKind(K, s, p, rs, l);
             },
-            [](const TensorInfo& l, const std::vector<PartData>& parts) { return openKind(K, l, parts); }};
+            [](const TensorInfo& l, const std::vector<PartData>& parts) { return openKind(K, l, parts); },
+            nullptr};  // the integer formats (int8, int4_g128 ...) are not emulated yet
 }
 
 } // namespace
