@@ -1,9 +1,12 @@
 // `quantscope export`: a fake-quantized checkpoint. Every selected tensor is
 // quantized and dequantized in one format and written with its name and shape, so a
-// user can load it in their framework and measure model accuracy.
+// user can load it in their framework and measure model accuracy. With --dequantize
+// (issue #10) no format is applied: the logical tensors of a quantized checkpoint are
+// written decoded (core/io/dequant_export.h).
 #include "cli_support.h"
 #include "commands.h"
 
+#include "io/dequant_export.h"
 #include "analysis/merge.h"
 #include "analysis/model_open.h"
 #include "analysis/wq_run.h"
@@ -12,13 +15,58 @@
 
 #include <QCommandLineParser>
 
+namespace {
+
+// export --dequantize: selection as for -c, then the core writer.
+int runDequantizeExport(const QCommandLineParser& p)
+{
+    const QStringList pos = p.positionalArguments();
+    if (p.isSet("c")) return usageError("export", "--dequantize writes the stored values; it takes no -c FORMAT");
+    if (p.isSet("shard")) return usageError("export", "--shard is not available with --dequantize");
+    const QString dtypeName = p.value("dtype").toLower();
+    if (dtypeName != "f32" && dtypeName != "bf16")
+        return usageError("export", "--dtype: expected f32 or bf16, got \"" + p.value("dtype") + "\"");
+    int limit = 0;
+    if (p.isSet("limit")) {
+        bool ok = false;
+        limit = p.value("limit").toInt(&ok);
+        if (!ok || limit <= 0) return usageError("export", "--limit: expected a whole number >= 1");
+    }
+    CliProgress progress;
+    auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
+    if (!model) return reportError(model.error());
+    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
+                                   &(*model)->layoutTensorNames());
+    if (!names) return reportError(names.error());
+    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
+    qs::DequantExportParams params;
+    params.out = p.value("out");
+    params.dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
+    params.metadata = {{"format", "pt"},
+                       {"quantscope_dequantized", "true"},
+                       {"quantscope_source", (*model)->provider().describe().toStdString()},
+                       {"quantscope_version", QS_VERSION}};
+    auto r = qs::exportDequantized(**model, *names, params, &progress);
+    progress.finish();
+    if (!r) return reportError(r.error());
+    std::fprintf(stderr, "wrote %zu tensors (%zu decoded from a quantized layout, stored as %s) to %s\n", r->tensors,
+                 r->decoded, dtypeName.toLocal8Bit().constData(), params.out.toLocal8Bit().constData());
+    return 0;
+}
+
+} // namespace
+
 int runExportCommand(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(
         "Write the selected tensors after quantize-dequantize in one format (same names and shapes) to a\n"
         ".safetensors file: a fake-quantized checkpoint.\n\n"
-        "Example:\n  quantscope export ./my-model mlp -c bfp4 --out my-model-bfp4.safetensors --dtype bf16");
+        "With --dequantize instead of -c: the tensors as stored, decoded (the logical tensors of a quantized\n"
+        "checkpoint such as gpt-oss MXFP4, NVFP4, FP8 blocks, GPTQ/AWQ/compressed-tensors INT4; plain tensors\n"
+        "widened exactly), same names.\n\n"
+        "Examples:\n  quantscope export ./my-model mlp -c bfp4 --out my-model-bfp4.safetensors --dtype bf16\n"
+        "  quantscope export openai/gpt-oss-20b experts --dequantize --out experts-bf16.safetensors --dtype bf16");
     addHelp(p);
     p.addPositionalArgument("MODEL", "Hub repo id or URL, local folder, or .safetensors file.");
     p.addPositionalArgument("FILTER", "Optional filter words (as in wq).", "[FILTER...]");
@@ -27,6 +75,8 @@ int runExportCommand(const QStringList& args)
     p.addOption({"regex", "Select tensors matching this regular expression.", "PATTERN"});
     p.addOption({"limit", "Keep the first N matched tensors.", "N"});
     p.addOption({{"c", "format"}, "The format to apply (exactly one).", "FORMAT"});
+    p.addOption({"dequantize", "Apply no format: write the dequantized view of each tensor (quantized checkpoint "
+                               "layouts decoded as their reference does, docs/CHECKPOINTS.md)."});
     p.addOption({"out", "Output .safetensors file.", "FILE"});
     p.addOption({"shard", "Export part K of N (K from 1 to N) of the selection, split by bytes to read, to "
                           "FILE-0000K-of-0000N.safetensors; 'quantscope merge' joins the parts into FILE. auto, auto/N: "
@@ -43,7 +93,8 @@ int runExportCommand(const QStringList& args)
     if (!p.isSet("out")) return usageError("export", "missing --out FILE.safetensors");
     if (!p.value("out").endsWith(".safetensors"))
         return usageError("export", "--out: expected a file name ending in .safetensors, got \"" + p.value("out") + "\"");
-    if (p.values("c").size() != 1) return usageError("export", "give exactly one format with -c FORMAT");
+    if (p.isSet("dequantize")) return runDequantizeExport(p);
+    if (p.values("c").size() != 1) return usageError("export", "give exactly one format with -c FORMAT (or --dequantize)");
     auto fmts = qs::resolveFormats(p.values("c"), {});
     if (!fmts) return reportError(fmts.error());
     if (fmts->size() != 1) return usageError("export", "-c must name one format, not a set");

@@ -177,6 +177,13 @@ void MainWindow::onCurrentChanged(const QModelIndex& proxyIndex)
 {
     if (!proxyIndex.isValid() || !m_model) return;
     const QModelIndex src = m_proxy->mapToSource(proxyIndex);
+    if (src.data(TensorTreeModel::IsPartRole).toBool()) {
+        statusBar()->showMessage(tr("%1: a stored part of %2, decoded into it (not analysed on its own)")
+                                     .arg(src.data(TensorTreeModel::PathRole).toString(),
+                                          src.parent().data(TensorTreeModel::PathRole).toString()),
+                                 6000);
+        return;
+    }
     if (!src.data(TensorTreeModel::IsTensorRole).toBool()) {
         const qint64 n = src.data(TensorTreeModel::LeafCountRole).toLongLong();
         statusBar()->showMessage(tr("%1: %2 — Analyze selection (Ctrl+R) runs wq over this group")
@@ -386,7 +393,10 @@ Result<TensorSelection> MainWindow::visibleSelection() const
     // tensor the filter shows, else the current tensor, else the default selection.
     TensorSelection out;
     const QModelIndex cur = m_tree->currentIndex();  // a proxy index: hidden rows are not in it
-    const bool group = m_model && cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0;
+    // (a quantized tensor's stored-part rows do not make it a group)
+    const bool group = m_model && cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0 &&
+                       (!cur.data(TensorTreeModel::IsTensorRole).toBool() ||
+                        cur.data(TensorTreeModel::LeafCountRole).toLongLong() > 1);
     auto visibleTensors = [this](const QModelIndex& root) {
         QStringList names;
         std::vector<QModelIndex> todo{root};

@@ -168,6 +168,12 @@ Result<ResultsFolder> readResultsFolder(const QString& folder)
             t.info.file = QString::fromStdString(get<std::string>(jt, "file"));
             t.info.byteLength = get<uint64_t>(jt, "stored_bytes");
             t.info.scaleInvName = get<std::string>(jt, "scale_inv");
+            t.layout = get<std::string>(jt, "layout");
+            if (jt.contains("emulation_match") && jt["emulation_match"].is_object()) {
+                const json& je = jt["emulation_match"];
+                t.emulationMatch = EmulationMatch{get<std::string>(je, "format"), get<int64_t>(je, "identical"),
+                                                  get<int64_t>(je, "total")};
+            }
             t.importanceNote = get<std::string>(jt, "importance_note");
             const json& js = jt.at("stats");
             t.stats.count = get<int64_t>(js, "count");

@@ -1,6 +1,7 @@
 // Text and JSON rendering of a wq report. The layout follows the original tool's
 // `wq` so that its users read it the same way: title, formats/compression/backend
 // lines, the hierarchy, then per tensor a stats line and one table per compression.
+#include "analysis/emulation_match.h"
 #include "analysis/wq_run.h"
 #include "analysis/atlas.h"
 #include "common/escape.h"
@@ -360,6 +361,10 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                                         (row->note.empty() ? std::string("the threshold is not met") : row->note),
                                     "bad", colour) + "\n";
         }
+        // A quantized checkpoint's tensor: how much of its stored values our emulation reproduces.
+        if (comp == r.compressions.front() && t.emulationMatch)
+            out += "  " + paint(emulationMatchLine(escapeControl(t.info.name), t.layout, *t.emulationMatch), "muted", colour) +
+                   "\n";
         out += "\n";
     }
     return out;
@@ -623,6 +628,11 @@ std::string renderJson(const WqReport& r)
         jt["numel"] = t.info.numel();
         jt["stored_bytes"] = t.info.byteLength;
         if (!t.info.scaleInvName.empty()) jt["scale_inv"] = t.info.scaleInvName;
+        if (!t.layout.empty()) jt["layout"] = t.layout;
+        if (t.emulationMatch)
+            jt["emulation_match"] = {{"format", t.emulationMatch->format},
+                                     {"identical", t.emulationMatch->identical},
+                                     {"total", t.emulationMatch->total}};
         if (r.importance && !t.importanceNote.empty()) jt["importance_note"] = t.importanceNote;
         nlohmann::json stats = {{"count", t.stats.count}, {"zeros", t.stats.zeros}, {"nan", t.stats.nan},
                                 {"pos_inf", t.stats.posInf}, {"neg_inf", t.stats.negInf}};

@@ -1,5 +1,6 @@
 // The wq run: model -> selection -> per tensor baseline + algorithm -> report and
 // results folder. See wq_run.h.
+#include "analysis/emulation_match.h"
 #include "analysis/wq_run.h"
 #include "common/parallel.h"
 
@@ -321,6 +322,14 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         tensor.importanceNote = batchNotes[slot];
         tensor.stats = base->stats;
         for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r, tensor.info.shape));
+        if (tensor.info.layout) {  // a quantized checkpoint's tensor: its layout and emulation match
+            tensor.layout = tensor.info.layout->label;
+            if (const auto emulated = layouts::emulatedFormat(tensor.info)) {
+                auto match = measureEmulationMatch(*reader, *emulated, tensor.stats.context(), progress);
+                if (!match) return fail(match.error());
+                tensor.emulationMatch = *match;
+            }
+        }
 
         if (config.algorithm == "transpose") {
             std::string note;

@@ -74,8 +74,19 @@ struct WqRow {
     std::string note;                       // why a mixed row is flagged / how it was found
 };
 
+// How many values of a quantized tensor's dequantized view our emulation of its stored
+// format reproduces bit for bit (analysis/emulation_match.h; issue #10).
+struct EmulationMatch {
+    std::string format;            // what was applied: "nvfp4 --nvfp4-convention modelopt"
+    int64_t identical = 0, total = 0;
+};
+
 struct WqTensor {
     TensorInfo info;
+    // The stored layout label of a logical tensor of a quantized checkpoint ("mxfp4
+    // (gpt-oss)"), empty for plain tensors; its emulation match when we emulate the format.
+    std::string layout;
+    std::optional<EmulationMatch> emulationMatch;
     std::string slug;  // file-name stem of its artefacts (empty when none were written)
     Stats stats;
     std::vector<WqRow> rows;

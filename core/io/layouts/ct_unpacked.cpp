@@ -164,6 +164,18 @@ Result<std::shared_ptr<LayoutReader>> open(const TensorInfo& logical, const std:
 
 } // namespace
 
-LayoutEntry ctUnpackedEntry() { return {"ct-unpacked", group, open}; }
+// FP8 E4M3 codes: our fp8_e4m3 with the scaling closest to the strategy — per-tensor for
+// tensor (and, as we have no per-channel or per-group FP8, for channel and group: those
+// match only where a row's scale equals the tensor's), block128 for 128x128 blocks.
+// INT8 codes: none yet.
+static std::optional<EmulatedFormat> emulation(const TensorInfo& l)
+{
+    if (!l.layout || l.dtypeName.rfind("fp8_e4m3", 0) != 0) return std::nullopt;
+    const StoredLayout& p = *l.layout;
+    const bool block128 = p.blockRows == 128 && p.groupSize == 128;
+    return EmulatedFormat{"fp8_e4m3", {{"fp8-scaling", block128 ? "block128" : "per-tensor"}}};
+}
+
+LayoutEntry ctUnpackedEntry() { return {"ct-unpacked", group, open, emulation}; }
 
 } // namespace qs::layouts
