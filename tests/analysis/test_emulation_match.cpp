@@ -147,6 +147,75 @@ private Q_SLOTS:
         QCOMPARE(t->emulationMatch->total, int64_t(6));
     }
 
+    // Integer layouts are compared with our integer formats of the same code width, group
+    // and symmetry. compressed-tensors pack-quantized symmetric int4, group 32, one row
+    // [7, 0 x 31] with scale 1: int4_g32 takes s' = bf16(7/7.5) = 239·2^-8 = 0.93359375;
+    // 7/s' = 7.4979 -> bf16 7.5 -> clamp 7 -> 6.53515625, not 7; the 31 zeros stay zero.
+    void ctInt4GroupOf32()
+    {
+        LayoutCase c;
+        c.config = js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'pack-quantized', "
+                      "'config_groups': {'g': {'weights': {'num_bits': 4, 'type': 'int', 'symmetric': true, "
+                      "'strategy': 'group', 'group_size': 32}}}}}");
+        c.tensors = {{"p.weight_packed", DType::I32, {1, 4}, le32({0x8888888Fu, 0x88888888u, 0x88888888u, 0x88888888u})},
+                     {"p.weight_scale", DType::BF16, {1, 1}, encodeFloats(DType::BF16, {1.0f})},
+                     {"p.weight_shape", DType::I32, {2}, le32({1, 32})}};
+        const QString dir = m_tmp.filePath("ct-int4");
+        QVERIFY(writeFolder(c, dir));
+        auto r = wqOn(dir, {"int4_g32"});
+        QVERIFY2(r.ok(), r ? "" : r.error().message.c_str());
+        const WqTensor* t = tensorOf(*r, "p.weight");
+        QVERIFY(t);
+        QVERIFY(t->emulationMatch);
+        QCOMPARE(t->emulationMatch->format, std::string("int4_g32"));
+        QCOMPARE(t->emulationMatch->identical, int64_t(31));
+        QCOMPARE(t->emulationMatch->total, int64_t(32));
+    }
+
+    // compressed-tensors int-quantized int8 per channel, row [127, 0, 0, 0] with scale 1:
+    // int8 takes s' = bf16(127/127.5) = 255·2^-8; 127/s' = 127.498 -> bf16 127.5 -> clamp
+    // 127 -> 126.50390625: 3 of 4. Asymmetric GPTQ groups of 128 map to int4_g128_asym;
+    // groups of 8 (the fixture) have no emulated format.
+    void ctInt8ChannelAndOtherGeometries()
+    {
+        LayoutCase c;
+        c.config = js("{'quantization_config': {'quant_method': 'compressed-tensors', 'format': 'int-quantized', "
+                      "'config_groups': {'g': {'weights': {'num_bits': 8, 'type': 'int', 'symmetric': true, "
+                      "'strategy': 'channel'}}}}}");
+        c.tensors = {{"i.weight", DType::I8, {1, 4}, std::vector<uint8_t>{127, 0, 0, 0}},
+                     {"i.weight_scale", DType::F32, {1, 1}, f32Bytes({1.0f})}};
+        const QString dir = m_tmp.filePath("ct-int8");
+        QVERIFY(writeFolder(c, dir));
+        auto r = wqOn(dir, {"int8"});
+        QVERIFY2(r.ok(), r ? "" : r.error().message.c_str());
+        const WqTensor* t = tensorOf(*r, "i.weight");
+        QVERIFY(t);
+        QVERIFY(t->emulationMatch);
+        QCOMPARE(t->emulationMatch->format, std::string("int8"));
+        QCOMPARE(t->emulationMatch->identical, int64_t(3));
+        QCOMPARE(t->emulationMatch->total, int64_t(4));
+
+        StoredLayout gptq;
+        gptq.id = "gptq";
+        gptq.bits = 4;
+        gptq.groupSize = 128;
+        gptq.symmetric = false;
+        TensorInfo info;
+        info.layout = std::make_shared<StoredLayout>(gptq);
+        auto f = layouts::emulatedFormat(info);
+        QVERIFY(f);
+        QCOMPARE(f->text(), std::string("int4_g128_asym"));
+
+        const QString g8 = m_tmp.filePath("gptq-g8");
+        QVERIFY(writeFolder(gptqCase(true), g8));
+        auto r8 = wqOn(g8);
+        QVERIFY2(r8.ok(), r8 ? "" : r8.error().message.c_str());
+        const WqTensor* t8 = tensorOf(*r8, "m.weight");
+        QVERIFY(t8);
+        QCOMPARE(t8->layout.empty(), false);
+        QVERIFY(!t8->emulationMatch);
+    }
+
     // Through the binary: the line after the table and the JSON fields.
     void cliLineAndJson()
     {

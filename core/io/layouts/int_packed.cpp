@@ -377,6 +377,18 @@ Result<std::shared_ptr<LayoutReader>> openKind(Kind kind, const TensorInfo& logi
         logical, g, codes->bytes, zeros ? zeros->bytes : ByteViewPtr(), *scales, std::move(*sc), std::move(gi)));
 }
 
+// Our integer group format of the same code width, group and symmetry (int4_g128,
+// int4_g32 and their _asym variants, int8 per channel); nullopt for other geometries
+// (3-bit, groups of 64, per-tensor ...), which we do not emulate.
+std::optional<EmulatedFormat> emulation(const TensorInfo& l)
+{
+    if (!l.layout) return std::nullopt;
+    const StoredLayout& p = *l.layout;
+    if (p.bits == 8 && p.groupSize == 0 && p.symmetric) return EmulatedFormat{"int8", {}};
+    if (p.bits != 4 || (p.groupSize != 128 && p.groupSize != 32)) return std::nullopt;
+    return EmulatedFormat{"int4_g" + std::to_string(p.groupSize) + (p.symmetric ? "" : "_asym"), {}};
+}
+
 template <Kind K>
 LayoutEntry makeEntry(const char* id)
 {
@@ -385,7 +397,7 @@ LayoutEntry makeEntry(const char* id)
                 return groupKind(K, s, p, rs, l);
             },
             [](const TensorInfo& l, const std::vector<PartData>& parts) { return openKind(K, l, parts); },
-            nullptr};  // the integer formats (int8, int4_g128 ...) are not emulated yet
+            emulation};
 }
 
 } // namespace
