@@ -4,8 +4,10 @@
 
 #include "analysis/assignment_io.h"
 #include "analysis/model_sinks.h"
+#include "compression/mixed.h"
 #include "compression/planner.h"
 #include "plots/atlas_plot.h"
+#include "plots/plan_plot.h"
 
 #include <QDir>
 
@@ -13,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 
 int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const QString& outDir)
 {
@@ -48,7 +51,8 @@ qs::Result<PlanRequest> planRequest(bool bitsSet, const QString& bits, bool budg
     return r;
 }
 
-int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir)
+int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir,
+                     const std::vector<qs::TilePlanTensor>* tiles)
 {
     // With importance (#18) the objective is Σd²v (analysis/model_sinks.h).
     const bool weightedRun = report.importance.has_value();
@@ -56,23 +60,104 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     auto budget = request.byBits ? qs::budgetFromBits(request.bits, in.params)
                                  : qs::parseBudget(request.budget.toStdString(), in.params);
     if (!budget) return reportError(budget.error());
-    auto sol = qs::solvePlan(in.items, *budget);
-    if (!sol) return reportError(sol.error());
-    const std::string json = qs::planJson(in, *sol, *budget, weightedRun ? report.importance->source : std::string());
-    const std::string csv = qs::planCsv(in, *sol);
+    const std::string importance = weightedRun ? report.importance->source : std::string();
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("plan: cannot create the output folder " + outDir.toStdString()));
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.json"), QByteArray::fromStdString(json)); !w)
+    const QDir dir(outDir);
+
+    qs::PlanFile plan;
+    qs::PlanCurveData curve;
+    if (!tiles) {
+        auto sol = qs::solvePlan(in.items, *budget);
+        if (!sol) return reportError(sol.error());
+        plan = qs::planFileOf(in, *sol, *budget, importance);
+        curve.curve = qs::planCurve(in.items);
+        curve.uniform = qs::uniformPoints(in);
+    } else {
+        std::vector<qs::TilePlanTensor> scaled = *tiles;
+        if (weightedRun) qs::rescaleUnweighted(scaled, in.unweightedScale);
+        std::vector<const qs::Format*> formats;
+        for (const std::string& f : report.formats) formats.push_back(qs::findFormat(f));
+        auto tp = qs::solveTilePlan(scaled, formats, *budget);
+        if (!tp) return reportError(tp.error());
+        plan.granularity = "tile";
+        plan.budgetBytes = *budget;
+        plan.totalBytes = tp->totalBytes;
+        plan.totalError = tp->totalSse;
+        plan.lowerBound = tp->lowerBound;
+        plan.params = in.params;
+        plan.objective = weightedRun ? "weighted_sse" : "sse";
+        if (weightedRun) {
+            plan.importance = importance;
+            plan.weightedTensors = int64_t(in.weightedTensors);
+            plan.unweightedScale = in.unweightedScale;
+        }
+        // Assignments as a mixed-tile run writes them; a tensor whose tiles all took one
+        // format is planned as that format (no file).
+        const QString tileDir = dir.filePath("plan_tiles");
+        std::set<std::string> usedSlugs;
+        for (size_t i = 0; i < scaled.size(); ++i) {
+            const qs::TilePlanTensor& t = scaled[i];
+            qs::PlanChoice c;
+            c.tensor = t.name;
+            c.bytes = tp->bytes[i];
+            c.error = tp->sse[i];
+            if (weightedRun) c.weighted = t.weighted;
+            const auto& counts = tp->counts[i];
+            const auto one = std::find(counts.begin(), counts.end(), t.tilesH * t.tilesW);
+            if (one != counts.end()) {
+                c.format = report.formats[size_t(one - counts.begin())];
+            } else {
+                c.format = "mixed";
+                c.candidates = report.formats;
+                const std::string slug = qs::uniqueSlug(t.name, usedSlugs);
+                c.assignment = "plan_tiles/" + slug + "_assignment.npy";
+                if (auto w = qs::writeAssignmentNpy(dir.filePath(QString::fromStdString(c.assignment)), tp->assignment[i],
+                                                    t.tilesH, t.tilesW); !w)
+                    return reportError(w.error());
+                qs::AssignmentMapping mapping;
+                mapping.formats = report.formats;
+                mapping.tilesH = t.tilesH;
+                mapping.tilesW = t.tilesW;
+                mapping.tensor = t.name;
+                mapping.tensorShape = t.shape;
+                mapping.options = report.options;
+                if (auto w = qs::writeAssignmentMapping(QDir(tileDir).filePath(QString::fromStdString(slug + "_assignment_mapping.json")),
+                                                        mapping); !w)
+                    return reportError(w.error());
+            }
+            plan.choices.push_back(std::move(c));
+        }
+        curve.curve = qs::planCurve(tp->items);
+        for (size_t f = 0; f < formats.size(); ++f) {
+            qs::UniformPoint u{report.formats[f]};
+            for (const qs::TilePlanTensor& t : scaled) {
+                u.bytes += qs::deviceBytes(*formats[f], t.shape);
+                for (double v : t.sse[f]) u.sse += v;
+                ++u.tensors;
+            }
+            curve.uniform.push_back(u);
+        }
+    }
+    plan.model = report.repo.toStdString();
+    plan.revision = report.revision.toStdString();
+    if (auto w = qs::writePlanFile(plan, dir.filePath("plan.json")); !w) return reportError(w.error());
+    if (auto w = qs::writeFileAtomic(dir.filePath("plan.csv"), QByteArray::fromStdString(qs::planCsv(plan))); !w)
         return reportError(w.error());
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.csv"), QByteArray::fromStdString(csv)); !w)
-        return reportError(w.error());
-    char line[300];
+    curve.budget = *budget;
+    curve.chosenBytes = plan.totalBytes;
+    curve.chosenSse = plan.totalError;
+    curve.errorLabel = weightedRun ? "importance-weighted squared error" : "squared error";
+    curve.title = plan.model + ": total " + curve.errorLabel + " against size (" + plan.granularity + " plan)";
+    if (auto w = qs::renderPlanCurve(curve, dir.filePath("plan_curve.png")); !w) return reportError(w.error());
+    char line[400];
+    const double gap = plan.totalError > 0 ? (plan.totalError - plan.lowerBound) / plan.totalError : 0.0;
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
+                  "plan: %zu tensors%s, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
-                  in.items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, in.params)),
-                  weightedRun ? "importance-weighted " : "", sol->sse,
-                  sol->gap() * 100);
+                  plan.choices.size(), tiles ? " in 32x32 tiles" : "", plan.totalBytes, *budget,
+                  8.0 * plan.totalBytes / double(std::max<int64_t>(1, plan.params)),
+                  weightedRun ? "importance-weighted " : "", plan.totalError, gap * 100);
     printOut(line);
     return 0;
 }

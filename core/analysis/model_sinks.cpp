@@ -6,24 +6,6 @@
 
 namespace qs {
 
-namespace {
-
-std::string g9(double v)
-{
-    char b[40];
-    std::snprintf(b, sizeof b, "%.9g", v);
-    return b;
-}
-
-std::string jstr(const std::string& s)
-{
-    std::string o = "\"";
-    for (char c : s) o += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    return o + "\"";
-}
-
-} // namespace
-
 std::vector<AtlasEntry> atlasEntries(const std::vector<WqTensor>& tensors)
 {
     std::vector<AtlasEntry> entries;
@@ -54,7 +36,7 @@ PlanInput planInput(const std::vector<WqTensor>& tensors, bool weightedRun)
         double ratio = 0;
         for (const WqRow& r : t.rows) {
             if (r.compression != "none") continue;
-            it.options.push_back({r.bytes, r.metrics.sse});
+            it.options.push_back({r.deviceBytes, r.metrics.sse});
             sse.push_back(r.metrics.sse);
             if (!std::isfinite(r.metrics.wsse) || !std::isfinite(r.metrics.wssx)) w = false;
             if (w) it.options.back().sse = r.metrics.wsse;
@@ -84,37 +66,67 @@ PlanInput planInput(const std::vector<WqTensor>& tensors, bool weightedRun)
     return in;
 }
 
-std::string planJson(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource)
+PlanFile planFileOf(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource)
 {
-    std::string json = "{\n  \"budget_bytes\": " + g9(budget) + ",\n  \"bytes\": " + g9(sol.bytes) +
-                       ",\n  \"sse\": " + g9(sol.sse) + ",\n  \"lower_bound_sse\": " + g9(sol.lowerBound) +
-                       ",\n  \"gap\": " + g9(sol.gap()) + ",\n  \"params\": " + std::to_string(in.params) +
-                       ",\n  \"bits_per_param\": " + g9(8.0 * sol.bytes / double(std::max<int64_t>(1, in.params))) +
-                       ",\n  \"objective\": " + (in.weightedRun ? std::string("\"weighted_sse\"") : std::string("\"sse\"")) +
-                       (in.weightedRun ? ",\n  \"importance\": " + jstr(importanceSource) + ",\n  \"weighted_tensors\": " +
-                                             std::to_string(in.weightedTensors) + ",\n  \"unweighted_scale\": " +
-                                             g9(in.unweightedScale)
-                                       : std::string()) +
-                       ",\n  \"tensors\": [";
+    PlanFile p;
+    p.granularity = "tensor";
+    p.budgetBytes = budget;
+    p.totalBytes = sol.bytes;
+    p.totalError = sol.sse;
+    p.lowerBound = sol.lowerBound;
+    p.params = in.params;
+    p.objective = in.weightedRun ? "weighted_sse" : "sse";
+    if (in.weightedRun) {
+        p.importance = importanceSource;
+        p.weightedTensors = int64_t(in.weightedTensors);
+        p.unweightedScale = in.unweightedScale;
+    }
     for (size_t i = 0; i < in.items.size(); ++i) {
         const size_t c = size_t(sol.choice[i]);
-        const PlanOption& o = in.items[i].options[c];
-        json += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(in.names[i]) + ", \"format\": " +
-                jstr(in.formats[i][c]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) +
-                (in.weightedRun ? std::string(", \"weighted\": ") + (in.weighted[i] ? "true" : "false") : std::string()) + "}";
+        PlanChoice ch;
+        ch.tensor = in.names[i];
+        ch.format = in.formats[i][c];
+        ch.bytes = in.items[i].options[c].bytes;
+        ch.error = in.items[i].options[c].sse;
+        if (in.weightedRun) ch.weighted = bool(in.weighted[i]);
+        p.choices.push_back(std::move(ch));
     }
-    return json + "\n  ]\n}\n";
+    return p;
+}
+
+std::string planJson(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource)
+{
+    return planFileJson(planFileOf(in, sol, budget, importanceSource));
+}
+
+std::string planCsv(const PlanFile& plan)
+{
+    std::string csv = "tensor,format,bytes,sse\n";
+    char b[80];
+    for (const PlanChoice& c : plan.choices) {
+        std::snprintf(b, sizeof b, ",%.17g,%.17g\n", c.bytes, c.error);
+        csv += c.tensor + "," + c.format + b;
+    }
+    return csv;
 }
 
 std::string planCsv(const PlanInput& in, const PlanSolution& sol)
 {
-    std::string csv = "tensor,format,bytes,sse\n";
-    for (size_t i = 0; i < in.items.size(); ++i) {
-        const size_t c = size_t(sol.choice[i]);
-        const PlanOption& o = in.items[i].options[c];
-        csv += in.names[i] + "," + in.formats[i][c] + "," + g9(o.bytes) + "," + g9(o.sse) + "\n";
-    }
-    return csv;
+    return planCsv(planFileOf(in, sol, 0, std::string()));
+}
+
+std::vector<UniformPoint> uniformPoints(const PlanInput& in)
+{
+    std::vector<UniformPoint> out;
+    for (size_t i = 0; i < in.items.size(); ++i)
+        for (size_t k = 0; k < in.formats[i].size(); ++k) {
+            auto it = std::find_if(out.begin(), out.end(), [&](const UniformPoint& u) { return u.format == in.formats[i][k]; });
+            if (it == out.end()) out.push_back({in.formats[i][k]}), it = out.end() - 1;
+            it->bytes += in.items[i].options[k].bytes;
+            it->sse += in.items[i].options[k].sse;
+            ++it->tensors;
+        }
+    return out;
 }
 
 } // namespace qs

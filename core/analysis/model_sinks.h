@@ -3,12 +3,15 @@
 // CLI's sinks (app/sinks.cpp, also used by `merge`) and the explorer's Atlas view, so the
 // window and `quantscope atlas` / `quantscope plan` aggregate and plan the same rows:
 // * atlasEntries — the "none" rows of each tensor as atlas entries (analysis/atlas.h);
-// * planInput — one planner item per tensor with its "none" rows as options (payload
-//   bytes, squared error Σd²; with importance Σd²v, a tensor without importance counting
+// * planInput — one planner item per tensor with its "none" rows as options (device
+//   bytes, as the budget counts them and a MIXED row does; squared error Σd²; with importance Σd²v, a tensor without importance counting
 //   Σd² times the median Σx²v/Σx² of the weighted tensors);
-// * planJson / planCsv — the text of plan.json and plan.csv for a solution.
+// * planFileOf — the plan file (analysis/plan_file.h) of a solution; planJson its text
+//   (plan.json), planCsv the text of plan.csv;
+// * uniformPoints — every format applied to every tensor: the curve's marked points.
 // Never fails; a tensor without "none" rows is left out.
 #include "analysis/atlas.h"
+#include "analysis/plan_file.h"
 #include "analysis/wq_run.h"
 #include "compression/planner.h"
 
@@ -36,5 +39,28 @@ PlanInput planInput(const std::vector<WqTensor>& tensors, bool weightedRun);
 std::string planJson(const PlanInput& input, const PlanSolution& solution, double budget,
                      const std::string& importanceSource);
 std::string planCsv(const PlanInput& input, const PlanSolution& solution);
+// granularity "tensor"; model and revision left empty (the caller knows them).
+PlanFile planFileOf(const PlanInput& input, const PlanSolution& solution, double budget,
+                    const std::string& importanceSource);
+// plan.csv of any plan file: tensor,format,bytes,sse (17 significant digits).
+std::string planCsv(const PlanFile& plan);
+
+struct UniformPoint {
+    std::string format;
+    double bytes = 0, sse = 0;  // totals over the items that have the format
+    size_t tensors = 0;         // items that have it (all, normally)
+};
+std::vector<UniformPoint> uniformPoints(const PlanInput& input);
+
+// What plan_curve.png shows (ui/plots/plan_plot.h): the planner's whole-model curve
+// (planCurve over the plan's items: total device bytes against total error), every
+// uniform format as a labelled point, the budget and the chosen plan.
+struct PlanCurveData {
+    std::vector<PlanCurvePoint> curve;
+    std::vector<UniformPoint> uniform;
+    double budget = 0;
+    double chosenBytes = 0, chosenSse = 0;
+    std::string title, errorLabel;  // errorLabel: "squared error" / "importance-weighted squared error"
+};
 
 } // namespace qs
