@@ -19,7 +19,8 @@
 
 int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const QString& outDir)
 {
-    const qs::Atlas atlas = qs::buildAtlas(qs::atlasEntries(report.tensors), metric, 20);
+    const std::vector<qs::AtlasEntry> entries = qs::atlasEntries(report.tensors);
+    const qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("atlas: cannot create the output folder " + outDir.toStdString()));
     const QDir dir(outDir);
@@ -30,6 +31,13 @@ int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const 
     for (size_t f = 0; f < atlas.formats.size(); ++f) {
         const QString png = dir.filePath(QString::fromStdString("atlas_" + qs::slugify(atlas.formats[f]) + ".png"));
         if (auto w = qs::renderAtlasHeatmap(atlas, f, png); !w) return reportError(w.error());
+        // The 20 most sensitive tensors of this format (issue #11 §1): atlas_top_<format>.txt.
+        std::vector<qs::AtlasEntry> one;
+        for (const qs::AtlasEntry& e : entries)
+            if (e.format == atlas.formats[f]) one.push_back(e);
+        const QString top = dir.filePath(QString::fromStdString("atlas_top_" + qs::slugify(atlas.formats[f]) + ".txt"));
+        if (auto w = qs::writeFileAtomic(top, QByteArray::fromStdString(qs::atlasReport(qs::buildAtlas(one, metric, 20)))); !w)
+            return reportError(w.error());
     }
     printOut(qs::atlasReport(atlas));
     std::fprintf(stderr, "atlas: %s\n", outDir.toLocal8Bit().constData());
