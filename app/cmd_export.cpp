@@ -8,7 +8,11 @@
 
 #include "io/dequant_export.h"
 #include "analysis/merge.h"
+#include "analysis/assignment_io.h"
+#include "analysis/compression_config.h"
 #include "analysis/model_open.h"
+#include "analysis/plan_file.h"
+#include "compression/mixed.h"
 #include "analysis/wq_run.h"
 #include "io/safetensors_writer.h"
 #include "io/selection.h"
@@ -78,6 +82,8 @@ int runExportCommand(const QStringList& args)
     p.addOption({"dequantize", "Apply no format: write the dequantized view of each tensor (quantized checkpoint "
                                "layouts decoded as their reference does, docs/CHECKPOINTS.md)."});
     p.addOption({"out", "Output .safetensors file.", "FILE"});
+    p.addOption({"compression-config", "A plan file (plan.json of quantscope plan): each planned tensor in its planned "
+                                       "format or tile assignment, instead of -c.", "PLAN"});
     p.addOption({"shard", "Export part K of N (K from 1 to N) of the selection, split by bytes to read, to "
                           "FILE-0000K-of-0000N.safetensors; 'quantscope merge' joins the parts into FILE. auto, auto/N: "
                           "as in wq (Slurm job arrays, Kubernetes Indexed Jobs).", "K/N|auto|auto/N"});
@@ -93,19 +99,34 @@ int runExportCommand(const QStringList& args)
     if (!p.isSet("out")) return usageError("export", "missing --out FILE.safetensors");
     if (!p.value("out").endsWith(".safetensors"))
         return usageError("export", "--out: expected a file name ending in .safetensors, got \"" + p.value("out") + "\"");
-    if (p.isSet("dequantize")) return runDequantizeExport(p);
-    if (p.values("c").size() != 1) return usageError("export", "give exactly one format with -c FORMAT (or --dequantize)");
-    auto fmts = qs::resolveFormats(p.values("c"), {});
+    if (p.isSet("dequantize")) {
+        if (p.isSet("compression-config")) return usageError("export", "give --dequantize or --compression-config PLAN, not both");
+        return runDequantizeExport(p);
+    }
+    std::shared_ptr<const qs::PlanFile> plan;
+    const QString planPath = p.value("compression-config");
+    if (p.isSet("compression-config")) {
+        if (p.isSet("c")) return usageError("export", "give -c FORMAT or --compression-config PLAN, not both");
+        auto cfg = qs::loadCompressionConfig(planPath);
+        if (!cfg) return reportError(cfg.error());
+        if (!cfg->plan)
+            return usageError("export", "--compression-config: " + planPath + " is not a plan file (algorithm \"plan\")");
+        plan = cfg->plan;
+    } else if (p.values("c").size() != 1) {
+        return usageError("export", "give exactly one format with -c FORMAT (or --dequantize, or a plan with --compression-config)");
+    }
+    auto fmts = plan ? qs::resolveFormats({}, {"bf16"})
+                     : qs::resolveFormats(p.values("c"), {});
     if (!fmts) return reportError(fmts.error());
     if (fmts->size() != 1) return usageError("export", "-c must name one format, not a set");
-    const qs::Format* format = fmts->front();
+    const qs::Format* format = fmts->front();  // with a plan: unused (each tensor has its own)
     const QString dtypeName = p.value("dtype").toLower();
     if (dtypeName != "f32" && dtypeName != "bf16")
         return usageError("export", "--dtype: expected f32 or bf16, got \"" + p.value("dtype") + "\"");
     const qs::DType dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
-    if (const std::string unused = qs::unusedOptionMessage(*opts, *fmts); !unused.empty())
+    if (const std::string unused = plan ? std::string() : qs::unusedOptionMessage(*opts, *fmts); !unused.empty())
         return reportError(qs::Error::usage(unused));
     int limit = 0;
     if (p.isSet("limit")) {
@@ -144,13 +165,14 @@ int runExportCommand(const QStringList& args)
         specs.push_back({n, dtype, t ? t->shape : std::vector<int64_t>{}});
     }
     qs::SafetensorsMetadata meta = {{"format", "pt"},
-                                    {"quantscope_format", std::string(format->name)},
+                                    {"quantscope_format", plan ? std::string("plan") : std::string(format->name)},
                                     {"quantscope_source", (*model)->provider().describe().toStdString()},
                                     {"quantscope_version", QS_VERSION}};
     if (shard)
         for (auto& kv : qs::exportShardMetadata(*shard)) meta.push_back(std::move(kv));
     auto writer = qs::SafetensorsWriter::create(outPath, specs, meta);
     if (!writer) return reportError(writer.error());
+    size_t notPlanned = 0;
     for (size_t i = 0; i < names->size(); ++i) {
         const std::string& n = (*names)[i];
         progress.phase("[" + std::to_string(i + 1) + "/" + std::to_string(names->size()) + "] " + n);
@@ -158,7 +180,21 @@ int runExportCommand(const QStringList& args)
         auto reader = (*model)->reader(n, &progress);
         if (!reader) return reportError(reader.error());
         std::vector<float> x = (*reader)->readAll();
-        qs::quantizeDequantize(*format, x.data(), x.data(), (*reader)->rows(), (*reader)->cols(), *opts);
+        if (!plan) {
+            qs::quantizeDequantize(*format, x.data(), x.data(), (*reader)->rows(), (*reader)->cols(), *opts);
+        } else if (const qs::PlanChoice* c = plan->find(n); !c) {
+            ++notPlanned;  // written unchanged (said below)
+        } else if (c->format != "mixed") {
+            qs::quantizeDequantize(*qs::findFormat(c->format), x.data(), x.data(), (*reader)->rows(), (*reader)->cols(), *opts);
+        } else {
+            auto npy = qs::readAssignmentNpy(qs::planAssignmentPath(planPath, *c));
+            if (!npy) return reportError(npy.error());
+            std::vector<const qs::Format*> cands;
+            for (const std::string& f : c->candidates) cands.push_back(qs::findFormat(f));
+            auto y = qs::reconstructMixed(x.data(), (*reader)->info().shape, npy->codes, cands, *opts, &progress);
+            if (!y) return reportError(qs::Error::usage(qs::planAssignmentPath(planPath, *c).toStdString() + ": " + y.error().message));
+            x = std::move(*y);
+        }
         const std::vector<uint8_t> bytes = qs::encodeFloats(dtype, x);
         auto w = (*writer)->write(bytes.data(), bytes.size());
         if (!w) return reportError(w.error());
@@ -169,7 +205,11 @@ int runExportCommand(const QStringList& args)
     auto c = (*writer)->commit();
     progress.finish();
     if (!c) return reportError(c.error());
-    std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s%s\n", names->size(), std::string(format->name).c_str(),
+    if (notPlanned)
+        std::fprintf(stderr, "note: the plan has no choice for %zu of the %zu selected tensors; they are written unchanged\n",
+                     notPlanned, names->size());
+    std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s%s\n", names->size(),
+                 plan ? ("as planned by " + planPath.toStdString()).c_str() : std::string(format->name).c_str(),
                  dtypeName.toLocal8Bit().constData(), outPath.toLocal8Bit().constData(),
                  shard ? (" (shard " + shard->spec.text() + " of " + std::to_string(shard->selectionTensors) + " tensors)").c_str() : "");
     return 0;

@@ -496,6 +496,17 @@ std::vector<WqTopRow> topRows(const WqReport& r)
 std::string renderTail(const WqReport& r, bool colour)
 {
     std::string out;
+    if (!r.notInPlan.empty()) {  // a plan file (#11): what it does not cover
+        std::string line = "note: the plan has no choice for " + std::to_string(r.notInPlan.size()) + " of the " +
+                           std::to_string(r.tensorNames.size()) + " selected tensors (they have no plan row):";
+        for (size_t i = 0; i < r.notInPlan.size() && i < 8; ++i) line += " " + escapeControl(r.notInPlan[i]);
+        if (r.notInPlan.size() > 8) line += " ...";
+        out += paint(line, "mid", colour) + "\n";
+    }
+    if (r.planNotSelected > 0)
+        out += paint("note: " + std::to_string(r.planNotSelected) + " planned tensors are not in the selection",
+                     "muted", colour) + "\n";
+    if (!out.empty()) out += "\n";
     if (r.importance) {
         // Tensors without weighted metrics: how many, which kinds, then each reason that is
         // not simply "no entry" / "1-D" (an expert without data, a width mismatch).
@@ -617,6 +628,10 @@ std::string renderJson(const WqReport& r)
     if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     if (r.shard) doc["shard"] = shardJson(*r.shard);
+    if (r.algorithm == "plan") {
+        doc["not_in_plan"] = r.notInPlan;
+        doc["plan_not_selected"] = r.planNotSelected;
+    }
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
         nlohmann::json jt;

@@ -6,6 +6,7 @@
 // outputs match. Errors: Error.exitCode 1 = bad arguments/config/nothing matched,
 // 2 = model or network failure; "cancelled" when the Progress was cancelled.
 #include "analysis/analysis.h"
+#include "compression/tile_sums.h"
 #include "common/progress.h"
 #include "common/result.h"
 #include "formats/format.h"
@@ -54,6 +55,10 @@ struct WqParams {
     std::optional<ShardSpec> shard;
     std::string command = "wq";
     std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
+    // The plan's tile granularity (#11): also run the mixed algorithms' per-tile pass
+    // (compression/tile_sums.h) over the run's formats on every tensor and hand the sums
+    // to WqObserver::tileSums. Every format must be a tile format (an error otherwise).
+    bool tileSums = false;
 };
 
 struct WqRow {
@@ -140,6 +145,9 @@ struct WqReport {
     std::optional<WqImportance> importance;  // set when the run was given --importance
     int top = 0;                       // --top N (0: no list)
     std::optional<ShardRecord> shard;  // a --shard run: which part, of what (merge checks it)
+    // A run with a plan file (--compression-config plan.json, algorithm "plan"):
+    std::vector<std::string> notInPlan;  // selected tensors the plan has no choice for
+    int64_t planNotSelected = 0;         // planned tensors outside the selection
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
@@ -164,6 +172,8 @@ using PngRenderer = std::function<Result<void>(const MixedArtefacts&, const QStr
 struct WqObserver {
     std::function<void(const WqReport&)> started;            // header known, tensors selected
     std::function<void(const WqReport&, const WqTensor&)> tensorDone;
+    // With WqParams::tileSums: each tensor's per-tile sums, after its rows (before tensorDone).
+    std::function<void(const WqTensor&, const TileSums&)> tileSums;
 };
 
 // The "none"/"transpose" row of one format's analysis.

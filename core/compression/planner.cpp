@@ -218,6 +218,43 @@ Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget
     return sol;
 }
 
+std::vector<PlanCurvePoint> planCurve(const std::vector<PlanItem>& items, size_t maxPoints)
+{
+    std::vector<Increment> incs;
+    double bytes = 0, sse = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (items[i].options.empty()) return {};
+        const std::vector<int> hull = lowerHull(items[i]);
+        bytes += items[i].options[size_t(hull.front())].bytes;
+        sse += items[i].options[size_t(hull.front())].sse;
+        for (size_t k = 1; k < hull.size(); ++k) {
+            const PlanOption& a = items[i].options[size_t(hull[k - 1])];
+            const PlanOption& b = items[i].options[size_t(hull[k])];
+            incs.push_back({b.bytes - a.bytes, a.sse - b.sse, int32_t(i), hull[k], int32_t(k)});
+        }
+    }
+    // The same order as solvePlan's sweep; convexity keeps each item's steps in hull order.
+    std::sort(incs.begin(), incs.end(), [](const Increment& a, const Increment& b) {
+        const double l = a.dSse * b.dBytes, r = b.dSse * a.dBytes;
+        if (l != r) return l > r;
+        if (a.item != b.item) return a.item < b.item;
+        return a.rank < b.rank;
+    });
+    std::vector<PlanCurvePoint> all;
+    all.reserve(incs.size() + 1);
+    all.push_back({bytes, std::max(0.0, sse)});
+    for (const Increment& in : incs) {
+        bytes += in.dBytes;
+        sse -= in.dSse;
+        all.push_back({bytes, std::max(0.0, sse)});
+    }
+    if (maxPoints < 2 || all.size() <= maxPoints) return all;
+    std::vector<PlanCurvePoint> out;
+    out.reserve(maxPoints);
+    for (size_t k = 0; k < maxPoints; ++k) out.push_back(all[k * (all.size() - 1) / (maxPoints - 1)]);
+    return out;
+}
+
 std::vector<PlanItem> tileItems(const TileSums& s)
 {
     std::vector<PlanItem> items(size_t(s.grid.tileCount()));
