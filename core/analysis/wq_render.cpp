@@ -306,11 +306,14 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         bool est = false;
         for (const WqRow* row : rows) est = est || (row->estimate && !row->estimate->exact);
         const std::string tilde = est ? "~" : "";
-        auto pccCell = [&](const Metrics& m) { return tilde + pccText(m.pcc); };
+        auto pccCell = [&](const Metrics& m) {  // "~0.99992" (the sign column's space gives way to "~")
+            const std::string t = pccText(m.pcc);
+            return est && !t.empty() && t[0] == ' ' ? tilde + t.substr(1) : tilde + t;
+        };
         auto sciCell = [&](double v) { return tilde + sciText(v); };
         auto sqnrCell = [&](double v) { return tilde + sqnrText(v); };
         auto relCell = [&](double v) { return tilde + relText(v); };
-        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->pcc), "%.5f") : std::string("-"); };
+        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->pcc), "%.1e") : std::string("-"); };
         auto pmMae = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->mae), "%.1e") : std::string("-"); };
         auto pmSqnr = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->sqnrDb), "%.2f") : std::string("-"); };
         size_t pmPccW = 2, pmMaeW = 2, pmSqnrW = 2;
