@@ -20,7 +20,8 @@
 int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const QString& outDir)
 {
     const std::vector<qs::AtlasEntry> entries = qs::atlasEntries(report.tensors);
-    const qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
+    qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
+    if (report.sample) atlas.sampleFraction = report.sample->fraction, atlas.sampleSeed = report.sample->seed;
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("atlas: cannot create the output folder " + outDir.toStdString()));
     const QDir dir(outDir);
@@ -149,6 +150,7 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     }
     plan.model = report.repo.toStdString();
     plan.revision = report.revision.toStdString();
+    plan.estimated = report.sample.has_value();
     if (auto w = qs::writePlanFile(plan, dir.filePath("plan.json")); !w) return reportError(w.error());
     if (auto w = qs::writeFileAtomic(dir.filePath("plan.csv"), QByteArray::fromStdString(qs::planCsv(plan))); !w)
         return reportError(w.error());
@@ -161,11 +163,11 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     char line[400];
     const double gap = plan.totalError > 0 ? (plan.totalError - plan.lowerBound) / plan.totalError : 0.0;
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors%s, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
+                  "plan: %zu tensors%s, %.0f of %.0f budget bytes (%.3f bits/param), %s%ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
                   plan.choices.size(), tiles ? " in 32x32 tiles" : "", plan.totalBytes, *budget,
                   8.0 * plan.totalBytes / double(std::max<int64_t>(1, plan.params)),
-                  weightedRun ? "importance-weighted " : "", plan.totalError, gap * 100);
+                  plan.estimated ? "estimated " : "", weightedRun ? "importance-weighted " : "", plan.totalError, gap * 100);
     printOut(line);
     return 0;
 }

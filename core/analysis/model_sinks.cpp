@@ -17,6 +17,12 @@ std::vector<AtlasEntry> atlasEntries(const std::vector<WqTensor>& tensors)
             e.format = r.format;
             e.numel = t.info.numel();
             e.metrics = r.metrics;
+            if (r.estimate && !r.estimate->exact) {  // --sample: an estimate, with its intervals
+                e.estimate = true;
+                e.pccCi = r.estimate->pcc;
+                e.maeCi = r.estimate->mae;
+                e.sqnrCi = r.estimate->sqnrDb;
+            }
             entries.push_back(std::move(e));
         }
     return entries;

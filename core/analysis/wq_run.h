@@ -7,6 +7,7 @@
 // 2 = model or network failure; "cancelled" when the Progress was cancelled.
 #include "analysis/analysis.h"
 #include "compression/tile_sums.h"
+#include "analysis/sampling.h"
 #include "common/progress.h"
 #include "common/result.h"
 #include "formats/format.h"
@@ -53,6 +54,11 @@ struct WqParams {
     // --shard K/N (io/shard.h): analyse part K of the byte-balanced split only; the folder is
     // marked for `merge`, which produces `command`'s output (wq, atlas, plan) from the rows.
     std::optional<ShardSpec> shard;
+    // --sample F --seed N (analysis/sampling.h): analyse round(F x bands) seeded 32-row bands
+    // of each tensor of rank >= 2 (reading only those rows); every row then carries an
+    // estimate with 95 % intervals. Compression "none" only; formats whose row blocks do
+    // not divide 32 rows are refused.
+    std::optional<SampleSpec> sample;
     std::string command = "wq";
     std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
     // The plan's tile granularity (#11): also run the mixed algorithms' per-tile pass
@@ -77,6 +83,10 @@ struct WqRow {
     std::vector<double> tileBytes;          // per candidate
     bool metThreshold = true;               // false: the row misses the threshold (see note)
     std::string note;                       // why a mixed row is flagged / how it was found
+    // Rows of a sampled run (--sample): the estimate and its 95 % intervals; `metrics` are
+    // then its point estimates (sse, wsse, wssx scaled to the whole tensor's elements).
+    // exact: every band was read (small or 1-D tensors), the values are the full ones.
+    std::optional<SampleEstimate> estimate;
 };
 
 // How many values of a quantized tensor's dequantized view our emulation of its stored
@@ -148,6 +158,7 @@ struct WqReport {
     // A run with a plan file (--compression-config plan.json, algorithm "plan"):
     std::vector<std::string> notInPlan;  // selected tensors the plan has no choice for
     int64_t planNotSelected = 0;         // planned tensors outside the selection
+    std::optional<SampleSpec> sample;  // a --sample run (recorded in results.json and table.txt)
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot
