@@ -82,6 +82,7 @@ private Q_SLOTS:
     void budgetSliderPlans();
     void hoverNamesTensorsAndClickOpens();
     void cellOfSeveralExpertsListsThem();
+    void pageFitsALaptopScreen();
 
 private:
     void open(const QString& path);
@@ -456,6 +457,32 @@ void TestAtlasView::cellOfSeveralExpertsListsThem()
     menu->close();
     QTRY_COMPARE_WITH_TIMEOUT(m_w->currentTensor(), names[1], kWait);
     QCOMPARE(m_w->pages()->currentIndex(), 0);
+}
+
+// The page never makes the window taller than the Tensor page does, and at 1366x740 with a
+// plan shown every control is on screen, inside the window, with an accessible name.
+void TestAtlasView::pageFitsALaptopScreen()
+{
+    open(demoDir());
+    runAtlas();
+    m_view->budgetSlider()->setValue(400);
+    QCOMPARE(m_view->modeBox()->currentIndex(), int(AtlasView::ModePlan));
+    QVERIFY2(m_view->minimumSizeHint().height() <= m_w->pages()->widget(0)->minimumSizeHint().height(),
+             qPrintable(QString("atlas page %1 px, tensor page %2 px").arg(m_view->minimumSizeHint().height())
+                            .arg(m_w->pages()->widget(0)->minimumSizeHint().height())));
+    QVERIFY(m_w->minimumSizeHint().width() <= 1100 && m_w->minimumSizeHint().height() <= 700);
+    QTest::qWait(50);
+    const QRect window = m_w->rect();
+    const QList<QWidget*> controls{m_view->runButton(), m_view->formatBox(), m_view->metricBox(), m_view->modeBox(),
+                                   m_view->budgetSlider(), m_view->savePlanButton(), m_view->totalsLabel(),
+                                   m_view->readout(), m_view->plot()};
+    for (QWidget* c : controls) {
+        QVERIFY(c && c->isVisible());
+        const QRect r(c->mapTo(m_w, QPoint(0, 0)), c->size());
+        QVERIFY2(window.contains(r), qPrintable(c->objectName()));
+        QVERIFY2(!c->accessibleName().isEmpty(), qPrintable(c->objectName()));
+    }
+    QVERIFY(m_view->plot()->axisRect()->rect().height() > 40);
 }
 
 QTEST_MAIN(TestAtlasView)

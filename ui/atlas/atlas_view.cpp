@@ -142,7 +142,8 @@ AtlasView::AtlasView(MainWindow* window, QWidget* parent) : QWidget(parent), m_w
     m_message->setObjectName(QStringLiteral("atlasMessage"));
     m_message->setWordWrap(true);
     m_message->setAlignment(Qt::AlignCenter);
-    m_message->setStyleSheet(QStringLiteral("color:#64748b; padding:24px"));
+    m_message->setStyleSheet(QStringLiteral("color:#64748b; padding:12px"));
+    m_message->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);  // never sizes the window
     m_stack->addWidget(m_message);
     m_plotHost = new QWidget(m_stack);
     m_plotLayout = new QVBoxLayout(m_plotHost);
@@ -500,6 +501,8 @@ void AtlasView::redraw()
             plot->xAxis->setLabel(tr("tensor kind (each ends in %1)").arg(suffix));
         }
     }
+    // The rotated kind labels would ask for a tall window; the page takes what it gets.
+    plot->setMinimumSize(120, 60);
     plot->setMouseTracking(true);
     plot->installEventFilter(this);
     if (m_plot) {
