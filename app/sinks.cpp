@@ -16,7 +16,8 @@
 
 int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const QString& outDir)
 {
-    const qs::Atlas atlas = qs::buildAtlas(qs::atlasEntries(report.tensors), metric, 20);
+    qs::Atlas atlas = qs::buildAtlas(qs::atlasEntries(report.tensors), metric, 20);
+    if (report.sample) atlas.sampleFraction = report.sample->fraction, atlas.sampleSeed = report.sample->seed;
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("atlas: cannot create the output folder " + outDir.toStdString()));
     const QDir dir(outDir);
@@ -58,7 +59,8 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     if (!budget) return reportError(budget.error());
     auto sol = qs::solvePlan(in.items, *budget);
     if (!sol) return reportError(sol.error());
-    const std::string json = qs::planJson(in, *sol, *budget, weightedRun ? report.importance->source : std::string());
+    const std::string json =
+        qs::planJson(in, *sol, *budget, weightedRun ? report.importance->source : std::string(), report.sample);
     const std::string csv = qs::planCsv(in, *sol);
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("plan: cannot create the output folder " + outDir.toStdString()));
@@ -68,10 +70,10 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
         return reportError(w.error());
     char line[300];
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
+                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %s%ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
                   in.items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, in.params)),
-                  weightedRun ? "importance-weighted " : "", sol->sse,
+                  report.sample ? "estimated " : "", weightedRun ? "importance-weighted " : "", sol->sse,
                   sol->gap() * 100);
     printOut(line);
     return 0;

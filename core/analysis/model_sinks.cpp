@@ -35,6 +35,12 @@ std::vector<AtlasEntry> atlasEntries(const std::vector<WqTensor>& tensors)
             e.format = r.format;
             e.numel = t.info.numel();
             e.metrics = r.metrics;
+            if (r.estimate && !r.estimate->exact) {  // --sample: an estimate, with its intervals
+                e.estimate = true;
+                e.pccCi = r.estimate->pcc;
+                e.maeCi = r.estimate->mae;
+                e.sqnrCi = r.estimate->sqnrDb;
+            }
             entries.push_back(std::move(e));
         }
     return entries;
@@ -84,12 +90,16 @@ PlanInput planInput(const std::vector<WqTensor>& tensors, bool weightedRun)
     return in;
 }
 
-std::string planJson(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource)
+std::string planJson(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource,
+                     const std::optional<SampleSpec>& sample)
 {
     std::string json = "{\n  \"budget_bytes\": " + g9(budget) + ",\n  \"bytes\": " + g9(sol.bytes) +
                        ",\n  \"sse\": " + g9(sol.sse) + ",\n  \"lower_bound_sse\": " + g9(sol.lowerBound) +
                        ",\n  \"gap\": " + g9(sol.gap()) + ",\n  \"params\": " + std::to_string(in.params) +
                        ",\n  \"bits_per_param\": " + g9(8.0 * sol.bytes / double(std::max<int64_t>(1, in.params))) +
+                       (sample ? ",\n  \"estimated\": true,\n  \"sample\": {\"fraction\": " + g9(sample->fraction) +
+                                     ", \"seed\": " + std::to_string(sample->seed) + "}"
+                               : std::string(",\n  \"estimated\": false")) +
                        ",\n  \"objective\": " + (in.weightedRun ? std::string("\"weighted_sse\"") : std::string("\"sse\"")) +
                        (in.weightedRun ? ",\n  \"importance\": " + jstr(importanceSource) + ",\n  \"weighted_tensors\": " +
                                              std::to_string(in.weightedTensors) + ",\n  \"unweighted_scale\": " +
