@@ -10,6 +10,7 @@
 // a cell of several experts lists them (worst first) and its menu opens the chosen one.
 #include "analysis/atlas.h"
 #include "analysis/model_sinks.h"
+#include "analysis/plan_file.h"
 #include "analysis/wq_run.h"
 #include "atlas/atlas_view.h"
 #include "atlas/budget_slider.h"
@@ -38,6 +39,8 @@
 #include <QTest>
 
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <set>
 
 using namespace qs;
@@ -83,6 +86,7 @@ private Q_SLOTS:
     void hoverNamesTensorsAndClickOpens();
     void cellOfSeveralExpertsListsThem();
     void pageFitsALaptopScreen();
+    void refinesFromSampleToFull();
 
 private:
     void open(const QString& path);
@@ -355,13 +359,28 @@ void TestAtlasView::budgetSliderPlans()
     QVERIFY2(totals.contains(QString::number(want->sse, 'g', 6)), qPrintable(totals));
     QVERIFY2(totals.contains(QString::number(want->lowerBound, 'g', 6)), qPrintable(totals));
     QVERIFY2(totals.contains(QString("gap %1 %").arg(want->gap() * 100, 0, 'g', 3)), qPrintable(totals));
-    // Save plan: plan.json as the CLI writes it for the same rows and budget.
+    // Save plan: the plan file (plan.json) with the planner's choices and totals.
     const QString path = m_tmp.filePath("plan.json");
     QVERIFY(m_view->savePlanButton()->isEnabled());
     QVERIFY2(m_view->savePlan(path), qPrintable(m_view->lastError()));
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    QCOMPARE(f.readAll().toStdString(), planJson(in, *want, m_view->budget(), std::string()));
+    auto saved = readPlanFile(path);
+    QVERIFY2(bool(saved), saved ? "" : saved.error().message.c_str());
+    QCOMPARE(saved->granularity, std::string("tensor"));
+    QCOMPARE(saved->model, std::string("demo-model"));
+    QCOMPARE(saved->budgetBytes, m_view->budget());
+    QCOMPARE(saved->totalBytes, want->bytes);
+    QCOMPARE(saved->totalError, want->sse);
+    QCOMPARE(saved->lowerBound, want->lowerBound);
+    QCOMPARE(saved->params, in.params);
+    QVERIFY(!saved->estimated);
+    QCOMPARE(saved->choices.size(), in.items.size());
+    for (size_t i = 0; i < in.items.size(); ++i) {
+        const size_t c = size_t(want->choice[i]);
+        QCOMPARE(saved->choices[i].tensor, in.names[i]);
+        QCOMPARE(saved->choices[i].format, in.formats[i][c]);
+        QCOMPARE(saved->choices[i].bytes, in.items[i].options[c].bytes);
+        QCOMPARE(saved->choices[i].error, in.items[i].options[c].sse);
+    }
     // The format switch goes back to the metric map.
     m_view->formatBox()->setCurrentIndex(1);
     QCOMPARE(m_view->modeBox()->currentIndex(), int(AtlasView::ModeMetric));
@@ -483,6 +502,70 @@ void TestAtlasView::pageFitsALaptopScreen()
         QVERIFY2(!c->accessibleName().isEmpty(), qPrintable(c->objectName()));
     }
     QVERIFY(m_view->plot()->axisRect()->rect().height() > 40);
+}
+
+// Sampling (issue #11 §3): the walk runs a 5 % sample, then 25 %, then every row. After
+// the first pass the cells are estimates (marked, intervals in the read-out); each pass
+// narrows every tensor's interval; the last pass replaces the estimates with full values.
+void TestAtlasView::refinesFromSampleToFull()
+{
+    const QString dir = m_tmp.filePath("tall");
+    QVERIFY(QDir().mkpath(dir));
+    std::vector<F32Tensor> ts;
+    for (int l = 0; l < 2; ++l) {
+        std::vector<float> v = pseudoNormal(4096 * 64, uint32_t(l + 3), 0.02f);
+        for (size_t r = 0; r < 4096; ++r)  // strongly varying row scales
+            for (size_t c = 0; c < 64; ++c) v[r * 64 + c] *= 1.0f + float((r * 7919) % 97) / 8.0f;
+        ts.push_back({"model.layers." + std::to_string(l) + ".mlp.down_proj.weight", {4096, 64}, v});
+    }
+    QVERIFY(writeF32(dir + "/model.safetensors", ts));
+    open(dir);
+    m_w->formatPanel()->model()->setCheckedNames({"bf16", "bfp4"});
+    m_view->setPasses({0.05, 0.25, 1.0});
+    m_view->setReplotInterval(0);
+    struct Seen {
+        std::mutex mutex;
+        std::map<std::string, std::vector<double>> widths;  // bfp4 SQNR interval width per pass (0: exact)
+    };
+    auto seen = std::make_shared<Seen>();
+    auto gate = std::make_shared<QSemaphore>(0);
+    m_view->setWorkerHook([gate, seen](const WqTensor& t) {
+        {
+            std::lock_guard<std::mutex> lock(seen->mutex);
+            for (const WqRow& r : t.rows)
+                if (r.format == "bfp4")
+                    seen->widths[t.info.name].push_back(r.estimate && !r.estimate->exact ? r.estimate->sqnrDb.hi - r.estimate->sqnrDb.lo : 0.0);
+        }
+        gate->acquire();
+    });
+    QSignalSpy done(m_view, &AtlasView::finished);
+    m_view->runOnSelection();
+    gate->release(2);  // the first pass: both tensors from a 5 % sample
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->tensors().size() == 2 && m_view->filledCells() == 2 && m_view->currentPass() == 0, kWait);
+    m_view->formatBox()->setCurrentIndex(m_view->formatBox()->findData("bfp4"));
+    for (int l = 0; l < 2; ++l) {
+        QVERIFY(m_view->atlas().cell(1, size_t(l), 0).estimate);
+        const QString text = m_view->cellText(l, 0);
+        QVERIFY2(text.contains(" dB [") && text.contains("≈") && text.contains("estimate, 95 % intervals"), qPrintable(text));
+    }
+    QVERIFY(m_view->plot()->itemCount() >= 2);  // the ≈ marks of the estimated cells
+    gate->release(100000);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
+    QVERIFY(done.first().first().toBool());
+    {
+        std::lock_guard<std::mutex> lock(seen->mutex);
+        QCOMPARE(seen->widths.size(), size_t(2));
+        for (const auto& [name, w] : seen->widths) {
+            QCOMPARE(w.size(), size_t(3));
+            QVERIFY2(w[0] > w[1] && w[1] > 0 && w[2] == 0.0, qPrintable(QString("%1: %2 %3 %4").arg(QString::fromStdString(name)).arg(w[0]).arg(w[1]).arg(w[2])));
+        }
+    }
+    // Full values at the end: no estimate left, and the read-out gives plain values.
+    for (int l = 0; l < 2; ++l) {
+        QVERIFY(!m_view->atlas().cell(1, size_t(l), 0).estimate);
+        QVERIFY(!m_view->cellText(l, 0).contains("≈"));
+    }
+    QCOMPARE(m_view->plot()->itemCount(), 0);
 }
 
 QTEST_MAIN(TestAtlasView)

@@ -1,6 +1,7 @@
 #include "atlas/atlas_view.h"
 
 #include "atlas/budget_slider.h"
+#include "analysis/sampling.h"
 #include "formats/format.h"
 #include "jobs/jobs.h"
 #include "main_window.h"
@@ -66,6 +67,49 @@ QString metricText(double v, AtlasMetric m)
 }
 
 QString sizeText(double bytes) { return humanBytes(bytes); }
+
+// The 95 % interval of an estimate in the metric's unit: " [22.90, 23.80]" ("" without).
+QString intervalText(const Interval& ci, AtlasMetric m)
+{
+    if (!std::isfinite(ci.lo) || !std::isfinite(ci.hi)) return {};
+    auto n = [m](double v) {
+        switch (m) {
+        case AtlasMetric::Sqnr: return QString::number(v, 'f', 2);
+        case AtlasMetric::Pcc: return QString::number(v, 'f', 6);
+        default: return QString::number(v, 'g', 4);
+        }
+    };
+    return QStringLiteral(" [%1, %2]").arg(n(ci.lo), n(ci.hi));
+}
+
+const Interval* intervalOf(const SampleEstimate& e, AtlasMetric m)
+{
+    switch (m) {
+    case AtlasMetric::Sqnr: return &e.sqnrDb;
+    case AtlasMetric::Pcc: return &e.pcc;
+    case AtlasMetric::Mae: return &e.mae;
+    default: return nullptr;
+    }
+}
+
+// A row's value in the read-out: "23.41 dB", or for an estimate "≈23.41 dB [22.90, 23.80]".
+QString rowText(const WqRow& r, AtlasMetric m)
+{
+    const QString v = metricText(atlasValue(r.metrics, m), m);
+    if (!r.estimate || r.estimate->exact) return v;
+    const Interval* ci = intervalOf(*r.estimate, m);
+    return QStringLiteral("≈") + v + (ci ? intervalText(*ci, m) : QString());
+}
+
+const Interval* cellInterval(const AtlasCell& c, AtlasMetric m)
+{
+    switch (m) {
+    case AtlasMetric::Sqnr: return &c.sqnrCi;
+    case AtlasMetric::Pcc: return &c.pccCi;
+    case AtlasMetric::Mae: return &c.maeCi;
+    default: return nullptr;
+    }
+}
 
 // The stored bytes of a tensor as the checkpoint holds it (its FP8 scale sibling included).
 double storedOf(const Model* model, const TensorInfo& info)
@@ -334,7 +378,8 @@ void AtlasView::runOnSelection()
     m_status->setFullText(tr("Atlas of %1 …").arg(m_scope));
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
-    m_future = atlasJob(AtlasJobParams{wq, m_hook}, state);
+    m_pass = -1;
+    m_future = atlasJob(AtlasJobParams{wq, m_passes, m_hook}, state);
     m_window->jobStatus()->track(tr("Atlas of %1").arg(m_scope), m_future);
     auto* watcher = new QFutureWatcher<AtlasBand>(this);
     connect(watcher, &QFutureWatcher<AtlasBand>::resultsReadyAt, this, [this, watcher, gen, state](int a, int b) {
@@ -343,7 +388,19 @@ void AtlasView::runOnSelection()
             std::lock_guard<std::mutex> lock(state->mutex);
             if (state->started) m_header = state->header;
         }
-        for (int i = a; i < b; ++i) addTensor(watcher->resultAt(i).tensor);
+        for (int i = a; i < b; ++i) {
+            AtlasBand band = watcher->resultAt(i);
+            if (band.pass != m_pass) {
+                m_pass = band.pass;
+                m_status->setFullText(band.fraction < 1.0
+                                          ? tr("Atlas of %1: pass %2 of %3, a %4 % sample of every tensor …")
+                                                .arg(m_scope).arg(band.pass + 1).arg(m_passes.size())
+                                                .arg(band.fraction * 100, 0, 'g', 3)
+                                          : tr("Atlas of %1: %2every row …")
+                                                .arg(m_scope, m_passes.size() > 1 ? tr("refining with ") : QString()));
+            }
+            addTensor(std::move(band.tensor));
+        }
         if (!m_replot->isActive()) m_replot->start();
     });
     connect(watcher, &QFutureWatcher<AtlasBand>::finished, this, [this, watcher, gen, state] {
@@ -402,6 +459,9 @@ void AtlasView::addTensor(WqTensor t)
 void AtlasView::rebuild()
 {
     m_atlas = buildAtlas(atlasEntries(m_tensors), currentMetric(), 0);
+    // While a sampled pass runs, the title says so (estimated cells carry a ≈ mark).
+    if (m_pass >= 0 && size_t(m_pass) < m_passes.size() && m_passes[size_t(m_pass)] < 1.0 && m_future.isRunning())
+        m_atlas.sampleFraction = m_passes[size_t(m_pass)];
     // Members of each cell, by the same split the aggregation uses.
     std::map<int, size_t> layerIx;
     std::map<std::string, size_t> kindIx;
@@ -593,12 +653,16 @@ QString AtlasView::cellText(int layer, int kind) const
         const AtlasCell& cell = m_atlas.cell(size_t(f), size_t(layer), size_t(kind));
         for (int i = 0; i < names.size() && i < kMaxNamed; ++i) {
             const WqRow* r = row(m_index.at(names[i].toStdString()), m_atlas.formats[size_t(f)]);
-            parts << QStringLiteral("%1 %2").arg(names[i], r ? metricText(atlasValue(r->metrics, m), m) : QStringLiteral("–"));
+            parts << QStringLiteral("%1 %2").arg(names[i], r ? rowText(*r, m) : QStringLiteral("–"));
         }
         head += QStringLiteral(" · %1 %2").arg(label(m_atlas.formats[size_t(f)]),
                                                QString::fromLatin1(atlasMetricName(m)).toUpper());
+        const Interval* ci = cell.estimate ? cellInterval(cell, m) : nullptr;
         if (cell.tensors > 1)
-            head += tr(" (cell %1)").arg(metricText(atlasValue(cell.aggregate, m), m));
+            head += tr(" (cell %1%2%3)")
+                        .arg(cell.estimate ? QStringLiteral("≈") : QString(), metricText(atlasValue(cell.aggregate, m), m),
+                             ci ? intervalText(*ci, m) : QString());
+        if (cell.estimate) head += tr(" · estimate, 95 % intervals");
     }
     const QString count = names.size() == 1 ? QString() : tr("%1 tensors, worst first: ").arg(names.size());
     QString tail = parts.join(QStringLiteral(" · "));
@@ -747,15 +811,48 @@ void AtlasView::showTotals()
                           .arg(s.gap() * 100, 0, 'g', 3));
 }
 
+PlanFile AtlasView::planFile() const
+{
+    PlanFile f;
+    if (!m_solution) return f;
+    const PlanSolution& s = *m_solution;
+    f.model = m_header ? m_header->repo.toStdString() : std::string();
+    f.revision = m_header ? m_header->revision.toStdString() : std::string();
+    f.granularity = "tensor";
+    f.budgetBytes = m_budgetBytes;
+    f.totalBytes = s.bytes;
+    f.totalError = s.sse;
+    f.lowerBound = s.lowerBound;
+    f.estimated = false;  // the plan is made from the last, full pass
+    f.params = m_planInput.params;
+    if (m_planInput.weightedRun) {
+        f.objective = "weighted_sse";
+        f.importance = m_header && m_header->importance ? m_header->importance->source : std::string();
+        f.weightedTensors = int64_t(m_planInput.weightedTensors);
+        f.unweightedScale = m_planInput.unweightedScale;
+    }
+    for (size_t i = 0; i < m_planInput.items.size(); ++i) {
+        const size_t c = size_t(s.choice[i]);
+        PlanChoice ch;
+        ch.tensor = m_planInput.names[i];
+        ch.format = m_planInput.formats[i][c];
+        ch.bytes = m_planInput.items[i].options[c].bytes;
+        ch.error = m_planInput.items[i].options[c].sse;
+        if (m_planInput.weightedRun) ch.weighted = m_planInput.weighted[i] != 0;
+        f.choices.push_back(std::move(ch));
+    }
+    return f;
+}
+
 bool AtlasView::savePlan(const QString& path)
 {
     if (!m_solution) {
         m_lastError = tr("No plan to save: run the atlas and choose a budget first.");
         return false;
     }
-    const std::string source =
-        m_planInput.weightedRun && m_header && m_header->importance ? m_header->importance->source : std::string();
-    if (auto w = writeTextFile(path, qs::planJson(m_planInput, *m_solution, m_budgetBytes, source)); !w) {
+    // The plan file (analysis/plan_file.h): plan.json as quantscope plan writes it, which
+    // wq/export --compression-config apply.
+    if (auto w = writePlanFile(planFile(), path); !w) {
         m_lastError = QString::fromStdString(w.error().message);
         return false;
     }

@@ -9,13 +9,17 @@
 // pcc, mae; wsqnr and wrel when the run had an importance file) pick what is shown; the
 // read-out line under the map names the cell's tensors and their values; a click opens
 // the tensor in the Tensor page (a menu to pick from when the cell holds several).
+// The walk runs first over a 1 % sample of every tensor's 32-row bands, then 10 %, then
+// every row (setPasses): the map appears early and refines as the passes arrive;
+// estimated cells are marked (≈) and the read-out gives each estimate's 95 % interval.
 // Once the walk has finished, the budget slider ("fits in N") runs the planner
 // (compression/planner.h, one format per tensor, the same input as `quantscope plan`)
 // at the chosen budget, recolours the map by the format planned per cell and shows the
-// totals and the gap to the Lagrangian bound; Save plan… writes plan.json as
-// `quantscope plan` does. installAtlasView() adds the page and the menu entry.
+// totals and the gap to the Lagrangian bound; Save plan… writes the plan file
+// (analysis/plan_file.h, plan.json) that wq/export --compression-config apply. installAtlasView() adds the page and the menu entry.
 #include "analysis/atlas.h"
 #include "analysis/model_sinks.h"
+#include "analysis/plan_file.h"
 #include "analysis/wq_run.h"
 #include "atlas/atlas_job.h"
 #include "compression/planner.h"
@@ -84,6 +88,8 @@ public:
     double storedBytes() const { return m_stored; }
     double budget() const { return m_budgetBytes; }
     const std::optional<PlanSolution>& plan() const { return m_solution; }
+    // The shown plan as the plan file Save plan… writes (analysis/plan_file.h).
+    PlanFile planFile() const;
     // The format planned for a cell (index into atlas().formats; -1: empty or no plan).
     int planCellFormat(int layer, int kind) const;
 
@@ -92,6 +98,12 @@ public:
     QStringList cellTensors(int layer, int kind) const;  // worst first in the shown format
     // The cell under a pixel of plot(); false outside the grid.
     bool cellAt(const QPointF& pixel, int* layer, int* kind) const;
+
+    // Sample fractions of the walk's passes (atlas_job.h), ascending; the default
+    // {0.01, 0.1, 1}: a 1 % sample first, then 10 %, then every row. {1}: one full walk.
+    void setPasses(std::vector<double> passes) { m_passes = std::move(passes); }
+    const std::vector<double>& passes() const { return m_passes; }
+    int currentPass() const { return m_pass; }  // of the rows shown (-1: none yet)
 
     void setReplotInterval(int ms);
     int replotInterval() const;
@@ -103,7 +115,7 @@ public Q_SLOTS:
     void cancel();
     void setBudget(double bytes);
     void setMode(int mode);
-    bool savePlan(const QString& path);
+    bool savePlan(const QString& path);  // writePlanFile(planFile()); false + lastError()
     // A click on a cell: opens its tensor in the Tensor page, or pops up a menu of them.
     void openCell(int layer, int kind);
 
@@ -156,6 +168,8 @@ private:
     std::shared_ptr<AtlasRunState> m_state;
     std::function<void(const WqTensor&)> m_hook;
     QString m_scope;
+    std::vector<double> m_passes{0.01, 0.1, 1.0};
+    int m_pass = -1;
     std::optional<WqReport> m_header;
     std::vector<WqTensor> m_tensors;
     std::map<std::string, size_t> m_index;           // tensor -> m_tensors index
