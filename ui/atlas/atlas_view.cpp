@@ -125,6 +125,9 @@ double storedOf(const Model* model, const TensorInfo& info)
 AtlasView::AtlasView(MainWindow* window, QWidget* parent) : QWidget(parent), m_window(window)
 {
     setObjectName(QStringLiteral("atlasView"));
+    // No wider a minimum than the Tensor page's: the page never moves the panes (its row of
+    // controls needs ~590 px, which the right pane has from a 1366-px screen up).
+    setMinimumWidth(340);
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(6, 4, 6, 4);
     outer->setSpacing(4);

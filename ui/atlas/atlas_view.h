@@ -59,6 +59,9 @@ public:
 
     explicit AtlasView(MainWindow* window, QWidget* parent = nullptr);
     ~AtlasView() override;
+    // Small hints: the page takes the room the Tensor page sizes (it never moves the panes).
+    QSize sizeHint() const override { return {340, 200}; }
+    QSize minimumSizeHint() const override { return {340, 115}; }
 
     QComboBox* formatBox() const { return m_format; }
     QComboBox* metricBox() const { return m_metric; }
