@@ -9,15 +9,19 @@
 //   --screenshot-importance SPEC  load this importance file (File › Open importance…) first
 //   --screenshot-analyze     run Analyze selection over every weight (filter /weight$/) first
 //   --screenshot-compare M   File › Compare with… model M (folder or Hub id) first
+//   --screenshot-atlas       run the Atlas page over every weight (filter /weight$/) and show it
+//   --screenshot-budget P    then move its budget slider to position P (0..1000: the plan)
 // and --revision R for MODEL.
 #include "commands.h"
 
+#include "atlas/atlas_view.h"
 #include "main_window.h"
 #include "widgets/tensor_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
+#include <QSlider>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
@@ -35,12 +39,15 @@ struct ScreenshotOptions {
     QString importance;
     QString compare;
     bool analyze = false;
+    bool atlas = false;
+    int budget = -1;
 };
 
 ScreenshotOptions parseHidden(const QStringList& args)
 {
     ScreenshotOptions o;
     o.analyze = args.contains(QStringLiteral("--screenshot-analyze"));
+    o.atlas = args.contains(QStringLiteral("--screenshot-atlas"));
     for (int i = 0; i + 1 < args.size(); ++i) {
         const QString& a = args[i];
         if (a == "--screenshot-importance") o.importance = args[i + 1];
@@ -49,6 +56,7 @@ ScreenshotOptions parseHidden(const QStringList& args)
         else if (a == "--screenshot-tensor") o.tensor = args[i + 1];
         else if (a == "--revision") o.revision = args[i + 1];
         else if (a == "--screenshot-tab") o.tab = args[i + 1].toInt();
+        else if (a == "--screenshot-budget") o.budget = args[i + 1].toInt();
         else if (a == "--screenshot-size") {
             const QStringList wh = args[i + 1].split('x');
             if (wh.size() == 2 && wh[0].toInt() > 100 && wh[1].toInt() > 100) o.size = QSize(wh[0].toInt(), wh[1].toInt());
@@ -103,8 +111,8 @@ int runGui(int argc, char** argv, const QString& modelArg)
     };
     if (grab && modelArg.isEmpty()) {
         done();
-    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || !shot.tensor.isEmpty() ||
-                                      !shot.compare.isEmpty())) {
+    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || shot.atlas ||
+                                      !shot.tensor.isEmpty() || !shot.compare.isEmpty())) {
         QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot, done] {
             if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
             // Then the importance file and the analysis, if asked for; the grab waits
@@ -113,6 +121,16 @@ int runGui(int argc, char** argv, const QString& modelArg)
                 if (shot.analyze) {
                     window.setFilterText(QStringLiteral("/weight$/"));
                     window.analyzeSelection();
+                }
+                if (shot.atlas) {
+                    auto* atlas = window.findChild<qs::AtlasView*>();
+                    window.setFilterText(QStringLiteral("/weight$/"));
+                    window.pages()->setCurrentWidget(atlas);
+                    if (shot.budget >= 0)
+                        QObject::connect(atlas, &qs::AtlasView::finished, atlas, [atlas, shot](bool ok) {
+                            if (ok) atlas->budgetSlider()->setValue(shot.budget);
+                        }, Qt::SingleShotConnection);
+                    atlas->runOnSelection();
                 }
                 done();
             };

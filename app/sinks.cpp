@@ -151,6 +151,7 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
     plan.model = report.repo.toStdString();
     plan.revision = report.revision.toStdString();
     plan.estimated = report.sample.has_value();
+    if (report.sample) plan.sampleFraction = report.sample->fraction, plan.sampleSeed = report.sample->seed;
     if (auto w = qs::writePlanFile(plan, dir.filePath("plan.json")); !w) return reportError(w.error());
     if (auto w = qs::writeFileAtomic(dir.filePath("plan.csv"), QByteArray::fromStdString(qs::planCsv(plan))); !w)
         return reportError(w.error());

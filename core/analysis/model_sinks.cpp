@@ -100,11 +100,6 @@ PlanFile planFileOf(const PlanInput& in, const PlanSolution& sol, double budget,
     return p;
 }
 
-std::string planJson(const PlanInput& in, const PlanSolution& sol, double budget, const std::string& importanceSource)
-{
-    return planFileJson(planFileOf(in, sol, budget, importanceSource));
-}
-
 std::string planCsv(const PlanFile& plan)
 {
     std::string csv = "tensor,format,bytes,sse\n";
@@ -114,11 +109,6 @@ std::string planCsv(const PlanFile& plan)
         csv += c.tensor + "," + c.format + b;
     }
     return csv;
-}
-
-std::string planCsv(const PlanInput& in, const PlanSolution& sol)
-{
-    return planCsv(planFileOf(in, sol, 0, std::string()));
 }
 
 std::vector<UniformPoint> uniformPoints(const PlanInput& in)

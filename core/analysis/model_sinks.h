@@ -2,12 +2,13 @@
 // What the model-level views make of a finished walk's rows (issue #11), shared by the
 // CLI's sinks (app/sinks.cpp, also used by `merge`) and the explorer's Atlas view, so the
 // window and `quantscope atlas` / `quantscope plan` aggregate and plan the same rows:
-// * atlasEntries — the "none" rows of each tensor as atlas entries (analysis/atlas.h);
+// * atlasEntries — the "none" rows of each tensor as atlas entries (analysis/atlas.h); a
+//   sampled row (--sample, not exact) is an estimate with its intervals;
 // * planInput — one planner item per tensor with its "none" rows as options (device
 //   bytes, as the issue's budget counts them and a MIXED row does; squared error Σd²; with importance Σd²v, a tensor without importance counting
 //   Σd² times the median Σx²v/Σx² of the weighted tensors);
-// * planFileOf — the plan file (analysis/plan_file.h) of a solution; planJson its text
-//   (plan.json), planCsv the text of plan.csv;
+// * planFileOf — the plan file (analysis/plan_file.h) of a solution (importanceSource: the
+//   run's importance file as recorded, weighted runs only); planCsv the text of plan.csv;
 // * uniformPoints — every format applied to every tensor: the curve's marked points.
 // Never fails; a tensor without "none" rows is left out.
 #include "analysis/atlas.h"
@@ -16,6 +17,7 @@
 #include "compression/planner.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,10 +37,6 @@ struct PlanInput {
 };
 PlanInput planInput(const std::vector<WqTensor>& tensors, bool weightedRun);
 
-// importanceSource: the run's importance file as recorded (weighted runs only).
-std::string planJson(const PlanInput& input, const PlanSolution& solution, double budget,
-                     const std::string& importanceSource);
-std::string planCsv(const PlanInput& input, const PlanSolution& solution);
 // granularity "tensor"; model and revision left empty (the caller knows them).
 PlanFile planFileOf(const PlanInput& input, const PlanSolution& solution, double budget,
                     const std::string& importanceSource);

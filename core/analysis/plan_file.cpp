@@ -134,6 +134,14 @@ Result<PlanFile> readDocument(const Fields& f, const json& doc)
         if (!doc.at("estimated").is_boolean()) return f.expected("estimated", "true or false", doc.at("estimated"));
         p.estimated = doc.at("estimated").get<bool>();
     }
+    if (doc.contains("sample")) {
+        const auto& sm = doc.at("sample");
+        if (!sm.is_object() || !sm.contains("fraction") || !sm.at("fraction").is_number() || !sm.contains("seed") ||
+            !sm.at("seed").is_number_unsigned())
+            return f.expected("sample", "{\"fraction\": F, \"seed\": N}", sm);
+        p.sampleFraction = sm.at("fraction").get<double>();
+        p.sampleSeed = sm.at("seed").get<uint64_t>();
+    }
     if (auto r = readString(f, doc, "objective", "objective", p.objective, false); !r) return r.error();
     if (p.objective != "sse" && p.objective != "weighted_sse")
         return f.fail("objective", "expected \"sse\" or \"weighted_sse\", got " + str(p.objective));
@@ -179,7 +187,11 @@ std::string planFileJson(const PlanFile& p)
                     num(p.budgetBytes) + ",\n  \"bytes\": " + num(p.totalBytes) + ",\n  \"sse\": " + num(p.totalError) +
                     ",\n  \"lower_bound_sse\": " + num(p.lowerBound) +
                     ",\n  \"gap\": " + num(p.totalError > 0 ? (p.totalError - p.lowerBound) / p.totalError : 0.0) +
-                    ",\n  \"estimated\": " + (p.estimated ? "true" : "false") + ",\n  \"params\": " +
+                    ",\n  \"estimated\": " + (p.estimated ? "true" : "false") +
+                    (p.estimated ? ",\n  \"sample\": {\"fraction\": " + num(p.sampleFraction) +
+                                       ", \"seed\": " + std::to_string(p.sampleSeed) + "}"
+                                 : std::string()) +
+                    ",\n  \"params\": " +
                     std::to_string(p.params) + ",\n  \"bits_per_param\": " +
                     num(8.0 * p.totalBytes / double(std::max<int64_t>(1, p.params))) + ",\n  \"objective\": " +
                     str(p.objective);

@@ -46,6 +46,8 @@ struct PlanFile {
     std::string model, revision, granularity;  // granularity: "tensor" | "tile"
     double budgetBytes = 0, totalBytes = 0, totalError = 0, lowerBound = 0;
     bool estimated = false;                // made from sampled rows (totals are estimates)
+    double sampleFraction = 0;             // estimated plans: --sample F and --seed N ("sample")
+    uint64_t sampleSeed = 0;
     std::vector<PlanChoice> choices;
     // Recorded beside the choices (written, read back; defaults when absent):
     std::string objective = "sse";         // "sse" | "weighted_sse"

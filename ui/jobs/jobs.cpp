@@ -29,9 +29,8 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 bool isCancel(const Error& e) { return e.message == "cancelled"; }
 
-// Job threads run at a lower priority (nice +4) than the UI thread, so drawing and
-// input win when the cores are busy. Linux threads have their own nice value, and the
-// OpenMP threads a job thread creates inherit it. Once per pool thread.
+} // namespace
+
 void lowerThisThread()
 {
 #ifdef __linux__
@@ -41,8 +40,6 @@ void lowerThisThread()
     setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 4);
 #endif
 }
-
-} // namespace
 
 QThreadPool* jobPool()
 {

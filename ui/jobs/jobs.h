@@ -30,6 +30,11 @@ namespace qs {
 
 // The pool every explorer job runs on (a dedicated one, see jobs.cpp for why).
 QThreadPool* jobPool();
+// Job threads run at a lower priority (nice +4) than the UI thread, so drawing and
+// input win when the cores are busy. Linux threads have their own nice value, and the
+// OpenMP threads a job thread creates inherit it. Call first in a job body (once per
+// pool thread).
+void lowerThisThread();
 
 // Cancels a job that is still running. A finished future is left alone: in Qt 6.4,
 // cancel() walks the chain of .then() continuations through raw pointers, which dangle
