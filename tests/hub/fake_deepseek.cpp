@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace qs::test {
 
@@ -54,15 +55,27 @@ uint8_t fp8Code(uint32_t r)
     return uint8_t((sign << 7) | (e << 3) | m);
 }
 
+// fp8Code for every 16-bit input, built once.
+const uint8_t* fp8Table()
+{
+    static const std::vector<uint8_t> table = [] {
+        std::vector<uint8_t> t(65536);
+        for (uint32_t r = 0; r < 65536; ++r) t[r] = fp8Code(r);
+        return t;
+    }();
+    return table.data();
+}
+
 // The 8 stored bytes of word w (bytes [8w, 8w + 8)) of a tensor.
 void wordBytes(const SynthTensor& t, uint64_t seed, uint64_t w, uint8_t out[8])
 {
     switch (t.kind) {
     case SynthKind::Fp8Weight: {
+        const uint8_t* code = fp8Table();
         const uint64_t a = mix(seed ^ (2 * w)), b = mix(seed ^ (2 * w + 1));
         for (int i = 0; i < 4; ++i) {
-            out[i] = fp8Code(uint32_t(a >> (16 * i)) & 0xffffu);
-            out[4 + i] = fp8Code(uint32_t(b >> (16 * i)) & 0xffffu);
+            out[i] = code[(a >> (16 * i)) & 0xffffu];
+            out[4 + i] = code[(b >> (16 * i)) & 0xffffu];
         }
         return;
     }
