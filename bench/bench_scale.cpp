@@ -20,6 +20,7 @@
 #include "fake_deepseek.h"
 #include "fake_hub.h"
 
+#include "analysis/sampling.h"
 #include "compression/planner.h"
 
 #include <QCoreApplication>
@@ -253,12 +254,37 @@ int main(int argc, char** argv)
     const bool hasSample = help.out.contains("--sample");
     const double f = sample.toDouble();
     const double target = f * double(data) + double(headers + index);
+    {
+        // What the sampling rule of core/analysis/sampling.h (sampleBands: round(F x bands) 32-row
+        // bands per tensor, at least 2) reads of the default selection (every weight; FP8 scale
+        // rows of the touched 128-row blocks with it), before any request is made.
+        uint64_t rule = 0, prop = 0, selected = 0;
+        for (size_t i = 0; i < synth->tensors().size(); ++i) {
+            const SynthTensor& st = synth->tensors()[i];
+            if (st.kind == SynthKind::ScaleInv) continue;
+            const int64_t rows = st.shape.size() < 2 ? 1 : st.shape[0], cols = st.shape.back();
+            const uint64_t rowBytes = uint64_t(cols) * uint64_t(dtypeBytes(st.dtype));
+            const int64_t bands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+            const auto picked = sampleBands(bands, f, kDefaultSampleSeed + i);
+            int64_t lastBlock = -1;
+            for (int64_t b : picked) {
+                rule += uint64_t(std::min(kSampleBandRows, rows - b * kSampleBandRows)) * rowBytes;
+                const int64_t block = b * kSampleBandRows / 128;
+                if (st.kind == SynthKind::Fp8Weight && block != lastBlock) rule += uint64_t((cols + 127) / 128) * 4, lastBlock = block;
+            }
+            prop += uint64_t(std::llround(f * double(st.bytes)));
+            selected += st.bytes;
+        }
+        std::printf("\n[3] sampling --sample %s: the rule (>= 2 bands of 32 rows per tensor) reads %.2f GB of the %.1f GB"
+                    " selected = %.1fx the fraction (%.2f GB); target <= 1.5x\n",
+                    qPrintable(sample), double(rule) / 1e9, double(selected) / 1e9, double(rule) / double(prop), double(prop) / 1e9);
+    }
     if (args.contains(QStringLiteral("--skip-sample"))) {
-        std::printf("\n[3] skipped (--skip-sample)\n");
+        std::printf("    skipped (--skip-sample)\n");
     } else if (!hasSample) {
-        std::printf("\n[3] atlas --sample: this quantscope has no --sample option yet; not measured\n");
+        std::printf("    atlas --sample: this quantscope has no --sample option yet; not measured\n");
     } else {
-        std::printf("\n[3] quantscope atlas %s --sample %s -c %s (empty cache)\n", qPrintable(repo), qPrintable(sample), qPrintable(formats));
+        std::printf("    quantscope atlas %s --sample %s -c %s (empty cache)\n", qPrintable(repo), qPrintable(sample), qPrintable(formats));
         fresh();
         ChildRun r = runChild(hub, binary,
                               {QStringLiteral("atlas"), repo, QStringLiteral("--sample"), sample, QStringLiteral("-c"), formats,
