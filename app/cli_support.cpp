@@ -203,6 +203,10 @@ void addSelectionFlags(QCommandLineParser& p)
                           "is a shard folder for 'quantscope merge'. auto: K and N from a Slurm job array "
                           "(SLURM_ARRAY_TASK_ID/COUNT or MIN/MAX); auto/N: K from a Kubernetes Indexed Job's "
                           "JOB_COMPLETION_INDEX.", "K/N|auto|auto/N"});
+    p.addOption({"sample", "Estimate from a seeded random fraction F (0 < F <= 1) of each tensor's 32-row bands, reading "
+                           "only those rows; every metric gets a 95 % confidence interval and is marked as an estimate. "
+                           "1-D tensors and tensors of at most 2 bands are read whole (exact).", "F"});
+    p.addOption({"seed", "Seed of --sample's band draw (default " + QString::number(qulonglong(qs::kDefaultSampleSeed)) + ").", "N"});
     p.addOption({"all", "Select every tensor (FP8 scales aside). Without FILTER, --regex or --all the default is the "
                         "original's: names containing 'weight'. A FILTER or --regex selects among all tensors. "
                         "Integer and bool tensors are always skipped (one line says how many)."});
@@ -223,6 +227,24 @@ qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params
         params.limit = p.value("limit").toInt(&ok);
         if (!ok || params.limit < 0)
             return qs::Error::usage("--limit: expected a whole number >= 0, got \"" + p.value("limit").toStdString() + "\"");
+    }
+    if (p.isSet("sample")) {
+        bool ok = false;
+        const QString text = p.value("sample");
+        const double f = text.trimmed().toDouble(&ok);
+        if (!ok || !(f > 0.0 && f <= 1.0))
+            return qs::Error::usage("--sample: expected a fraction F with 0 < F <= 1 (0.01 = 1 % of the bands), got \"" +
+                                    text.toStdString() + "\"");
+        qs::SampleSpec spec;
+        spec.fraction = f;
+        if (p.isSet("seed")) {
+            spec.seed = p.value("seed").trimmed().toULongLong(&ok);
+            if (!ok)
+                return qs::Error::usage("--seed: expected a whole number >= 0, got \"" + p.value("seed").toStdString() + "\"");
+        }
+        params.sample = spec;
+    } else if (p.isSet("seed")) {
+        return qs::Error::usage("--seed is the seed of --sample's band draw: give --sample F too");
     }
     if (p.isSet("shard")) {
         auto shard = qs::parseShard(p.value("shard").toStdString());

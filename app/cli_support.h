@@ -40,10 +40,12 @@ bool stdoutWantsColour();
 namespace qs { struct WqParams; }
 
 // The model and tensor selection of the commands that walk a model through runWq (wq,
-// atlas, plan): MODEL [FILTER...], --revision, --cache-dir, --regex, --limit.
+// atlas, plan): MODEL [FILTER...], --revision, --cache-dir, --regex, --limit, --shard,
+// --sample F and --seed N.
 void addSelectionFlags(QCommandLineParser& parser);
 // Fills params.model/filter/revision/cacheDir/regex/limit from the parsed command line.
-// Error (exit 1) naming what is wrong: MODEL missing, --limit not a whole number >= 0.
+// Error (exit 1) naming what is wrong: MODEL missing, --limit not a whole number >= 0,
+// --sample not a fraction in (0, 1], --seed not a whole number or without --sample.
 qs::Result<void> selectionFrom(const QCommandLineParser& parser, qs::WqParams& params);
 
 // -h/--help without Qt's --help-all (whose Qt-internal options mean nothing here), and the

@@ -42,9 +42,16 @@ int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const 
             e.format = r.format;
             e.numel = t.info.numel();
             e.metrics = r.metrics;
+            if (r.estimate && !r.estimate->exact) {  // --sample: an estimate, with its intervals
+                e.estimate = true;
+                e.pccCi = r.estimate->pcc;
+                e.maeCi = r.estimate->mae;
+                e.sqnrCi = r.estimate->sqnrDb;
+            }
             entries.push_back(std::move(e));
         }
-    const qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
+    qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
+    if (report.sample) atlas.sampleFraction = report.sample->fraction, atlas.sampleSeed = report.sample->seed;
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("atlas: cannot create the output folder " + outDir.toStdString()));
     const QDir dir(outDir);
@@ -133,6 +140,9 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
                        ",\n  \"sse\": " + g9(sol->sse) + ",\n  \"lower_bound_sse\": " + g9(sol->lowerBound) +
                        ",\n  \"gap\": " + g9(sol->gap()) + ",\n  \"params\": " + std::to_string(paramsTotal) +
                        ",\n  \"bits_per_param\": " + g9(8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal))) +
+                       (report.sample ? ",\n  \"estimated\": true,\n  \"sample\": {\"fraction\": " + g9(report.sample->fraction) +
+                                            ", \"seed\": " + std::to_string(report.sample->seed) + "}"
+                                      : std::string(",\n  \"estimated\": false")) +
                        ",\n  \"objective\": " + (weightedRun ? std::string("\"weighted_sse\"") : std::string("\"sse\"")) +
                        (weightedRun ? ",\n  \"importance\": " + jstr(report.importance->source) + ",\n  \"weighted_tensors\": " +
                                           std::to_string(ratios.size()) + ",\n  \"unweighted_scale\": " + g9(scale)
@@ -155,10 +165,10 @@ int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, con
         return reportError(w.error());
     char line[300];
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %ssquared error %.6g, "
+                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %s%ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
                   items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal)),
-                  weightedRun ? "importance-weighted " : "", sol->sse,
+                  report.sample ? "estimated " : "", weightedRun ? "importance-weighted " : "", sol->sse,
                   sol->gap() * 100);
     printOut(line);
     return 0;

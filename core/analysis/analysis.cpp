@@ -75,6 +75,8 @@ struct Plan {
     std::vector<Chunk> chunks;
     ChunkSource source;
     const InputWeights* weights = nullptr;
+    int64_t bands = 0;               // > 0: banded analysis, chunkBand[i] is chunk i's band
+    std::vector<int64_t> chunkBand;
 };
 
 Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& formats, Progress* progress)
@@ -181,6 +183,11 @@ Result<TensorAnalysis> run(const Plan& plan, const std::vector<FormatChoice>& fo
         r.bytes = payloadBytes(*r.format, plan.rows, plan.cols);
         r.seconds = busy > 0 ? elapsed * formatSeconds[f] / busy : 0.0;
     }
+    if (plan.bands > 0) {  // chunks in band order: merge each band's chunks in order
+        out.bandSums.assign(nf, std::vector<ErrorSums>(size_t(plan.bands), ErrorSums(shift)));
+        for (size_t f = 0; f < nf; ++f)
+            for (size_t i = 0; i < nc; ++i) out.bandSums[f][size_t(plan.chunkBand[i])].merge(sums[i * nf + f]);
+    }
     out.seconds = elapsed;
     return out;
 }
@@ -223,6 +230,33 @@ Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vect
     plan.cols = cols;
     plan.weights = weights;
     plan.chunks = planChunks(rows, cols, rowAlignment(formats), colAlignment(formats));
+    plan.source = [&reader](const Chunk& c, float* scratch) -> const float* {
+        reader.readBlock(c.r0, c.r1, c.c0, c.c1, scratch);
+        return scratch;
+    };
+    return run(plan, formats, progress);
+}
+
+Result<TensorAnalysis> analyzeBands(const TensorReader& reader, int64_t bandRows,
+                                    const std::vector<FormatChoice>& formats, Progress* progress,
+                                    const InputWeights* weights)
+{
+    Plan plan;
+    plan.rows = reader.rows();
+    plan.cols = reader.cols();
+    plan.weights = weights;
+    bandRows = std::max<int64_t>(1, bandRows);
+    const int align = rowAlignment(formats), colAlign = colAlignment(formats);
+    for (int64_t r0 = 0; r0 < plan.rows; r0 += bandRows) {
+        const int64_t r1 = std::min(plan.rows, r0 + bandRows);
+        for (Chunk c : planChunks(r1 - r0, plan.cols, align, colAlign)) {
+            c.r0 += r0;
+            c.r1 += r0;
+            plan.chunks.push_back(c);
+            plan.chunkBand.push_back(plan.bands);
+        }
+        ++plan.bands;
+    }
     plan.source = [&reader](const Chunk& c, float* scratch) -> const float* {
         reader.readBlock(c.r0, c.r1, c.c0, c.c1, scratch);
         return scratch;

@@ -44,6 +44,8 @@ struct TensorAnalysis {
     Stats stats;                       // of the fp32 view (finite values)
     std::vector<FormatResult> results; // one per FormatChoice, same order
     double seconds = 0;
+    // analyzeBands only: the error sums of each band, [format][band] (same shift).
+    std::vector<std::vector<ErrorSums>> bandSums;
 };
 
 
@@ -53,6 +55,14 @@ struct TensorAnalysis {
 Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vector<FormatChoice>& formats,
                                      Layout layout, Progress* progress = nullptr,
                                      const InputWeights* weights = nullptr);
+
+// Banded analysis (--sample, analysis/sampling.h): the reader's view is a run of bands of
+// bandRows rows (the last may be shorter); no chunk straddles a band, and the result also
+// carries each band's error sums per format. bandRows must be a multiple of every
+// format's rowAlign. Stats and the per-tensor context (absMax) are those of the bands.
+Result<TensorAnalysis> analyzeBands(const TensorReader& reader, int64_t bandRows,
+                                    const std::vector<FormatChoice>& formats, Progress* progress = nullptr,
+                                    const InputWeights* weights = nullptr);
 
 // Analyzes an fp32 array already in memory (GUI, tests, transposed views).
 Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t cols,

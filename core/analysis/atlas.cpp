@@ -139,6 +139,11 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         double atol = 0;
         int64_t measuredNumel = 0;  // elements of members whose metrics are defined
         int64_t pccNumel = 0;       // ... and whose PCC is defined
+        // Interval sides of the estimated members, weighted by numel (squared sums).
+        double pccLo2 = 0, pccHi2 = 0, maeLo2 = 0, maeHi2 = 0;
+        double sqnrWorst = std::numeric_limits<double>::quiet_NaN();
+        Interval sqnrCi{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+                        std::numeric_limits<double>::quiet_NaN()};
     };
     std::vector<Acc> acc(a.formats.size() * a.layers.size() * a.kinds.size());
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -158,8 +163,18 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         if (e.metrics.undefined()) continue;  // n/a members: in the count and the worst value only
         if (std::isfinite(e.metrics.wsse) && std::isfinite(e.metrics.wssx))
             ac.wsse += e.metrics.wsse, ac.wssx += e.metrics.wssx, ++ac.weighted;
-        const double n = double(e.metrics.count > 0 ? e.metrics.count : e.numel);
+        // An estimate's count is the pairs sampled: it weighs as the whole tensor.
+        const double n = double(e.metrics.count > 0 && !e.estimate ? e.metrics.count : e.numel);
         ac.measuredNumel += int64_t(n);
+        if (e.estimate) {
+            auto sq = [n](double side) { return std::isnan(side) ? 0.0 : n * n * side * side; };
+            ac.pccLo2 += sq(e.pccCi.value - e.pccCi.lo), ac.pccHi2 += sq(e.pccCi.hi - e.pccCi.value);
+            ac.maeLo2 += sq(e.maeCi.value - e.maeCi.lo), ac.maeHi2 += sq(e.maeCi.hi - e.maeCi.value);
+        }
+        if (!std::isnan(e.metrics.sqnrDb) && (std::isnan(ac.sqnrWorst) || e.metrics.sqnrDb < ac.sqnrWorst)) {
+            ac.sqnrWorst = e.metrics.sqnrDb;
+            ac.sqnrCi = e.estimate ? e.sqnrCi : Interval{e.metrics.sqnrDb, e.metrics.sqnrDb, e.metrics.sqnrDb};
+        }
         if (!std::isnan(e.metrics.pcc)) ac.wPcc += n * e.metrics.pcc, ac.pccNumel += int64_t(n);
         ac.wMae += n * e.metrics.mae;
         ac.wSqErr += n * e.metrics.rmse * e.metrics.rmse;
@@ -184,6 +199,18 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                     c.aggregate.atol = ac.atol;
                     c.aggregate.sqnrDb = metric == AtlasMetric::Sqnr ? c.worstValue : 0.0;
                     c.aggregate.count = c.numel;
+                }
+                if (c.estimate) {
+                    const double na = std::numeric_limits<double>::quiet_NaN();
+                    const double n = double(std::max<int64_t>(1, ac.measuredNumel));
+                    const double pn = double(std::max<int64_t>(1, ac.pccNumel));
+                    const double p = c.aggregate.pcc, m = c.aggregate.mae;
+                    c.pccCi = std::isnan(p) ? Interval{na, na, na}
+                                            : Interval{p, p - std::sqrt(ac.pccLo2) / pn, p + std::sqrt(ac.pccHi2) / pn};
+                    c.maeCi = std::isnan(m) ? Interval{na, na, na}
+                                            : Interval{m, m - std::sqrt(ac.maeLo2) / n, m + std::sqrt(ac.maeHi2) / n};
+                    c.sqnrCi = ac.sqnrCi;
+                    if (!(c.aggregate.sqnrDb == ac.sqnrWorst)) c.sqnrCi = {na, na, na};  // not the worst member's value
                 }
                 // Weighted: from the members' weighted sums (every branch; none: n/a).
                 const double na = std::numeric_limits<double>::quiet_NaN();
@@ -237,6 +264,15 @@ std::string csvField(const std::string& s)
 
 std::string csvNum(double v) { return std::isfinite(v) ? num(v) : (std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"); }
 
+// [lo, hi], or null when the value is undefined.
+std::string ciJson(const Interval& i)
+{
+    if (std::isnan(i.value)) return "null";
+    return "[" + num(i.lo) + ", " + num(i.hi) + "]";
+}
+
+std::string ciCsv(const Interval& i, bool on) { return on ? csvNum(i.lo) + "," + csvNum(i.hi) : std::string(","); }
+
 } // namespace
 
 std::string atlasJson(const Atlas& a)
@@ -248,7 +284,10 @@ std::string atlasJson(const Atlas& a)
     for (size_t i = 0; i < a.layers.size(); ++i) o += (i ? ", " : "") + std::to_string(a.layers[i]);
     o += "],\n  \"kinds\": [";
     for (size_t i = 0; i < a.kinds.size(); ++i) o += (i ? ", " : "") + jstr(a.kinds[i]);
-    o += "],\n  \"cells\": [";
+    o += "],\n";
+    if (a.sampleFraction > 0)
+        o += "  \"sample\": {\"fraction\": " + num(a.sampleFraction) + ", \"seed\": " + std::to_string(a.sampleSeed) + "},\n";
+    o += "  \"cells\": [";
     bool first = true;
     for (size_t f = 0; f < a.formats.size(); ++f)
         for (size_t l = 0; l < a.layers.size(); ++l)
@@ -262,7 +301,11 @@ std::string atlasJson(const Atlas& a)
                      ", \"atol\": " + num(c.aggregate.atol) + ", \"sqnr_db\": " + num(c.aggregate.sqnrDb) +
                      ", \"wsqnr_db\": " + num(c.aggregate.wsqnrDb) + ", \"wrel\": " + num(c.aggregate.wrel) +
                      ", \"worst_tensor\": " + jstr(c.worstTensor) + ", \"worst_value\": " + num(c.worstValue) +
-                     ", \"estimate\": " + (c.estimate ? "true" : "false") + "}";
+                     ", \"estimate\": " + (c.estimate ? "true" : "false");
+                if (c.estimate)
+                    o += ", \"pcc_ci\": " + ciJson(c.pccCi) + ", \"mae_ci\": " + ciJson(c.maeCi) +
+                         ", \"sqnr_db_ci\": " + ciJson(c.sqnrCi);
+                o += "}";
                 first = false;
             }
     o += "\n  ],\n  \"worst\": [";
@@ -277,7 +320,8 @@ std::string atlasJson(const Atlas& a)
 
 std::string atlasCsv(const Atlas& a)
 {
-    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel\n";
+    std::string o = "format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel,"
+                    "pcc_lo,pcc_hi,mae_lo,mae_hi,sqnr_db_lo,sqnr_db_hi\n";
     for (size_t f = 0; f < a.formats.size(); ++f)
         for (size_t l = 0; l < a.layers.size(); ++l)
             for (size_t k = 0; k < a.kinds.size(); ++k) {
@@ -287,7 +331,8 @@ std::string atlasCsv(const Atlas& a)
                      csvField(a.kinds[k]) + "," + std::to_string(c.tensors) + "," + std::to_string(c.numel) + "," +
                      csvNum(c.aggregate.pcc) + "," + csvNum(c.aggregate.mae) + "," + csvNum(c.aggregate.atol) + "," +
                      csvNum(c.aggregate.sqnrDb) + "," + csvField(c.worstTensor) + "," + csvNum(c.worstValue) + "," +
-                     (c.estimate ? "1" : "0") + "," + csvNum(c.aggregate.wsqnrDb) + "," + csvNum(c.aggregate.wrel) + "\n";
+                     (c.estimate ? "1" : "0") + "," + csvNum(c.aggregate.wsqnrDb) + "," + csvNum(c.aggregate.wrel) + "," +
+                     ciCsv(c.pccCi, c.estimate) + "," + ciCsv(c.maeCi, c.estimate) + "," + ciCsv(c.sqnrCi, c.estimate) + "\n";
             }
     return o;
 }

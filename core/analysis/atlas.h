@@ -6,6 +6,7 @@
 // (from merged sums when available) and its worst member by the chosen metric, plus
 // the top-N worst tensors. Names are split into layer and kind by layerKind().
 // Plain C++20: no Qt, no I/O; never fails (unknown layer -> layer -1, "non-layer" row).
+#include "analysis/sampling.h"
 #include "metrics/metrics.h"
 
 #include <cstdint>
@@ -43,6 +44,8 @@ struct AtlasEntry {
     Metrics metrics;
     ErrorSums sums;          // optional: sums.n == 0 -> the cell aggregate uses metrics only
     bool estimate = false;   // sampled (--sample): marked as an estimate everywhere
+    // The member's 95 % intervals when it is an estimate (wq_run WqRow::estimate).
+    Interval pccCi, maeCi, sqnrCi;
 };
 
 struct AtlasCell {
@@ -52,6 +55,11 @@ struct AtlasCell {
     std::string worstTensor;  // the member with the worst metric value (first on ties)
     double worstValue = 0;
     bool estimate = false;    // any member is an estimate
+    // With estimate: 95 % intervals of the aggregate. PCC and MAE (element-weighted means of
+    // the members) combine the members' interval sides in quadrature, w = numel share
+    // (members are sampled independently; exact members add nothing); SQNR is its worst
+    // member's value and interval (the aggregate without common sums). NaN where undefined.
+    Interval pccCi, maeCi, sqnrCi;
 };
 
 struct Atlas {
@@ -62,6 +70,8 @@ struct Atlas {
     // cells[f][l][k]; tensors == 0 where no tensor falls
     std::vector<std::vector<std::vector<AtlasCell>>> cells;
     std::vector<AtlasEntry> worst;     // top-N entries, worst first (all formats)
+    double sampleFraction = 0;         // > 0: a --sample run (the heat map's title says so)
+    uint64_t sampleSeed = 0;           // its --seed (atlas.json "sample")
 
     const AtlasCell& cell(size_t f, size_t l, size_t k) const { return cells[f][l][k]; }
 };
@@ -69,11 +79,13 @@ struct Atlas {
 Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, size_t topN = 20);
 
 // atlas.json: {"metric","unit","formats","layers","kinds","cells":[{format,layer,kind,
-// tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate}...],"worst":[...]}
-// (non-empty cells only; non-finite numbers as null).
+// tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate[,pcc_ci,mae_ci,
+// sqnr_db_ci]}...],"worst":[...]} (non-empty cells only; the *_ci pairs [lo, hi] on
+// estimated cells; non-finite numbers as null).
 std::string atlasJson(const Atlas& atlas);
-// atlas.csv: format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate
-// (layer empty for non-layer tensors).
+// atlas.csv: format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,
+// wsqnr_db,wrel,pcc_lo,pcc_hi,mae_lo,mae_hi,sqnr_db_lo,sqnr_db_hi (layer empty for non-layer
+// tensors; the interval columns empty on cells that are not estimates).
 std::string atlasCsv(const Atlas& atlas);
 // The top-N text report: one line per tensor, worst first; "(estimate)" marks sampled rows.
 std::string atlasReport(const Atlas& atlas);

@@ -153,6 +153,12 @@ Result<ResultsFolder> readResultsFolder(const QString& folder)
             r.importance = imp;
         }
         r.top = get<int>(doc, "top_n");
+        if (const auto it = doc.find("sample"); it != doc.end() && it->is_object()) {
+            SampleSpec spec;
+            spec.fraction = get<double>(*it, "fraction", 1.0);
+            spec.seed = get<uint64_t>(*it, "seed", kDefaultSampleSeed);
+            r.sample = spec;
+        }
         // The mixed rows' tile columns, in the config's candidate order.
         const json used = json::parse(r.usedConfigJson, nullptr, false);
         std::vector<std::string> tileOrder;
@@ -189,6 +195,24 @@ Result<ResultsFolder> readResultsFolder(const QString& folder)
                 row.bytes = get<double>(jr, "payload_bytes");
                 row.deviceBytes = get<double>(jr, "device_bytes");
                 row.bitsPerElement = get<double>(jr, "bits_per_element");
+                if (r.sample && jr.contains("sample")) {  // --sample: the estimate and its intervals
+                    SampleEstimate e;
+                    e.metrics = row.metrics;
+                    e.exact = !get<bool>(jr, "estimate");
+                    e.sampledBands = get<int64_t>(jr["sample"], "bands");
+                    e.totalBands = get<int64_t>(jr["sample"], "total_bands");
+                    auto ci = [&jr](const char* key, double value) {
+                        const double na = std::numeric_limits<double>::quiet_NaN();
+                        const auto c = jr.find(key);
+                        if (c == jr.end() || !c->is_array() || c->size() != 2) return Interval{value, na, na};
+                        auto end = [](const json& v) { return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>(); };
+                        return Interval{value, end((*c)[0]), end((*c)[1])};
+                    };
+                    e.pcc = ci("pcc_ci", row.metrics.pcc);
+                    e.mae = ci("mae_ci", row.metrics.mae);
+                    e.sqnrDb = ci("sqnr_db_ci", row.metrics.sqnrDb);
+                    row.estimate = e;
+                }
                 if (jr.contains("tile_counts")) {
                     row.mixed = true;
                     row.tileFormats = tileOrder;

@@ -7,6 +7,17 @@
 
 namespace qs {
 
+uint64_t tensorSampleSeed(uint64_t seed, const std::string& name)
+{
+    uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    uint64_t z = seed ^ h;
+    z += 0x9e3779b97f4a7c15ull;  // splitmix64
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed)
 {
     if (bands <= 0) return {};

@@ -10,12 +10,24 @@
 #include "metrics/metrics.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace qs {
 
 inline constexpr uint64_t kDefaultSampleSeed = 20240611;  // --seed default (README)
 inline constexpr int64_t kSampleBandRows = 32;
+
+// --sample F --seed N: the fraction of each tensor's 32-row bands analysed, and the seed.
+struct SampleSpec {
+    double fraction = 1.0;
+    uint64_t seed = kDefaultSampleSeed;
+};
+
+// The seed of one tensor's band draw: the run's seed mixed with the tensor's name
+// (FNV-1a 64, then splitmix64), so a tensor's bands depend only on the seed and its
+// name, never on the selection, the order or the shard.
+uint64_t tensorSampleSeed(uint64_t seed, const std::string& tensorName);
 
 // Sorted band indices in [0, bands): round(fraction * bands) of them, at least 2 (or all
 // when bands < 2), chosen by a seeded partial Fisher-Yates shuffle (std::mt19937_64).

@@ -122,6 +122,26 @@ std::string shardLine(const ShardRecord& s)
            " tensors, " + buf + " read (commit " + s.commit + ", fingerprint " + s.fingerprint + ")";
 }
 
+// "1% of each tensor's 32-row bands (seed 20240611); ~ marks estimates, ± the 95 % interval"
+std::string sampleLine(const SampleSpec& s)
+{
+    char b[200];
+    std::snprintf(b, sizeof b,
+                  "%.6g%% of each tensor's %lld-row bands (seed %llu); ~ marks estimates, +- the larger side of "
+                  "their 95 %% interval",
+                  s.fraction * 100.0, (long long)kSampleBandRows, (unsigned long long)s.seed);
+    return b;
+}
+
+// The larger side of an interval around its value ("n/a" when undefined).
+double halfWidth(const Interval& i) { return std::max(i.hi - i.value, i.value - i.lo); }
+std::string pmText(double h, const char* f)
+{
+    if (std::isnan(h)) return "n/a";
+    if (std::isinf(h)) return "inf";
+    return fmt(f, h);
+}
+
 size_t compWidth(const WqReport& r)
 {
     size_t w = 4;
@@ -237,6 +257,7 @@ std::string renderHeader(const WqReport& r, bool colour)
     if (!r.configPath.isEmpty()) out += paint("config:", "muted", colour) + " " + r.configPath.toStdString() + "\n";
     if (r.importance) out += paint("importance:", "muted", colour) + " " + importanceLine(*r.importance) + "\n";
     if (r.shard) out += paint("shard:", "muted", colour) + " " + shardLine(*r.shard) + "\n";
+    if (r.sample) out += paint("sample:", "muted", colour) + " " + sampleLine(*r.sample) + "\n";
     out += "\n" + paint("Hierarchy", "title", colour) + "\n";
     TreeNode root;
     for (const auto& name : r.tensorNames) {
@@ -261,6 +282,12 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     const Stats& s = t.stats;
     std::string meta = "shape=" + t.info.shapeString() + " min=" + sciText(s.min) +
                        " mean=" + sciText(s.mean()) + " max=" + sciText(s.max);
+    const WqRow* sampled = nullptr;  // a row estimated from a sample of the bands
+    for (const auto& row : t.rows)
+        if (row.estimate && !row.estimate->exact) sampled = &row;
+    if (sampled)
+        meta += " (of the " + std::to_string(sampled->estimate->sampledBands) + " sampled bands of " +
+                std::to_string(sampled->estimate->totalBands) + ")";
     out += "  " + paint(meta, "muted", colour) + "\n";
     if (s.nonFinite() > 0) {
         out += "  " + paint("note: " + std::to_string(s.nan) + " NaN, " + std::to_string(s.posInf) + " +Inf, " +
@@ -274,6 +301,19 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             if (row.compression == comp) rows.push_back(&row);
         if (rows.empty()) continue;
         const bool mixed = rows.front()->mixed;
+        // Sampled rows: "~" before each estimated value and a "+-" column (the larger side of
+        // the 95 % interval) after PCC, MAE and SQNR.
+        bool est = false;
+        for (const WqRow* row : rows) est = est || (row->estimate && !row->estimate->exact);
+        const std::string tilde = est ? "~" : "";
+        auto pccCell = [&](const Metrics& m) { return tilde + pccText(m.pcc); };
+        auto sciCell = [&](double v) { return tilde + sciText(v); };
+        auto sqnrCell = [&](double v) { return tilde + sqnrText(v); };
+        auto relCell = [&](double v) { return tilde + relText(v); };
+        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->pcc), "%.5f") : std::string("-"); };
+        auto pmMae = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->mae), "%.1e") : std::string("-"); };
+        auto pmSqnr = [&](const WqRow& row) { return row.estimate ? pmText(halfWidth(row.estimate->sqnrDb), "%.2f") : std::string("-"); };
+        size_t pmPccW = 2, pmMaeW = 2, pmSqnrW = 2;
         size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, devW = 6, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
         size_t relW = 3, wsqnrW = 9, wrelW = 4;
         const bool weighted = r.importance.has_value();
@@ -289,16 +329,19 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         }
         for (const WqRow* row : rows) {
             fmtW = std::max(fmtW, row->label.size());
-            pccW = std::max(pccW, pccText(row->metrics.pcc).size());
-            maeW = std::max(maeW, sciText(row->metrics.mae).size());
-            atolW = std::max(atolW, sciText(row->metrics.atol).size());
+            pccW = std::max(pccW, pccCell(row->metrics).size());
+            maeW = std::max(maeW, sciCell(row->metrics.mae).size());
+            atolW = std::max(atolW, sciCell(row->metrics.atol).size());
+            pmPccW = std::max(pmPccW, pmPcc(*row).size());
+            pmMaeW = std::max(pmMaeW, pmMae(*row).size());
+            pmSqnrW = std::max(pmSqnrW, pmSqnr(*row).size());
             timeW = std::max(timeW, fmt("%.3f", row->seconds).size());
             gbW = std::max(gbW, sizeText(row->bytes).size());
             devW = std::max(devW, sizeText(row->deviceBytes).size());
-            rmseW = std::max(rmseW, sciText(row->metrics.rmse).size());
-            sqnrW = std::max(sqnrW, sqnrText(row->metrics.sqnrDb).size());
+            rmseW = std::max(rmseW, sciCell(row->metrics.rmse).size());
+            sqnrW = std::max(sqnrW, sqnrCell(row->metrics.sqnrDb).size());
             bitsW = std::max(bitsW, fmt("%.3f", row->bitsPerElement).size());
-            relW = std::max(relW, relText(row->metrics.relRmse).size());
+            relW = std::max(relW, relCell(row->metrics.relRmse).size());
             wsqnrW = std::max(wsqnrW, wsqnrCell(row->metrics).size());
             wrelW = std::max(wrelW, wrelCell(row->metrics).size());
             bytesW = std::max(bytesW, thousands(row->deviceBytes).size());
@@ -306,7 +349,8 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                 countW[i] = std::max(countW[i], std::to_string(row->tileCounts[i]).size());
         }
         std::string header = "  " + ljust("COMP", compW) + "  " + ljust("FORMAT", fmtW) + "  " + rjust("PCC", pccW) +
-                             "  " + rjust("MAE", maeW) + "  " + rjust("ATOL", atolW) + "  " + rjust("TIME(s)", timeW) +
+                             (est ? " " + rjust("+-", pmPccW) : std::string()) + "  " + rjust("MAE", maeW) +
+                             (est ? " " + rjust("+-", pmMaeW) : std::string()) + "  " + rjust("ATOL", atolW) + "  " + rjust("TIME(s)", timeW) +
                              "  " + rjust("SIZE", gbW) + "  " + rjust("DEVICE", devW);
         if (mixed) {
             for (size_t i = 0; i < tileFormats.size(); ++i) {
@@ -316,7 +360,8 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
             }
             header += "  " + rjust("BYTES", bytesW);
         }
-        header += "  " + rjust("RMSE", rmseW) + "  " + rjust("SQNR(dB)", sqnrW) + "  " + rjust("BITS", bitsW) + "  " +
+        header += "  " + rjust("RMSE", rmseW) + "  " + rjust("SQNR(dB)", sqnrW) +
+                  (est ? " " + rjust("+-", pmSqnrW) : std::string()) + "  " + rjust("BITS", bitsW) + "  " +
                   rjust("REL", relW);
         if (weighted) header += "  " + rjust("wSQNR(dB)", wsqnrW) + "  " + rjust("wREL", wrelW);
         // The header is painted as one span (the original painted each cell).
@@ -324,9 +369,11 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         for (const WqRow* row : rows) {
             const Metrics& m = row->metrics;
             std::string line = "  " + ljust(row->compression, compW) + "  " + ljust(row->label, fmtW) + "  " +
-                               paint(rjust(pccText(m.pcc), pccW), pccColour(m.pcc), colour) + "  " +
-                               paint(rjust(sciText(m.mae), maeW), errColour(m.mae), colour) + "  " +
-                               paint(rjust(sciText(m.atol), atolW), errColour(m.atol), colour) + "  " +
+                               paint(rjust(pccCell(m), pccW), pccColour(m.pcc), colour) +
+                               (est ? " " + rjust(pmPcc(*row), pmPccW) : std::string()) + "  " +
+                               paint(rjust(sciCell(m.mae), maeW), errColour(m.mae), colour) +
+                               (est ? " " + rjust(pmMae(*row), pmMaeW) : std::string()) + "  " +
+                               paint(rjust(sciCell(m.atol), atolW), errColour(m.atol), colour) + "  " +
                                rjust(fmt("%.3f", row->seconds), timeW) + "  " + rjust(sizeText(row->bytes), gbW) + "  " +
                                rjust(sizeText(row->deviceBytes), devW);
             if (mixed) {
@@ -334,8 +381,9 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                     line += "  " + rjust(i < row->tileCounts.size() ? std::to_string(row->tileCounts[i]) : "0", countW[i]);
                 line += "  " + rjust(thousands(row->deviceBytes), bytesW);  // the original's column: device bytes
             }
-            line += "  " + rjust(sciText(m.rmse), rmseW) + "  " + rjust(sqnrText(m.sqnrDb), sqnrW) + "  " +
-                    rjust(fmt("%.3f", row->bitsPerElement), bitsW) + "  " + rjust(relText(m.relRmse), relW);
+            line += "  " + rjust(sciCell(m.rmse), rmseW) + "  " + rjust(sqnrCell(m.sqnrDb), sqnrW) +
+                    (est ? " " + rjust(pmSqnr(*row), pmSqnrW) : std::string()) + "  " +
+                    rjust(fmt("%.3f", row->bitsPerElement), bitsW) + "  " + rjust(relCell(m.relRmse), relW);
             if (weighted) line += "  " + rjust(wsqnrCell(m), wsqnrW) + "  " + rjust(wrelCell(m), wrelW);
             // The row itself carries the flag (the note below explains it).
             if (const std::string flag = nonFiniteFlag(m); !flag.empty()) line += "  " + paint(flag, "bad", colour);
@@ -454,6 +502,7 @@ std::string renderTableTxt(const WqReport& r)
     if (r.shard) out += "shard: " + shardLine(*r.shard) + "\n";
     if (const std::string flags = reportOptionFlags(r); !flags.empty()) out += "options: " + flags + "\n";
     if (r.importance) out += "importance: " + importanceLine(*r.importance) + "\n";
+    if (r.sample) out += "sample: " + sampleLine(*r.sample) + "\n";
     if (!out.empty()) out += "\n";
     for (const auto& t : r.tensors) out += renderTensor(r, t, false);
     out += renderTail(r, false);
@@ -612,6 +661,9 @@ std::string renderJson(const WqReport& r)
     if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     if (r.shard) doc["shard"] = shardJson(*r.shard);
+    if (r.sample)
+        doc["sample"] = {{"fraction", r.sample->fraction}, {"seed", r.sample->seed}, {"band_rows", kSampleBandRows},
+                         {"interval", "95% delete-one-band jackknife, finite-population corrected, Student t"}};
     nlohmann::json tensors = nlohmann::json::array();
     for (const auto& t : r.tensors) {
         nlohmann::json jt;
@@ -648,6 +700,20 @@ std::string renderJson(const WqReport& r)
                 put(jr, "wrel", row.metrics.wrel);
                 put(jr, "wsse", row.metrics.wsse);  // Σd²v
                 put(jr, "wssx", row.metrics.wssx);  // Σx²v
+            }
+            if (row.estimate && r.sample) {
+                const SampleEstimate& e = *row.estimate;
+                auto ci = [](const Interval& i) {
+                    auto one = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+                    if (std::isnan(i.value)) return nlohmann::json(nullptr);  // undefined metric: no interval
+                    return nlohmann::json::array({one(i.lo), one(i.hi)});
+                };
+                jr["estimate"] = !e.exact;
+                jr["sample"] = {{"fraction", r.sample->fraction}, {"seed", r.sample->seed}, {"bands", e.sampledBands},
+                                {"total_bands", e.totalBands}};
+                jr["pcc_ci"] = ci(e.pcc);
+                jr["mae_ci"] = ci(e.mae);
+                jr["sqnr_db_ci"] = ci(e.sqnrDb);
             }
             if (const auto fill = sparseBlockFill(row.format, t.info.shape))
                 jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};

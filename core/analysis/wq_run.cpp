@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <limits>
 #include <optional>
@@ -50,6 +51,55 @@ constexpr int64_t kBatchElements = int64_t(1) << 22;
 bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile", 0) == 0; }
 
 
+// --sample: the bands of one tensor that a run reads.
+struct TensorSample {
+    bool sampled = false;        // fewer bands than the tensor has: read `rows` only
+    std::vector<RowRange> rows;  // the chosen bands as row ranges (sorted)
+    int64_t bands = 1, totalBands = 1;
+    int64_t rowsRead = 0;
+};
+
+TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
+{
+    TensorSample s;
+    if (info.shape.size() < 2) return s;  // 0-D / 1-D: read whole, exact
+    const int64_t rows = info.rows();
+    s.totalBands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+    const std::vector<int64_t> picks = sampleBands(s.totalBands, spec.fraction, tensorSampleSeed(spec.seed, info.name));
+    s.bands = int64_t(picks.size());
+    if (s.bands >= s.totalBands) return s;  // every band: the full path, exact
+    s.sampled = true;
+    for (int64_t b : picks) {
+        const int64_t r0 = b * kSampleBandRows, r1 = std::min(rows, r0 + kSampleBandRows);
+        s.rows.push_back({r0, r1});
+        s.rowsRead += r1 - r0;
+    }
+    return s;
+}
+
+// The estimate of a row of a sampled run: from the band sums of a sampled tensor (the
+// squared-error totals scaled to the whole tensor), or the exact value of a whole one.
+SampleEstimate rowEstimate(const TensorSample& ts, const TensorAnalysis& analysis, size_t f, const WqRow& row,
+                           int64_t numel, int64_t cols)
+{
+    SampleEstimate e;
+    if (ts.sampled) {
+        e = estimateFromBands(analysis.bandSums[f], ts.totalBands);
+        const double scale = double(numel) / double(std::max<int64_t>(1, ts.rowsRead * cols));
+        e.metrics.sse *= scale;
+        e.metrics.wsse *= scale;
+        e.metrics.wssx *= scale;
+        return e;
+    }
+    e.metrics = row.metrics;
+    e.pcc = {row.metrics.pcc, row.metrics.pcc, row.metrics.pcc};
+    e.mae = {row.metrics.mae, row.metrics.mae, row.metrics.mae};
+    e.sqnrDb = {row.metrics.sqnrDb, row.metrics.sqnrDb, row.metrics.sqnrDb};
+    e.sampledBands = e.totalBands = ts.totalBands;
+    e.exact = true;
+    return e;
+}
+
 Result<void> writeFile(const QString& path, const std::string& content)
 {
     return writeFileAtomic(path, QByteArray::fromStdString(content));
@@ -66,6 +116,11 @@ std::vector<std::string> shardFields(const WqReport& r)
     for (const auto& [k, v] : formatOptionValues(r.options)) f.push_back("option " + k + "=" + v);
     if (r.importance) f.push_back("importance=" + r.importance->source + " sha256=" + r.importance->sha256);
     f.push_back("top=" + std::to_string(r.top));
+    if (r.sample) {
+        char b[96];
+        std::snprintf(b, sizeof b, "sample=%.17g seed=%llu", r.sample->fraction, (unsigned long long)r.sample->seed);
+        f.push_back(b);
+    }
     return f;
 }
 
@@ -171,6 +226,21 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             return Error::usage(unused);
     }
 
+    if (params.sample) {
+        const SampleSpec& sp = *params.sample;
+        char b[64];
+        std::snprintf(b, sizeof b, "%g", sp.fraction);
+        if (!(sp.fraction > 0.0 && sp.fraction <= 1.0))
+            return Error::usage(std::string("--sample: expected a fraction in (0, 1], got ") + b);
+        if (config.algorithm != "none")
+            return Error::usage("--sample estimates the \"none\" rows from 32-row bands; the compression config's "
+                                "algorithm \"" + config.algorithm + "\" needs whole tensors (run it without --sample)");
+        for (const Format* f : formatList)
+            if (kSampleBandRows % std::max(1, f->rowAlign) != 0)
+                return Error::usage("--sample: " + std::string(f->name) + " quantizes blocks of " + std::to_string(f->rowAlign) +
+                                    " rows, which the 32-row bands of a sample cannot hold; leave it out or run without --sample");
+    }
+
     if (mixedParams && isWeighted(mixedParams->metric) && params.importance.isEmpty())
         return Error::usage("the compression config's metric \"" + std::string(metricName(mixedParams->metric)) +
                             "\" weighs the error by input-channel importance: give --importance FILE");
@@ -216,6 +286,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     if (mixedParams)
         for (const std::string& n : report.tensorNames) slugs[n] = uniqueSlug(n, usedSlugs);
     report.top = params.top;
+    report.sample = params.sample;
 
     // Importance (issue #18): read and bound before any tensor is analysed.
     std::shared_ptr<RunImportance> importance;
@@ -268,20 +339,37 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     std::vector<std::optional<Result<TensorAnalysis>>> bases;
     std::vector<std::optional<InputWeights>> batchWeights;
     std::vector<std::string> batchNotes;
+    std::vector<TensorSample> samples;  // --sample: the bands each tensor of the batch reads
     size_t batchEnd = 0;  // tensors [ti, batchEnd) have their readers and base analyses
     auto prepareBatch = [&](size_t first) -> Result<void> {
         readers.clear();
         bases.clear();
+        samples.clear();
         int64_t elements = 0;
-        for (size_t i = first; i < count && readers.size() < kBatchTensors; ++i) {
+        for (size_t i = first; i < count && samples.size() < kBatchTensors; ++i) {
             const TensorInfo* info = model->find(report.tensorNames[i]);
-            const int64_t numel = info ? info->numel() : 0;
-            if (!readers.empty() && (numel >= kParallelMinElements || elements + numel > kBatchElements)) break;
-            auto reader = model->reader(report.tensorNames[i], progress);
-            if (!reader) return reader.error();
-            readers.push_back(*reader);
+            TensorSample ts = params.sample && info ? sampleTensor(*info, *params.sample) : TensorSample{};
+            const int64_t numel = info ? (ts.sampled ? ts.rowsRead * info->cols() : info->numel()) : 0;
+            if (!samples.empty() && (numel >= kParallelMinElements || elements + numel > kBatchElements)) break;
+            samples.push_back(std::move(ts));
             elements += numel;
             if (numel >= kParallelMinElements) break;  // a big tensor goes alone
+        }
+        // The sampled rows of the whole batch in one prefetch: a remote provider fetches
+        // them in parallel, adjacent ranges merged.
+        std::vector<ByteRange> ranges;
+        for (size_t k = 0; k < samples.size(); ++k)
+            if (samples[k].sampled) {
+                const std::vector<ByteRange> r = model->rowsByteRanges(report.tensorNames[first + k], samples[k].rows);
+                ranges.insert(ranges.end(), r.begin(), r.end());
+            }
+        if (!ranges.empty())
+            if (auto pf = provider->prefetch(ranges, progress); !pf) return pf.error();
+        for (size_t k = 0; k < samples.size(); ++k) {
+            const std::string& name = report.tensorNames[first + k];
+            auto reader = samples[k].sampled ? model->rowsReader(name, samples[k].rows, progress) : model->reader(name, progress);
+            if (!reader) return reader.error();
+            readers.push_back(*reader);
         }
         bases.resize(readers.size());
         batchWeights.assign(readers.size(), std::nullopt);
@@ -289,16 +377,26 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         for (size_t i = 0; i < readers.size(); ++i) {
             TensorInfo info = readers[i]->info();
             info.name = report.tensorNames[first + i];
+            if (samples[i].sampled) info.shape = model->find(info.name)->shape;
             batchWeights[i] = weightsFor(info, Layout::AsStored, &batchNotes[i]);
+            if (samples[i].sampled && batchWeights[i]) {  // the weights of the rows read
+                std::vector<std::pair<int64_t, int64_t>> rows;
+                for (const RowRange& r : samples[i].rows) rows.emplace_back(r.r0, r.r1);
+                batchWeights[i] = batchWeights[i]->subsetRows(rows);
+            }
         }
         auto weightsOf = [&](size_t i) { return batchWeights[i] ? &*batchWeights[i] : nullptr; };
+        auto analyse = [&](size_t i, Progress* p) {
+            return samples[i].sampled ? analyzeBands(*readers[i], kSampleBandRows, choices, p, weightsOf(i))
+                                      : analyzeTensor(*readers[i], choices, Layout::AsStored, p, weightsOf(i));
+        };
         if (readers.size() == 1) {  // alone: its own parallel chunks, progress and cancel
-            bases[0] = analyzeTensor(*readers[0], choices, Layout::AsStored, progress, weightsOf(0));
+            bases[0] = analyse(0, progress);
         } else {
             const int64_t n = int64_t(readers.size());
 #pragma omp parallel for schedule(dynamic, 1) if (worthParallel(n, elements * int64_t(choices.size())))
             for (int64_t i = 0; i < n; ++i)
-                bases[size_t(i)] = analyzeTensor(*readers[size_t(i)], choices, Layout::AsStored, nullptr, weightsOf(size_t(i)));
+                bases[size_t(i)] = analyse(size_t(i), nullptr);
         }
         batchEnd = first + readers.size();
         return {};
@@ -315,12 +413,23 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         WqTensor tensor;
         tensor.info = reader->info();
         tensor.info.name = name;
+        const TensorSample& ts = samples[slot];
+        if (ts.sampled) tensor.info.shape = model->find(name)->shape;  // the reader's view is the rows read
 
         const Result<TensorAnalysis>& base = *bases[slot];
         if (!base) return fail(base.error());
         tensor.importanceNote = batchNotes[slot];
         tensor.stats = base->stats;
-        for (const auto& r : base->results) tensor.rows.push_back(baselineRow("none", r, tensor.info.shape));
+        for (size_t f = 0; f < base->results.size(); ++f) {
+            FormatResult r = base->results[f];
+            if (ts.sampled) r.bytes = payloadBytes(*r.format, tensor.info.rows(), tensor.info.cols());
+            WqRow row = baselineRow("none", r, tensor.info.shape);
+            if (params.sample) {
+                row.estimate = rowEstimate(ts, *base, f, row, tensor.info.numel(), tensor.info.cols());
+                row.metrics = row.estimate->metrics;
+            }
+            tensor.rows.push_back(std::move(row));
+        }
 
         if (config.algorithm == "transpose") {
             std::string note;

@@ -6,6 +6,7 @@
 // outputs match. Errors: Error.exitCode 1 = bad arguments/config/nothing matched,
 // 2 = model or network failure; "cancelled" when the Progress was cancelled.
 #include "analysis/analysis.h"
+#include "analysis/sampling.h"
 #include "common/progress.h"
 #include "common/result.h"
 #include "formats/format.h"
@@ -52,6 +53,11 @@ struct WqParams {
     // --shard K/N (io/shard.h): analyse part K of the byte-balanced split only; the folder is
     // marked for `merge`, which produces `command`'s output (wq, atlas, plan) from the rows.
     std::optional<ShardSpec> shard;
+    // --sample F --seed N (analysis/sampling.h): analyse round(F x bands) seeded 32-row bands
+    // of each tensor of rank >= 2 (reading only those rows); every row then carries an
+    // estimate with 95 % intervals. Compression "none" only; formats whose row blocks do
+    // not divide 32 rows are refused.
+    std::optional<SampleSpec> sample;
     std::string command = "wq";
     std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
 };
@@ -72,6 +78,10 @@ struct WqRow {
     std::vector<double> tileBytes;          // per candidate
     bool metThreshold = true;               // false: the row misses the threshold (see note)
     std::string note;                       // why a mixed row is flagged / how it was found
+    // Rows of a sampled run (--sample): the estimate and its 95 % intervals; `metrics` are
+    // then its point estimates (sse, wsse, wssx scaled to the whole tensor's elements).
+    // exact: every band was read (small or 1-D tensors), the values are the full ones.
+    std::optional<SampleEstimate> estimate;
 };
 
 struct WqTensor {
@@ -129,6 +139,7 @@ struct WqReport {
     std::optional<WqImportance> importance;  // set when the run was given --importance
     int top = 0;                       // --top N (0: no list)
     std::optional<ShardRecord> shard;  // a --shard run: which part, of what (merge checks it)
+    std::optional<SampleSpec> sample;  // a --sample run (recorded in results.json and table.txt)
 };
 
 // Rendering of the mixed-tile PNG artefacts is injected by the caller (the plot

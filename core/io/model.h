@@ -79,6 +79,11 @@ struct TensorInfo {
 
 class TensorReader;
 
+// Rows [r0, r1) of a tensor's 2-D view (sampled reading, --sample).
+struct RowRange {
+    int64_t r0 = 0, r1 = 0;
+};
+
 class Model {
 public:
     // Opens a model: reads the index (or every shard header), validates, and sorts
@@ -124,6 +129,20 @@ public:
     // unreadable bytes (exitCode 2).
     Result<std::shared_ptr<TensorReader>> reader(const std::string& name,
                                                  Progress* progress = nullptr) const;
+
+    // A reader of only these rows of the 2-D view (sorted, disjoint, non-empty ranges;
+    // --sample): its view is the rows concatenated in order, info().shape
+    // [Σ(r1 - r0), cols] (rank < 2: the tensor, rows must be {0, 1}). Plain and FP8 block
+    // tensors fetch exactly the byte ranges rowsByteRanges() names (prefetched together,
+    // so a remote provider merges adjacent ones); the FP8 scale rows those rows need are
+    // fetched alone. Quantized layouts (core/io/layouts) fetch their parts and decode the
+    // chosen rows only. Errors as reader().
+    Result<std::shared_ptr<TensorReader>> rowsReader(const std::string& name, const std::vector<RowRange>& rows,
+                                                     Progress* progress = nullptr) const;
+    // The byte ranges rowsReader() reads for these rows: each run of rows' codes, then the
+    // scale rows of an FP8 block tensor, adjacent ones merged. Empty for unknown names
+    // and quantized layouts (their parts are read whole).
+    std::vector<ByteRange> rowsByteRanges(const std::string& name, const std::vector<RowRange>& rows) const;
 
     // Internal, used by open(); public for tests of the validators. tensors must be
     // validated (bounds, dtype sizes, FP8 scale shapes); they are sorted naturally here.

@@ -11,6 +11,7 @@
 // NaN: n/a, never computed from ones or zeros). Plain C++20, header only.
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace qs {
@@ -33,6 +34,24 @@ struct InputWeights {
                 std::copy(row, row + width, out);
             }
         }
+    }
+    // The weights of chosen rows of the view, as the rows' own view ([Σ rows, nIn]): rows
+    // are (r0, r1) pairs, sorted (--sample reads only those rows).
+    InputWeights subsetRows(const std::vector<std::pair<int64_t, int64_t>>& rows) const
+    {
+        InputWeights w;
+        w.alongRows = alongRows;
+        w.nIn = nIn;
+        w.rowsPerMatrix = 1;
+        for (const auto& [r0, r1] : rows)
+            for (int64_t r = r0; r < r1; ++r) {
+                if (alongRows) w.v.push_back(v[size_t(r)]);
+                else {
+                    const float* row = v.data() + (r / rowsPerMatrix) * nIn;
+                    w.v.insert(w.v.end(), row, row + nIn);
+                }
+            }
+        return w;
     }
     // v ≡ 1 over a view of `cols` columns: weighted metrics equal the unweighted ones.
     static InputWeights uniform(int64_t cols, int64_t rows)

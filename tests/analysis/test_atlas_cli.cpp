@@ -28,12 +28,14 @@ private Q_SLOTS:
         QFile csv(out + "/atlas.csv");
         QVERIFY(csv.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(lines.first(), QString("format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel"));
+        QCOMPARE(lines.first(), QString("format,layer,kind,tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate,wsqnr_db,wrel,"
+                                           "pcc_lo,pcc_hi,mae_lo,mae_hi,sqnr_db_lo,sqnr_db_hi"));
         // one-tensor cells: the worst value is the tensor's own mae, equal to the cell's
         int singles = 0;
         for (const QString& l : lines.mid(1)) {
             const QStringList c = l.split(',');
-            QCOMPARE(c.size(), 14);
+            QCOMPARE(c.size(), 20);
+            for (int i = 14; i < 20; ++i) QVERIFY(c[i].isEmpty());  // no intervals without --sample
             if (c[3] == "1") {
                 QCOMPARE(c[6], c[10]);
                 ++singles;

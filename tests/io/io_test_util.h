@@ -21,6 +21,7 @@ public:
     bool remote = false;
     std::vector<std::vector<ByteRange>> prefetches;  // every prefetch() call
     int reads = 0;
+    std::vector<ByteRange> readLog;                  // every read() call
 
     QString describe() const override { return QStringLiteral("/mem/model"); }
     QString repoName() const override { return QStringLiteral("model"); }
@@ -42,6 +43,7 @@ public:
     Result<ByteViewPtr> read(const QString& path, uint64_t offset, uint64_t length, Progress* = nullptr) override
     {
         ++reads;
+        readLog.push_back({path, offset, length});
         auto it = files.find(path);
         if (it == files.end()) return Error::model(path.toStdString() + ": no such file");
         const auto& f = it->second;

@@ -13,8 +13,11 @@ namespace qs {
 void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
 {
     const QString metric = QString::fromLatin1(atlasMetricName(a.metric)).toUpper();
-    applyPlotTheme(plot, QStringLiteral("%1: %2 by layer and kind (worst tensor per cell)")
-                             .arg(QString::fromStdString(a.formats[f]), metric));
+    QString title = QStringLiteral("%1: %2 by layer and kind (worst tensor per cell)").arg(QString::fromStdString(a.formats[f]), metric);
+    if (a.sampleFraction > 0)  // --sample: say so, and mark the estimated cells
+        title += QStringLiteral(", estimated from a %1% sample of 32-row bands (\u2248: estimated cell)")
+                     .arg(a.sampleFraction * 100.0, 0, 'g', 6);
+    applyPlotTheme(plot, title);
     const int nx = int(std::max<size_t>(1, a.kinds.size())), ny = int(std::max<size_t>(1, a.layers.size()));
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
     map->setName(QStringLiteral("atlas"));
@@ -31,6 +34,13 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
             if (c.tensors == 0 || !std::isfinite(c.worstValue)) continue;
             map->data()->setCell(int(k), int(l), c.worstValue);
             lo = std::min(lo, c.worstValue), hi = std::max(hi, c.worstValue);
+            if (c.estimate && a.kinds.size() * a.layers.size() <= 20000) {
+                auto* mark = new QCPItemText(plot);
+                mark->position->setCoords(double(k), double(l));
+                mark->setText(QStringLiteral("\u2248"));
+                mark->setFont(plotAxisFont());
+                mark->setColor(Qt::white);
+            }
         }
     if (!(lo <= hi)) lo = 0, hi = 1;
     if (lo == hi) lo -= 0.5, hi += 0.5;
