@@ -16,7 +16,8 @@
 //     model).
 // Prints numbers; never a pass/fail test.
 // Usage: bench_scale [--binary PATH] [--sample F] [-c FORMATS] [--plan-formats FORMATS]
-//                    [--budget SIZE] [--skip-list] [--skip-wq] [--skip-sample] [--keep DIR]
+//                    [--budget SIZE] [--skip-list] [--skip-wq] [--skip-sample] [--skip-plan]
+//                    [--keep DIR] [--timeout S]
 #include "fake_deepseek.h"
 #include "fake_hub.h"
 
@@ -299,15 +300,19 @@ int main(int argc, char** argv)
         std::printf("  %.1f MB/s served, %.0f requests/s\n", rate / 1e6, r.seconds > 0 ? r.requests / r.seconds : 0.0);
         std::printf("%s", r.err.right(1500).constData());
 
-        std::printf("\n[3b] quantscope plan %s --sample %s --budget %s -c %s, end to end (empty cache)\n", qPrintable(repo),
-                    qPrintable(sample), qPrintable(budget), qPrintable(planFormats));
-        fresh();
-        ChildRun p = runChild(hub, binary,
-                              {QStringLiteral("plan"), repo, QStringLiteral("--sample"), sample, QStringLiteral("--budget"), budget,
-                               QStringLiteral("-c"), planFormats, QStringLiteral("--out-dir"), work + QStringLiteral("/plan")},
-                              env, work, timeoutS);
-        printRun("plan --sample", p);
-        std::printf("%s", p.out.right(1500).constData());
+        if (args.contains(QStringLiteral("--skip-plan"))) {
+            std::printf("\n[3b] plan --sample: skipped (--skip-plan)\n");
+        } else {
+            std::printf("\n[3b] quantscope plan %s --sample %s --budget %s -c %s, end to end (empty cache)\n", qPrintable(repo),
+                        qPrintable(sample), qPrintable(budget), qPrintable(planFormats));
+            fresh();
+            ChildRun p = runChild(hub, binary,
+                                  {QStringLiteral("plan"), repo, QStringLiteral("--sample"), sample, QStringLiteral("--budget"),
+                                   budget, QStringLiteral("-c"), planFormats, QStringLiteral("--out-dir"), work + QStringLiteral("/plan")},
+                                  env, work, timeoutS);
+            printRun("plan --sample", p);
+            std::printf("%s", p.out.right(1500).constData());
+        }
     }
     if (wholeRate > 0) {
         std::printf("\nA full (unsampled) run fetches %.1f GB (all tensor data + headers + index); at the whole-tensor rate of [2]"
