@@ -17,7 +17,7 @@
 // Prints numbers; never a pass/fail test.
 // Usage: bench_scale [--binary PATH] [--sample F] [-c FORMATS] [--plan-formats FORMATS]
 //                    [--budget SIZE] [--skip-list] [--skip-wq] [--skip-sample] [--skip-plan]
-//                    [--keep DIR] [--timeout S]
+//                    [--regex R] [--keep DIR] [--timeout S]
 #include "fake_deepseek.h"
 #include "fake_hub.h"
 
@@ -153,6 +153,9 @@ int main(int argc, char** argv)
     const QString planFormats = argValue(args, "--plan-formats", QStringLiteral("bf16,bfp8,bfp4,bfp2"));
     const QString budget = argValue(args, "--budget", QStringLiteral("370GB"));
     const int timeoutS = argValue(args, "--timeout", QStringLiteral("3600")).toInt();
+    // --regex R: the sampled runs of [3] on a selection only (a quicker look; the numbers are then not the whole model's).
+    const QString regex = argValue(args, "--regex", QString());
+    const QStringList selection = regex.isEmpty() ? QStringList() : QStringList{QStringLiteral("--regex"), regex};
     const QString repo = QStringLiteral("deepseek-ai/DeepSeek-V3");
     if (!QFileInfo(binary).isExecutable()) return std::printf("no quantscope binary at %s (--binary)\n", qPrintable(binary)), 1;
 
@@ -285,11 +288,12 @@ int main(int argc, char** argv)
     } else if (!hasSample) {
         std::printf("    atlas --sample: this quantscope has no --sample option yet; not measured\n");
     } else {
-        std::printf("    quantscope atlas %s --sample %s -c %s (empty cache)\n", qPrintable(repo), qPrintable(sample), qPrintable(formats));
+        std::printf("    quantscope atlas %s --sample %s -c %s%s (empty cache)\n", qPrintable(repo), qPrintable(sample), qPrintable(formats),
+                    qPrintable(regex.isEmpty() ? QString() : QStringLiteral(" --regex ") + regex));
         fresh();
         ChildRun r = runChild(hub, binary,
-                              {QStringLiteral("atlas"), repo, QStringLiteral("--sample"), sample, QStringLiteral("-c"), formats,
-                               QStringLiteral("--out-dir"), work + QStringLiteral("/atlas")},
+                              QStringList{QStringLiteral("atlas"), repo, QStringLiteral("--sample"), sample, QStringLiteral("-c"), formats,
+                               QStringLiteral("--out-dir"), work + QStringLiteral("/atlas")} + selection,
                               env, work, timeoutS);
         printRun("atlas --sample", r);
         std::printf("  bytes served %.1f MB vs %s x model + headers + index = %.1f MB: %.2fx (target <= 1.5x)\n",
@@ -307,8 +311,9 @@ int main(int argc, char** argv)
                         qPrintable(sample), qPrintable(budget), qPrintable(planFormats));
             fresh();
             ChildRun p = runChild(hub, binary,
-                                  {QStringLiteral("plan"), repo, QStringLiteral("--sample"), sample, QStringLiteral("--budget"),
-                                   budget, QStringLiteral("-c"), planFormats, QStringLiteral("--out-dir"), work + QStringLiteral("/plan")},
+                                  QStringList{QStringLiteral("plan"), repo, QStringLiteral("--sample"), sample, QStringLiteral("--budget"),
+                                   budget, QStringLiteral("-c"), planFormats, QStringLiteral("--out-dir"), work + QStringLiteral("/plan")}
+                                      + selection,
                                   env, work, timeoutS);
             printRun("plan --sample", p);
             std::printf("%s", p.out.right(1500).constData());
