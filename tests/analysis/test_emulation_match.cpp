@@ -158,7 +158,7 @@ private Q_SLOTS:
                       "'config_groups': {'g': {'weights': {'num_bits': 4, 'type': 'int', 'symmetric': true, "
                       "'strategy': 'group', 'group_size': 32}}}}}");
         c.tensors = {{"p.weight_packed", DType::I32, {1, 4}, le32({0x8888888Fu, 0x88888888u, 0x88888888u, 0x88888888u})},
-                     {"p.weight_scale", DType::BF16, {1, 1}, encodeFloats(DType::BF16, {1.0f})},
+                     {"p.weight_scale", DType::BF16, {1, 1}, encodeFloats(DType::BF16, std::vector<float>{1.0f})},
                      {"p.weight_shape", DType::I32, {2}, le32({1, 32})}};
         const QString dir = m_tmp.filePath("ct-int4");
         QVERIFY(writeFolder(c, dir));
