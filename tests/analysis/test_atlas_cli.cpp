@@ -29,7 +29,7 @@ private Q_SLOTS:
             QVERIFY2(top.open(QIODevice::ReadOnly), f);
             const QStringList lines = QString::fromUtf8(top.readAll()).split('\n', Qt::SkipEmptyParts);
             QCOMPARE(lines.size(), 17);  // the 16 tensors of the demo selection
-            QCOMPARE(lines.first(), QString("Worst 20 by mae (abs):"));
+            QCOMPARE(lines.first(), QString("Worst 16 by mae (abs):"));  // as many as it holds
             for (const QString& l : lines.mid(1)) QVERIFY2(l.contains(QString("  ") + f + " "), qPrintable(l));
         }
         QImage png(out + "/atlas_bfp4.png");

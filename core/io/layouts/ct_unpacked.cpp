@@ -172,7 +172,7 @@ static std::optional<EmulatedFormat> emulation(const TensorInfo& l)
 {
     if (!l.layout) return std::nullopt;
     const StoredLayout& p = *l.layout;
-    if (p.bits == 8 && p.groupSize == 0 && p.blockRows == 0 && p.symmetric && l.dtypeName.rfind("int8", 0) == 0)
+    if (p.groupSize == 0 && p.blockRows == 0 && p.symmetric && l.dtypeName.rfind("int8", 0) == 0)
         return EmulatedFormat{"int8", {}};
     if (l.dtypeName.rfind("fp8_e4m3", 0) != 0) return std::nullopt;
     const bool block128 = p.blockRows == 128 && p.groupSize == 128;
