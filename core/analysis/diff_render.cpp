@@ -3,6 +3,7 @@
 // summary. An undefined value is '-' in the table and null in JSON (named in "nonfinite").
 #include "analysis/diff.h"
 #include "common/escape.h"
+#include "io/json_util.h"
 
 #include <nlohmann/json.hpp>
 
@@ -109,24 +110,14 @@ std::string sideLine(const std::string& label, const DiffSummary& s, bool colour
     return out;
 }
 
-void put(nlohmann::json& obj, const char* key, double v)
-{
-    if (std::isfinite(v)) {
-        obj[key] = v;
-        return;
-    }
-    obj[key] = nullptr;
-    obj["nonfinite"][key] = std::isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf";
-}
-
 nlohmann::json metricsJson(const Metrics& m)
 {
     nlohmann::json j = nlohmann::json::object();
-    put(j, "pcc", m.pcc);
-    put(j, "mae", m.mae);
-    put(j, "atol", m.atol);
-    put(j, "rmse", m.rmse);
-    put(j, "sqnr_db", m.sqnrDb);
+    putNumber(j, "pcc", m.pcc);
+    putNumber(j, "mae", m.mae);
+    putNumber(j, "atol", m.atol);
+    putNumber(j, "rmse", m.rmse);
+    putNumber(j, "sqnr_db", m.sqnrDb);
     j["count"] = m.count;
     return j;
 }
@@ -135,7 +126,7 @@ void identicalJson(nlohmann::json& j, const IdenticalCount& c)
 {
     j["identical"] = c.identical;
     j["total"] = c.total;
-    put(j, "identical_fraction", c.total ? c.fraction() : std::numeric_limits<double>::quiet_NaN());
+    putNumber(j, "identical_fraction", c.total ? c.fraction() : std::numeric_limits<double>::quiet_NaN());
     j["signed_zero_pairs"] = c.signedZeros;
     j["nan_pairs"] = c.nans;
 }
@@ -143,7 +134,7 @@ void identicalJson(nlohmann::json& j, const IdenticalCount& c)
 nlohmann::json sideJson(const DiffSide& s)
 {
     nlohmann::json j = metricsJson(s.metrics);
-    put(j, "rel_rmse", s.metrics.relRmse);
+    putNumber(j, "rel_rmse", s.metrics.relRmse);
     j["non_finite_a"] = s.metrics.nonFiniteX;
     j["non_finite_b"] = s.metrics.nonFiniteY;
     identicalJson(j, s.identical);

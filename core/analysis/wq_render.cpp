@@ -5,6 +5,7 @@
 #include "analysis/wq_run.h"
 #include "analysis/atlas.h"
 #include "common/escape.h"
+#include "io/json_util.h"
 #include "io/selection.h"
 
 #include <nlohmann/json.hpp>
@@ -619,29 +620,16 @@ std::string renderTail(const WqReport& r, bool colour)
 
 namespace {
 
-// JSON has no Inf or NaN: a non-finite value is written as null and named in the
-// object's "nonfinite" map ("inf", "-inf", or "n/a" for a value that is not defined),
-// so the document stays valid JSON that every parser reads, and nothing is lost.
-void put(nlohmann::json& obj, const char* key, double v)
-{
-    if (std::isfinite(v)) {
-        obj[key] = v;
-        return;
-    }
-    obj[key] = nullptr;
-    obj["nonfinite"][key] = std::isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf";
-}
-
 nlohmann::json metricsJson(const Metrics& m)
 {
     nlohmann::json j = nlohmann::json::object();
-    put(j, "pcc", m.pcc);
-    put(j, "mae", m.mae);
-    put(j, "atol", m.atol);
-    put(j, "rmse", m.rmse);
-    put(j, "sqnr_db", m.sqnrDb);
-    put(j, "rel_rmse", m.relRmse);
-    put(j, "sse", m.sse);  // Σ(x-y)²: what the planner adds over tensors
+    putNumber(j, "pcc", m.pcc);
+    putNumber(j, "mae", m.mae);
+    putNumber(j, "atol", m.atol);
+    putNumber(j, "rmse", m.rmse);
+    putNumber(j, "sqnr_db", m.sqnrDb);
+    putNumber(j, "rel_rmse", m.relRmse);
+    putNumber(j, "sse", m.sse);  // Σ(x-y)²: what the planner adds over tensors
     j["count"] = m.count;
     j["non_finite_inputs"] = m.nonFiniteX;
     j["non_finite_outputs"] = m.nonFiniteY;
@@ -706,12 +694,12 @@ std::string renderJson(const WqReport& r)
         if (r.importance && !t.importanceNote.empty()) jt["importance_note"] = t.importanceNote;
         nlohmann::json stats = {{"count", t.stats.count}, {"zeros", t.stats.zeros}, {"nan", t.stats.nan},
                                 {"pos_inf", t.stats.posInf}, {"neg_inf", t.stats.negInf}};
-        put(stats, "min", t.stats.min);
-        put(stats, "max", t.stats.max);
-        put(stats, "mean", t.stats.mean());
-        put(stats, "std", t.stats.stddev());
-        put(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
-        put(stats, "sum_sq", t.stats.sumSq);
+        putNumber(stats, "min", t.stats.min);
+        putNumber(stats, "max", t.stats.max);
+        putNumber(stats, "mean", t.stats.mean());
+        putNumber(stats, "std", t.stats.stddev());
+        putNumber(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
+        putNumber(stats, "sum_sq", t.stats.sumSq);
         jt["stats"] = stats;
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& row : t.rows) {
@@ -724,10 +712,10 @@ std::string renderJson(const WqReport& r)
             jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
             if (r.importance) {  // null when the tensor has none (importance_note says why)
-                put(jr, "wsqnr_db", row.metrics.wsqnrDb);
-                put(jr, "wrel", row.metrics.wrel);
-                put(jr, "wsse", row.metrics.wsse);  // Σd²v
-                put(jr, "wssx", row.metrics.wssx);  // Σx²v
+                putNumber(jr, "wsqnr_db", row.metrics.wsqnrDb);
+                putNumber(jr, "wrel", row.metrics.wrel);
+                putNumber(jr, "wsse", row.metrics.wsse);  // Σd²v
+                putNumber(jr, "wssx", row.metrics.wssx);  // Σx²v
             }
             if (row.estimate && r.sample) {
                 const SampleEstimate& e = *row.estimate;
@@ -777,7 +765,7 @@ std::string renderJson(const WqReport& r)
             nlohmann::json jt = {{"tensor", t.tensor}, {"compression", t.compression}, {"format", t.format},
                                  {"label", t.label}, {"kind", t.kind}};
             jt["layer"] = t.layer.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stoll(t.layer));
-            put(jt, r.importance ? "wrel" : "rel_rmse", t.value);
+            putNumber(jt, r.importance ? "wrel" : "rel_rmse", t.value);
             top.push_back(jt);
         }
         doc["top"] = top;
@@ -789,13 +777,13 @@ std::string renderJson(const WqReport& r)
                                  {"tensors", sr.rows}, {"measured", sr.measured},
                                  {"pcc_measured", sr.pccMeasured}, {"mean_payload_bytes", sr.bytes},
                                  {"mean_device_bytes", sr.deviceBytes}};
-            put(js, "mean_pcc", sr.pcc);
-            put(js, "mean_mae", sr.mae);
-            put(js, "mean_atol", sr.atol);
-            put(js, "mean_rel_rmse", sr.relRmse);
+            putNumber(js, "mean_pcc", sr.pcc);
+            putNumber(js, "mean_mae", sr.mae);
+            putNumber(js, "mean_atol", sr.atol);
+            putNumber(js, "mean_rel_rmse", sr.relRmse);
             if (r.importance) {
-                put(js, "mean_wsqnr_db", sr.wsqnrDb);
-                put(js, "mean_wrel", sr.wrel);
+                putNumber(js, "mean_wsqnr_db", sr.wsqnrDb);
+                putNumber(js, "mean_wrel", sr.wrel);
                 js["weighted"] = sr.weighted;
             }
             summary.push_back(js);
