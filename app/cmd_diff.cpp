@@ -48,11 +48,9 @@ int runDiffCommand(const QStringList& args)
     params.cacheDir = p.value("cache-dir");
     params.regex = p.value("regex");
     params.all = p.isSet("all");
-    if (p.isSet("limit")) {
-        bool ok = false;
-        params.limit = p.value("limit").toInt(&ok);
-        if (!ok || params.limit < 0) return usageError("diff", "--limit: expected a whole number >= 0, got \"" + p.value("limit") + "\"");
-    }
+    auto limit = limitOption(p, 0, params.limit);
+    if (!limit) return usageError("diff", QString::fromStdString(limit.error().message));
+    params.limit = *limit;
     params.emulate = p.value("emulate");
     if (p.isSet("emulate") && params.emulate.isEmpty()) return usageError("diff", "--emulate: expected a format name");
     auto opts = formatOptionsFrom(p);

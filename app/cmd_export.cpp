@@ -22,35 +22,46 @@
 namespace {
 
 // export --dequantize: selection as for -c, then the core writer.
-int runDequantizeExport(const QCommandLineParser& p)
+struct ExportSelection {
+    std::shared_ptr<qs::Model> model;
+    std::vector<std::string> names;  // FILTER / --regex / --limit, integer tensors skipped
+};
+
+// The model and the tensors both export paths write.
+qs::Result<ExportSelection> openSelection(const QCommandLineParser& p, int limit, CliProgress& progress)
 {
     const QStringList pos = p.positionalArguments();
+    auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
+    if (!model) return model.error();
+    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
+                                   &(*model)->layoutTensorNames());
+    if (!names) return names.error();
+    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return kept.error();
+    return ExportSelection{std::move(*model), std::move(*names)};
+}
+
+int runDequantizeExport(const QCommandLineParser& p)
+{
     if (p.isSet("c")) return usageError("export", "--dequantize writes the stored values; it takes no -c FORMAT");
     if (p.isSet("shard")) return usageError("export", "--shard is not available with --dequantize");
     const QString dtypeName = p.value("dtype").toLower();
     if (dtypeName != "f32" && dtypeName != "bf16")
         return usageError("export", "--dtype: expected f32 or bf16, got \"" + p.value("dtype") + "\"");
-    int limit = 0;
-    if (p.isSet("limit")) {
-        bool ok = false;
-        limit = p.value("limit").toInt(&ok);
-        if (!ok || limit <= 0) return usageError("export", "--limit: expected a whole number >= 1");
-    }
+    auto limit = limitOption(p, 1, 0);  // 0: no limit
+    if (!limit) return usageError("export", QString::fromStdString(limit.error().message));
     CliProgress progress;
-    auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
-    if (!model) return reportError(model.error());
-    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
-                                   &(*model)->layoutTensorNames());
-    if (!names) return reportError(names.error());
-    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
+    auto sel = openSelection(p, *limit, progress);
+    if (!sel) return reportError(sel.error());
+    const std::shared_ptr<qs::Model>& model = sel->model;
+    const std::vector<std::string>* names = &sel->names;
     qs::DequantExportParams params;
     params.out = p.value("out");
     params.dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
     params.metadata = {{"format", "pt"},
                        {"quantscope_dequantized", "true"},
-                       {"quantscope_source", (*model)->provider().describe().toStdString()},
+                       {"quantscope_source", model->provider().describe().toStdString()},
                        {"quantscope_version", QS_VERSION}};
-    auto r = qs::exportDequantized(**model, *names, params, &progress);
+    auto r = qs::exportDequantized(*model, *names, params, &progress);
     progress.finish();
     if (!r) return reportError(r.error());
     std::fprintf(stderr, "wrote %zu tensors (%zu decoded from a quantized layout, stored as %s) to %s\n", r->tensors,
@@ -115,25 +126,26 @@ int runExportCommand(const QStringList& args)
     } else if (p.values("c").size() != 1) {
         return usageError("export", "give exactly one format with -c FORMAT (or --dequantize, or a plan with --compression-config)");
     }
-    auto fmts = plan ? qs::resolveFormats({}, {"bf16"})
-                     : qs::resolveFormats(p.values("c"), {});
-    if (!fmts) return reportError(fmts.error());
-    if (fmts->size() != 1) return usageError("export", "-c must name one format, not a set");
-    const qs::Format* format = fmts->front();  // with a plan: unused (each tensor has its own)
+    const qs::Format* format = nullptr;  // with a plan each tensor has its own
+    std::vector<const qs::Format*> formatSet;
+    if (!plan) {
+        auto fmts = qs::resolveFormats(p.values("c"), {});
+        if (!fmts) return reportError(fmts.error());
+        if (fmts->size() != 1) return usageError("export", "-c must name one format, not a set");
+        format = fmts->front();
+        formatSet = *fmts;
+    }
+    const std::string label = plan ? std::string("plan") : std::string(format->name);
     const QString dtypeName = p.value("dtype").toLower();
     if (dtypeName != "f32" && dtypeName != "bf16")
         return usageError("export", "--dtype: expected f32 or bf16, got \"" + p.value("dtype") + "\"");
     const qs::DType dtype = dtypeName == "f32" ? qs::DType::F32 : qs::DType::BF16;
     auto opts = formatOptionsFrom(p);
     if (!opts) return reportError(opts.error());
-    if (const std::string unused = plan ? std::string() : qs::unusedOptionMessage(*opts, *fmts); !unused.empty())
+    if (const std::string unused = plan ? std::string() : qs::unusedOptionMessage(*opts, formatSet); !unused.empty())
         return reportError(qs::Error::usage(unused));
-    int limit = 0;
-    if (p.isSet("limit")) {
-        bool ok = false;
-        limit = p.value("limit").toInt(&ok);
-        if (!ok || limit <= 0) return usageError("export", "--limit: expected a whole number >= 1");
-    }
+    auto limit = limitOption(p, 1, 0);  // 0: no limit
+    if (!limit) return usageError("export", QString::fromStdString(limit.error().message));
 
     std::optional<qs::ShardSpec> shardSpec;
     if (p.isSet("shard")) {
@@ -143,30 +155,28 @@ int runExportCommand(const QStringList& args)
     }
 
     CliProgress progress;
-    auto model = qs::openModel(pos.first(), p.value("revision"), p.value("cache-dir"), &progress);
-    if (!model) return reportError(model.error());
-    auto names = qs::selectTensors((*model)->tensorNames(), pos.mid(1), p.value("regex"), limit, false,
-                                   &(*model)->layoutTensorNames());
-    if (!names) return reportError(names.error());
-    if (auto kept = skipIntegerTensors(**model, *names, progress); !kept) return reportError(kept.error());
+    auto sel = openSelection(p, *limit, progress);
+    if (!sel) return reportError(sel.error());
+    const std::shared_ptr<qs::Model>& model = sel->model;
+    std::vector<std::string>* const names = &sel->names;  // --shard cuts it to the part
 
     QString outPath = p.value("out");
     std::optional<qs::ShardRecord> shard;
     if (shardSpec) {
-        shard = qs::cutSelection(**model, *names, *shardSpec, "export",
-                                 {{"format", std::string(format->name)}, {"dtype", dtypeName.toStdString()}},
+        shard = qs::cutSelection(*model, *names, *shardSpec, "export",
+                                 {{"format", label}, {"dtype", dtypeName.toStdString()}},
                                  {"options " + qs::formatOptionFlags(*opts)});
         outPath = qs::exportShardPath(outPath, *shardSpec);
     }
 
     std::vector<qs::TensorSpec> specs;
     for (const auto& n : *names) {
-        const qs::TensorInfo* t = (*model)->find(n);
+        const qs::TensorInfo* t = model->find(n);
         specs.push_back({n, dtype, t ? t->shape : std::vector<int64_t>{}});
     }
     qs::SafetensorsMetadata meta = {{"format", "pt"},
-                                    {"quantscope_format", plan ? std::string("plan") : std::string(format->name)},
-                                    {"quantscope_source", (*model)->provider().describe().toStdString()},
+                                    {"quantscope_format", label},
+                                    {"quantscope_source", model->provider().describe().toStdString()},
                                     {"quantscope_version", QS_VERSION}};
     if (shard)
         for (auto& kv : qs::exportShardMetadata(*shard)) meta.push_back(std::move(kv));
@@ -177,7 +187,7 @@ int runExportCommand(const QStringList& args)
         const std::string& n = (*names)[i];
         progress.phase("[" + std::to_string(i + 1) + "/" + std::to_string(names->size()) + "] " + n);
         if (progress.cancelled()) return reportError(qs::Error{"cancelled", 1});
-        auto reader = (*model)->reader(n, &progress);
+        auto reader = model->reader(n, &progress);
         if (!reader) return reportError(reader.error());
         std::vector<float> x = (*reader)->readAll();
         if (!plan) {
@@ -209,7 +219,7 @@ int runExportCommand(const QStringList& args)
         std::fprintf(stderr, "note: the plan has no choice for %zu of the %zu selected tensors; they are written unchanged\n",
                      notPlanned, names->size());
     std::fprintf(stderr, "wrote %zu tensors (%s, stored as %s) to %s%s\n", names->size(),
-                 plan ? ("as planned by " + planPath.toStdString()).c_str() : std::string(format->name).c_str(),
+                 plan ? ("as planned by " + planPath.toStdString()).c_str() : label.c_str(),
                  dtypeName.toLocal8Bit().constData(), outPath.toLocal8Bit().constData(),
                  shard ? (" (shard " + shard->spec.text() + " of " + std::to_string(shard->selectionTensors) + " tensors)").c_str() : "");
     return 0;

@@ -118,8 +118,10 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
     lks.reserve(entries.size());
     std::map<int, size_t> layerIx;
     std::map<std::string, size_t> kindIx;
-    for (const AtlasEntry& e : entries) {
-        lks.push_back(layerKind(e.tensor));
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const AtlasEntry& e = entries[i];
+        // a tensor's entries (one per format) are usually adjacent: split its name once
+        lks.push_back(i > 0 && entries[i - 1].tensor == e.tensor ? lks.back() : layerKind(e.tensor));
         layerIx[lks.back().layer] = 0;
         kindIx[lks.back().kind] = 0;
         if (std::find(a.formats.begin(), a.formats.end(), e.format) == a.formats.end()) a.formats.push_back(e.format);

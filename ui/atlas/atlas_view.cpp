@@ -322,6 +322,7 @@ void AtlasView::clearAll(const QString& message)
     m_header.reset();
     m_tensors.clear();
     m_index.clear();
+    m_layerKinds.clear();
     m_atlas = Atlas{};
     m_members.clear();
     m_planInput = PlanInput{};
@@ -431,7 +432,11 @@ void AtlasView::runOnSelection()
         m_header = *state->report;
         m_tensors = state->report->tensors;
         m_index.clear();
-        for (size_t i = 0; i < m_tensors.size(); ++i) m_index[m_tensors[i].info.name] = i;
+        m_layerKinds.clear();
+        for (size_t i = 0; i < m_tensors.size(); ++i) {
+            m_index[m_tensors[i].info.name] = i;
+            m_layerKinds.push_back(layerKind(m_tensors[i].info.name));
+        }
         m_status->setFullText(tr("Atlas of %1: %2 tensors × %3 formats.")
                                   .arg(m_scope)
                                   .arg(m_tensors.size())
@@ -456,6 +461,7 @@ void AtlasView::addTensor(WqTensor t)
         return;
     }
     m_index[t.info.name] = m_tensors.size();
+    m_layerKinds.push_back(layerKind(t.info.name));  // once per tensor, not per redraw
     m_tensors.push_back(std::move(t));
 }
 
@@ -472,7 +478,7 @@ void AtlasView::rebuild()
     for (size_t k = 0; k < m_atlas.kinds.size(); ++k) kindIx[m_atlas.kinds[k]] = k;
     m_members.assign(m_atlas.layers.size() * m_atlas.kinds.size(), {});
     for (size_t i = 0; i < m_tensors.size(); ++i) {
-        const LayerKind lk = layerKind(m_tensors[i].info.name);
+        const LayerKind& lk = m_layerKinds[i];
         const auto l = layerIx.find(lk.layer);
         const auto k = kindIx.find(lk.kind);
         if (l == layerIx.end() || k == kindIx.end()) continue;  // no "none" rows

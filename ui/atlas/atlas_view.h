@@ -176,6 +176,7 @@ private:
     std::optional<WqReport> m_header;
     std::vector<WqTensor> m_tensors;
     std::map<std::string, size_t> m_index;           // tensor -> m_tensors index
+    std::vector<LayerKind> m_layerKinds;             // per m_tensors entry: its cell's split
     Atlas m_atlas;
     std::vector<std::vector<size_t>> m_members;      // per cell (l * kinds + k): tensors
     PlanInput m_planInput;
