@@ -214,6 +214,17 @@ void addSelectionFlags(QCommandLineParser& p)
                         "Integer and bool tensors are always skipped (one line says how many)."});
 }
 
+qs::Result<int> limitOption(const QCommandLineParser& p, int minimum, int whenUnset)
+{
+    if (!p.isSet("limit")) return whenUnset;
+    bool ok = false;
+    const int limit = p.value("limit").toInt(&ok);
+    if (!ok || limit < minimum)
+        return qs::Error::usage("--limit: expected a whole number >= " + std::to_string(minimum) + ", got \"" +
+                                p.value("limit").toStdString() + "\"");
+    return limit;
+}
+
 qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params)
 {
     const QStringList pos = p.positionalArguments();
@@ -224,12 +235,9 @@ qs::Result<void> selectionFrom(const QCommandLineParser& p, qs::WqParams& params
     params.cacheDir = p.value("cache-dir");
     params.regex = p.value("regex");
     params.all = p.isSet("all");
-    if (p.isSet("limit")) {
-        bool ok = false;
-        params.limit = p.value("limit").toInt(&ok);
-        if (!ok || params.limit < 0)
-            return qs::Error::usage("--limit: expected a whole number >= 0, got \"" + p.value("limit").toStdString() + "\"");
-    }
+    auto limit = limitOption(p, 0, -1);
+    if (!limit) return limit.error();
+    params.limit = *limit;
     if (p.isSet("sample")) {
         bool ok = false;
         const QString text = p.value("sample");

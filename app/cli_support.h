@@ -47,6 +47,8 @@ void addSelectionFlags(QCommandLineParser& parser);
 // Error (exit 1) naming what is wrong: MODEL missing, --limit not a whole number >= 0,
 // --sample not a fraction in (0, 1], --seed not a whole number or without --sample.
 qs::Result<void> selectionFrom(const QCommandLineParser& parser, qs::WqParams& params);
+// --limit N: a whole number >= minimum; whenUnset when the flag is absent.
+qs::Result<int> limitOption(const QCommandLineParser& parser, int minimum, int whenUnset);
 
 // -h/--help without Qt's --help-all (whose Qt-internal options mean nothing here), and the
 // help text whose usage line names the command as the user typed it ("quantscope wq",

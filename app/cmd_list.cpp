@@ -128,7 +128,7 @@ int runListCommand(const QStringList& args)
         out += "\n";
         // Totals saturate with a visible "more than" instead of wrapping.
         uint64_t stored = uint64_t(t->numel());
-        if (t->layout) {
+        if (t->layout && !t->layout->inPlace) {  // FP8 block scales stay rows of their own
             stored = 0;
             for (const auto& [role, name] : t->layout->parts)
                 if (const qs::TensorInfo* s = (*model)->findStored(name)) stored += uint64_t(s->numel());

@@ -1,8 +1,10 @@
-// `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--out-dir D]`:
-// the memory-budget planner (issue #11). Thin: runs the one per-tensor walk (runWq),
-// turns each tensor's "none" rows into (bytes, squared error) options, solves with
-// core/compression/planner and writes plan.json and plan.csv (sinks.h). With --shard the
-// walk (the analysis step) covers one part and writes a shard folder for `merge`.
+// `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--granularity
+// tensor|tile] [--out-dir D]`: the memory-budget planner (issue #11). Thin: runs the one
+// per-tensor walk (runWq), turns each tensor's "none" rows (or, at tile granularity, the
+// per-tile sums the walk hands over) into (device bytes, squared error) options, solves
+// with core/compression/planner and writes plan.json (the plan file), plan.csv and
+// plan_curve.png (sinks.h). With --shard the walk (the analysis step) covers one part and
+// writes a shard folder for `merge` (tensor granularity only).
 #include "cli_support.h"
 #include "commands.h"
 #include "sinks.h"
@@ -15,9 +17,10 @@ int runPlanCommand(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(
-        "Memory-budget planner: one format per tensor minimising the total squared error with the total bytes within\n"
-        "the budget (multiple-choice knapsack; the gap to the Lagrangian lower bound is reported). Writes plan.json and\n"
-        "plan.csv to --out-dir.\n"
+        "Memory-budget planner: one format per tensor (or per 32x32 tile) minimising the total squared error with the\n"
+        "total device bytes within the budget (multiple-choice knapsack; the gap to the Lagrangian lower bound is\n"
+        "reported). Writes plan.json (a plan file: wq/export --compression-config plan.json apply it), plan.csv and\n"
+        "plan_curve.png to --out-dir.\n"
         "--budget SIZE: a number with B, KB/MB/GB (powers of 1000), KiB/MiB/GiB (powers of 1024) or bytes/param;\n"
         "a bare number is bytes. --bits B: average bits per parameter.\n\n"
         "Example:\n  quantscope plan ./my-model -c bf16,bfp8,bfp4,bfp2 --bits 5");
@@ -26,6 +29,9 @@ int runPlanCommand(const QStringList& args)
     p.addOption({{"c", "formats"}, "Candidate formats (repeatable or comma-separated; default: all).", "FORMAT"});
     p.addOption({"budget", "Total size budget.", "SIZE"});
     p.addOption({"bits", "Average bits per parameter.", "B"});
+    p.addOption({"granularity", "tensor (default): one format per tensor; tile: one format per 32x32 tile, from the "
+                                "per-tile sums of the mixed-tile algorithms (tile formats only; assignments in "
+                                "plan_tiles/).", "tensor|tile", "tensor"});
     p.addOption({"out-dir", "Folder for plan.json and plan.csv (default: plan); with --shard, the parent of the shard's results/ folder.", "dir", "plan"});
     p.addOption({"importance", "Importance matrix (as wq --importance): minimise the weighted squared error Σd²v, the "
                                "expected squared output error for inputs with those channel energies. A tensor without "
@@ -41,7 +47,16 @@ int runPlanCommand(const QStringList& args)
     auto request = planRequest(p.isSet("bits"), p.value("bits"), p.isSet("budget"), p.value("budget"));
     if (!request) return usageError("plan", QString::fromStdString(request.error().message));
 
+    const QString granularity = p.value("granularity");
+    if (granularity != "tensor" && granularity != "tile")
+        return usageError("plan", "--granularity: expected tensor or tile, got \"" + granularity + "\"");
+    const bool tiles = granularity == "tile";
+    if (tiles && params.shard)
+        return usageError("plan", "--granularity tile cannot be sharded (merge plans from the per-tensor rows); "
+                                  "run it without --shard");
+
     params.formats = p.values("c");
+    params.tileSums = tiles;
     params.writeResults = params.shard.has_value();  // a shard writes its rows for merge
     params.resultsDir = p.value("out-dir");
     params.command = "plan";
@@ -53,7 +68,13 @@ int runPlanCommand(const QStringList& args)
     params.importance = p.value("importance");
 
     CliProgress progress;
-    auto report = qs::runWq(params, qs::WqObserver{}, qs::PngRenderer{}, &progress);
+    std::vector<qs::TilePlanTensor> tileErrors;
+    qs::WqObserver observer;
+    if (tiles)
+        observer.tileSums = [&](const qs::WqTensor& t, const qs::TileSums& sums) {
+            tileErrors.push_back(qs::tilePlanTensor(t.info.name, t.info.shape, sums, !params.importance.isEmpty()));
+        };
+    auto report = qs::runWq(params, observer, qs::PngRenderer{}, &progress);
     progress.finish();
     if (!report) return reportError(report.error());
     if (report->shard) {
@@ -61,5 +82,5 @@ int runPlanCommand(const QStringList& args)
                      report->shard->spec.text().c_str(), report->resultsPath.toLocal8Bit().constData());
         return 0;
     }
-    return writePlanOutputs(*report, *request, p.value("out-dir"));
+    return writePlanOutputs(*report, *request, p.value("out-dir"), tiles ? &tileErrors : nullptr);
 }

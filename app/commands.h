@@ -35,6 +35,10 @@ int runAtlasCommand(const QStringList& args);
 // `quantscope plan MODEL [FILTER...] --budget SIZE|--bits B [-c FORMATS] [--out-dir D]`.
 int runPlanCommand(const QStringList& args);
 
+// `quantscope diff A B [FILTER...] [--emulate FORMAT] [--json]`: two checkpoints compared
+// tensor by tensor (issue #10).
+int runDiffCommand(const QStringList& args);
+
 // `quantscope importance FILE`: format, datasets and per-entry statistics of an importance
 // matrix (docs/IMPORTANCE.md).
 int runImportanceCommand(const QStringList& args);

@@ -8,15 +8,20 @@
 //   --screenshot-size WxH    window size (default 1480x940)
 //   --screenshot-importance SPEC  load this importance file (File › Open importance…) first
 //   --screenshot-analyze     run Analyze selection over every weight (filter /weight$/) first
+//   --screenshot-compare M   File › Compare with… model M (folder or Hub id) first
+//   --screenshot-atlas       run the Atlas page over every weight (filter /weight$/) and show it
+//   --screenshot-budget P    then move its budget slider to position P (0..1000: the plan)
 // and --revision R for MODEL.
 #include "commands.h"
 
+#include "atlas/atlas_view.h"
 #include "main_window.h"
 #include "widgets/tensor_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
+#include <QSlider>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
@@ -32,20 +37,26 @@ struct ScreenshotOptions {
     int tab = -1;
     QSize size{1480, 940};
     QString importance;
+    QString compare;
     bool analyze = false;
+    bool atlas = false;
+    int budget = -1;
 };
 
 ScreenshotOptions parseHidden(const QStringList& args)
 {
     ScreenshotOptions o;
     o.analyze = args.contains(QStringLiteral("--screenshot-analyze"));
+    o.atlas = args.contains(QStringLiteral("--screenshot-atlas"));
     for (int i = 0; i + 1 < args.size(); ++i) {
         const QString& a = args[i];
         if (a == "--screenshot-importance") o.importance = args[i + 1];
+        if (a == "--screenshot-compare") o.compare = args[i + 1];
         if (a == "--screenshot") o.path = args[i + 1];
         else if (a == "--screenshot-tensor") o.tensor = args[i + 1];
         else if (a == "--revision") o.revision = args[i + 1];
         else if (a == "--screenshot-tab") o.tab = args[i + 1].toInt();
+        else if (a == "--screenshot-budget") o.budget = args[i + 1].toInt();
         else if (a == "--screenshot-size") {
             const QStringList wh = args[i + 1].split('x');
             if (wh.size() == 2 && wh[0].toInt() > 100 && wh[1].toInt() > 100) o.size = QSize(wh[0].toInt(), wh[1].toInt());
@@ -100,7 +111,8 @@ int runGui(int argc, char** argv, const QString& modelArg)
     };
     if (grab && modelArg.isEmpty()) {
         done();
-    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || !shot.tensor.isEmpty())) {
+    } else if (!modelArg.isEmpty() && (grab || !shot.importance.isEmpty() || shot.analyze || shot.atlas ||
+                                      !shot.tensor.isEmpty() || !shot.compare.isEmpty())) {
         QObject::connect(&window, &qs::MainWindow::modelOpened, &window, [&window, shot, done] {
             if (!shot.tensor.isEmpty()) window.selectTensor(shot.tensor);
             // Then the importance file and the analysis, if asked for; the grab waits
@@ -110,15 +122,34 @@ int runGui(int argc, char** argv, const QString& modelArg)
                     window.setFilterText(QStringLiteral("/weight$/"));
                     window.analyzeSelection();
                 }
+                if (shot.atlas) {
+                    auto* atlas = window.findChild<qs::AtlasView*>();
+                    window.setFilterText(QStringLiteral("/weight$/"));
+                    window.pages()->setCurrentWidget(atlas);
+                    if (shot.budget >= 0)
+                        QObject::connect(atlas, &qs::AtlasView::finished, atlas, [atlas, shot](bool ok) {
+                            if (ok) atlas->budgetSlider()->setValue(shot.budget);
+                        }, Qt::SingleShotConnection);
+                    atlas->runOnSelection();
+                }
                 done();
             };
-            if (shot.importance.isEmpty()) return analyzeAndGrab();
-            QObject::connect(&window, &qs::MainWindow::importanceChanged, &window, analyzeAndGrab, Qt::SingleShotConnection);
-            QObject::connect(&window, &qs::MainWindow::importanceFailed, &window, [&window, done] {
+            auto importanceThen = [&window, shot, done, analyzeAndGrab] {
+                if (shot.importance.isEmpty()) return analyzeAndGrab();
+                QObject::connect(&window, &qs::MainWindow::importanceChanged, &window, analyzeAndGrab, Qt::SingleShotConnection);
+                QObject::connect(&window, &qs::MainWindow::importanceFailed, &window, [&window, done] {
+                    std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
+                    done();
+                }, Qt::SingleShotConnection);
+                window.openImportance(shot.importance);
+            };
+            if (shot.compare.isEmpty()) return importanceThen();
+            QObject::connect(&window, &qs::MainWindow::compareChanged, &window, importanceThen, Qt::SingleShotConnection);
+            QObject::connect(&window, &qs::MainWindow::compareFailed, &window, [&window, done] {
                 std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());
                 done();
             }, Qt::SingleShotConnection);
-            window.openImportance(shot.importance);
+            window.openCompare(shot.compare);
         }, Qt::SingleShotConnection);
         QObject::connect(&window, &qs::MainWindow::modelFailed, &window, [&window, done] {
             std::fprintf(stderr, "the window shows: %s\n", window.lastError().toLocal8Bit().constData());

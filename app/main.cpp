@@ -56,6 +56,8 @@ const std::vector<Command>& commands()
         {"sweep", "mixed-tile size versus accuracy over several thresholds", runSweepCommand},
         {"atlas", "whole-model error by layer and kind: atlas.json/csv, heat map per format", runAtlasCommand},
         {"plan", "memory-budget planner: a format per tensor for a --budget or --bits", runPlanCommand},
+        {"diff", "compare two checkpoints tensor by tensor (PCC/MAE/ATOL/RMSE/SQNR, identical values, --emulate)",
+         runDiffCommand},
         {"merge", "join the shard folders of a --shard K/N run into one run's results (or atlas, plan, export)",
          runMergeCommand},
         {"importance", "what an importance matrix (llama.cpp imatrix .gguf/.dat, ours .safetensors) holds",

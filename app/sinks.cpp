@@ -3,8 +3,11 @@
 #include "cli_support.h"
 
 #include "analysis/assignment_io.h"
+#include "analysis/model_sinks.h"
+#include "compression/mixed.h"
 #include "compression/planner.h"
 #include "plots/atlas_plot.h"
+#include "plots/plan_plot.h"
 
 #include <QDir>
 
@@ -12,49 +15,11 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-
-namespace {
-
-std::string g9(double v)
-{
-    char b[40];
-    std::snprintf(b, sizeof b, "%.9g", v);
-    return b;
-}
-
-std::string jstr(const std::string& s)
-{
-    std::string o = "\"";
-    for (char c : s) o += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    return o + "\"";
-}
-
-} // namespace
+#include <set>
 
 int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const QString& outDir)
 {
-    std::vector<qs::AtlasEntry> entries;
-    for (const qs::WqTensor& t : report.tensors)
-        for (const qs::WqRow& r : t.rows) {
-            if (r.compression != "none") continue;
-            qs::AtlasEntry e;
-            e.tensor = t.info.name;
-            e.format = r.format;
-            e.numel = t.info.numel();
-            e.metrics = r.metrics;
-            if (r.estimate && !r.estimate->exact) {  // --sample: an estimate, with its intervals
-                e.estimate = true;
-                e.pccCi = r.estimate->pcc;
-                e.maeCi = r.estimate->mae;
-                e.sqnrCi = r.estimate->sqnrDb;
-            }
-            if (r.estimate && (!r.estimate->bands.empty() || (!r.estimate->exact && r.estimate->sampledBands == 0))) {
-                e.banded = true;  // rank >= 2 under --sample: the cell pools its bands
-                e.bands = r.estimate->bands;
-                e.totalBands = r.estimate->totalBands;
-            }
-            entries.push_back(std::move(e));
-        }
+    const std::vector<qs::AtlasEntry> entries = qs::atlasEntries(report.tensors);
     qs::Atlas atlas = qs::buildAtlas(entries, metric, 20);
     if (report.sample) atlas.sampleFraction = report.sample->fraction, atlas.sampleSeed = report.sample->seed;
     if (!QDir().mkpath(outDir))
@@ -67,6 +32,13 @@ int writeAtlasOutputs(const qs::WqReport& report, qs::AtlasMetric metric, const 
     for (size_t f = 0; f < atlas.formats.size(); ++f) {
         const QString png = dir.filePath(QString::fromStdString("atlas_" + qs::slugify(atlas.formats[f]) + ".png"));
         if (auto w = qs::renderAtlasHeatmap(atlas, f, png); !w) return reportError(w.error());
+        // The 20 most sensitive tensors of this format (issue #11 §1): atlas_top_<format>.txt.
+        std::vector<qs::AtlasEntry> one;
+        for (const qs::AtlasEntry& e : entries)
+            if (e.format == atlas.formats[f]) one.push_back(e);
+        const QString top = dir.filePath(QString::fromStdString("atlas_top_" + qs::slugify(atlas.formats[f]) + ".txt"));
+        if (auto w = qs::writeFileAtomic(top, QByteArray::fromStdString(qs::atlasReport(qs::buildAtlas(one, metric, 20)))); !w)
+            return reportError(w.error());
     }
     printOut(qs::atlasReport(atlas));
     std::fprintf(stderr, "atlas: %s\n", outDir.toLocal8Bit().constData());
@@ -88,115 +60,115 @@ qs::Result<PlanRequest> planRequest(bool bitsSet, const QString& bits, bool budg
     return r;
 }
 
-int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir)
+int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir,
+                     const std::vector<qs::TilePlanTensor>* tiles)
 {
-    std::vector<std::string> names;
-    std::vector<std::vector<std::string>> optionFormats;
-    std::vector<qs::PlanItem> items;
-    int64_t paramsTotal = 0;
-    // With importance (#18) the objective is Σd²v; a tensor without importance counts Σd²
-    // times the median Σx²v / Σx² of the weighted tensors (a neutral scale).
+    // With importance (#18) the objective is Σd²v (analysis/model_sinks.h).
     const bool weightedRun = report.importance.has_value();
-    std::vector<std::vector<double>> unweighted;  // per item, per option: Σd²
-    std::vector<char> weighted;                   // per item
-    std::vector<double> ratios;
-    // --sample: what each option's error rests on (atlas.h sampledErrors)
-    std::vector<qs::SampledErrorInput> sampledIn;
-    std::vector<std::pair<size_t, size_t>> sampledAt;  // (item, option)
-    for (const qs::WqTensor& t : report.tensors) {
-        qs::PlanItem it;
-        std::vector<std::string> fmts;
-        std::vector<double> sse;
-        bool w = weightedRun;  // a tensor without importance has NaN weighted sums
-        double ratio = 0;
-        for (const qs::WqRow& r : t.rows) {
-            if (r.compression != "none") continue;
-            it.options.push_back({r.bytes, r.metrics.sse});
-            sse.push_back(r.metrics.sse);
-            if (!std::isfinite(r.metrics.wsse) || !std::isfinite(r.metrics.wssx)) w = false;
-            if (w) it.options.back().sse = r.metrics.wsse;
-            if (w && t.stats.sumSq > 0) ratio = r.metrics.wssx / t.stats.sumSq;
-            fmts.push_back(r.format);
-            if (report.sample) {
-                sampledIn.push_back({t.info.name, r.format, t.info.numel(), r.estimate ? &*r.estimate : nullptr, r.metrics.sse});
-                sampledAt.emplace_back(items.size(), it.options.size() - 1);
-            }
-        }
-        if (it.options.empty()) continue;
-        if (w && ratio > 0) ratios.push_back(ratio);
-        names.push_back(t.info.name);
-        optionFormats.push_back(std::move(fmts));
-        items.push_back(std::move(it));
-        unweighted.push_back(std::move(sse));
-        weighted.push_back(w);
-        paramsTotal += t.info.numel();
-    }
-    std::vector<std::vector<std::string>> errorSource(items.size());
-    if (report.sample) {  // 0 or 1 sampled band: the cell's (kind's) error per element
-        const std::vector<qs::SampledError> se = qs::sampledErrors(sampledIn);
-        for (size_t j = 0; j < se.size(); ++j) {
-            const auto [i, k] = sampledAt[j];
-            if (se[j].source != qs::ErrorSource::Tensor) {
-                unweighted[i][k] = se[j].sse;
-                items[i].options[k].sse = se[j].sse;
-                weighted[i] = 0;  // no weighted sums behind a pooled error
-            }
-            errorSource[i].push_back(qs::errorSourceName(se[j].source));
-        }
-    }
-    double scale = 1.0;
-    if (weightedRun) {
-        if (!ratios.empty()) {
-            std::nth_element(ratios.begin(), ratios.begin() + ratios.size() / 2, ratios.end());
-            scale = ratios[ratios.size() / 2];
-        }
-        for (size_t i = 0; i < items.size(); ++i)
-            if (!weighted[i])
-                for (size_t k = 0; k < items[i].options.size(); ++k) items[i].options[k].sse = unweighted[i][k] * scale;
-    }
-    auto budget = request.byBits ? qs::budgetFromBits(request.bits, paramsTotal)
-                                 : qs::parseBudget(request.budget.toStdString(), paramsTotal);
+    const qs::PlanInput in = qs::planInput(report.tensors, weightedRun);
+    auto budget = request.byBits ? qs::budgetFromBits(request.bits, in.params)
+                                 : qs::parseBudget(request.budget.toStdString(), in.params);
     if (!budget) return reportError(budget.error());
-    auto sol = qs::solvePlan(items, *budget);
-    if (!sol) return reportError(sol.error());
-
-    std::string csv = "tensor,format,bytes,sse\n";
-    std::string json = "{\n  \"budget_bytes\": " + g9(*budget) + ",\n  \"bytes\": " + g9(sol->bytes) +
-                       ",\n  \"sse\": " + g9(sol->sse) + ",\n  \"lower_bound_sse\": " + g9(sol->lowerBound) +
-                       ",\n  \"gap\": " + g9(sol->gap()) + ",\n  \"params\": " + std::to_string(paramsTotal) +
-                       ",\n  \"bits_per_param\": " + g9(8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal))) +
-                       (report.sample ? ",\n  \"estimated\": true,\n  \"sample\": {\"fraction\": " + g9(report.sample->fraction) +
-                                            ", \"seed\": " + std::to_string(report.sample->seed) + "}"
-                                      : std::string(",\n  \"estimated\": false")) +
-                       ",\n  \"objective\": " + (weightedRun ? std::string("\"weighted_sse\"") : std::string("\"sse\"")) +
-                       (weightedRun ? ",\n  \"importance\": " + jstr(report.importance->source) + ",\n  \"weighted_tensors\": " +
-                                          std::to_string(ratios.size()) + ",\n  \"unweighted_scale\": " + g9(scale)
-                                    : std::string()) +
-                       ",\n  \"tensors\": [";
-    for (size_t i = 0; i < items.size(); ++i) {
-        const int c = sol->choice[i];
-        const auto& o = items[i].options[size_t(c)];
-        csv += names[i] + "," + optionFormats[i][size_t(c)] + "," + g9(o.bytes) + "," + g9(o.sse) + "\n";
-        json += std::string(i ? "," : "") + "\n    {\"tensor\": " + jstr(names[i]) + ", \"format\": " +
-                jstr(optionFormats[i][size_t(c)]) + ", \"bytes\": " + g9(o.bytes) + ", \"sse\": " + g9(o.sse) +
-                (weightedRun ? std::string(", \"weighted\": ") + (weighted[i] ? "true" : "false") : std::string()) +
-                (report.sample && size_t(c) < errorSource[i].size() ? ", \"error_source\": " + jstr(errorSource[i][size_t(c)])
-                                                                    : std::string()) + "}";
-    }
-    json += "\n  ]\n}\n";
+    const std::string importance = weightedRun ? report.importance->source : std::string();
     if (!QDir().mkpath(outDir))
         return reportError(qs::Error::model("plan: cannot create the output folder " + outDir.toStdString()));
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.json"), QByteArray::fromStdString(json)); !w)
+    const QDir dir(outDir);
+
+    qs::PlanFile plan;
+    qs::PlanCurveData curve;
+    if (!tiles) {
+        auto sol = qs::solvePlan(in.items, *budget);
+        if (!sol) return reportError(sol.error());
+        plan = qs::planFileOf(in, *sol, *budget, importance);
+        curve.curve = qs::planCurve(in.items);
+        curve.uniform = qs::uniformPoints(in);
+    } else {
+        std::vector<qs::TilePlanTensor> scaled = *tiles;
+        if (weightedRun) qs::rescaleUnweighted(scaled, in.unweightedScale);
+        std::vector<const qs::Format*> formats;
+        for (const std::string& f : report.formats) formats.push_back(qs::findFormat(f));
+        auto tp = qs::solveTilePlan(scaled, formats, *budget);
+        if (!tp) return reportError(tp.error());
+        plan.granularity = "tile";
+        plan.budgetBytes = *budget;
+        plan.totalBytes = tp->totalBytes;
+        plan.totalError = tp->totalSse;
+        plan.lowerBound = tp->lowerBound;
+        plan.params = in.params;
+        plan.objective = weightedRun ? "weighted_sse" : "sse";
+        if (weightedRun) {
+            plan.importance = importance;
+            plan.weightedTensors = int64_t(in.weightedTensors);
+            plan.unweightedScale = in.unweightedScale;
+        }
+        // Assignments as a mixed-tile run writes them; a tensor whose tiles all took one
+        // format is planned as that format (no file).
+        const QString tileDir = dir.filePath("plan_tiles");
+        std::set<std::string> usedSlugs;
+        for (size_t i = 0; i < scaled.size(); ++i) {
+            const qs::TilePlanTensor& t = scaled[i];
+            qs::PlanChoice c;
+            c.tensor = t.name;
+            c.bytes = tp->bytes[i];
+            c.error = tp->sse[i];
+            if (weightedRun) c.weighted = t.weighted;
+            const auto& counts = tp->counts[i];
+            const auto one = std::find(counts.begin(), counts.end(), t.tilesH * t.tilesW);
+            if (one != counts.end()) {
+                c.format = report.formats[size_t(one - counts.begin())];
+            } else {
+                c.format = "mixed";
+                c.candidates = report.formats;
+                const std::string slug = qs::uniqueSlug(t.name, usedSlugs);
+                c.assignment = "plan_tiles/" + slug + "_assignment.npy";
+                if (auto w = qs::writeAssignmentNpy(dir.filePath(QString::fromStdString(c.assignment)), tp->assignment[i],
+                                                    t.tilesH, t.tilesW); !w)
+                    return reportError(w.error());
+                qs::AssignmentMapping mapping;
+                mapping.formats = report.formats;
+                mapping.tilesH = t.tilesH;
+                mapping.tilesW = t.tilesW;
+                mapping.tensor = t.name;
+                mapping.tensorShape = t.shape;
+                mapping.options = report.options;
+                if (auto w = qs::writeAssignmentMapping(QDir(tileDir).filePath(QString::fromStdString(slug + "_assignment_mapping.json")),
+                                                        mapping); !w)
+                    return reportError(w.error());
+            }
+            plan.choices.push_back(std::move(c));
+        }
+        curve.curve = qs::planCurve(tp->items);
+        for (size_t f = 0; f < formats.size(); ++f) {
+            qs::UniformPoint u{report.formats[f]};
+            for (const qs::TilePlanTensor& t : scaled) {
+                u.bytes += qs::deviceBytes(*formats[f], t.shape);
+                for (double v : t.sse[f]) u.sse += v;
+                ++u.tensors;
+            }
+            curve.uniform.push_back(u);
+        }
+    }
+    plan.model = report.repo.toStdString();
+    plan.revision = report.revision.toStdString();
+    plan.estimated = report.sample.has_value();
+    if (report.sample) plan.sampleFraction = report.sample->fraction, plan.sampleSeed = report.sample->seed;
+    if (auto w = qs::writePlanFile(plan, dir.filePath("plan.json")); !w) return reportError(w.error());
+    if (auto w = qs::writeFileAtomic(dir.filePath("plan.csv"), QByteArray::fromStdString(qs::planCsv(plan))); !w)
         return reportError(w.error());
-    if (auto w = qs::writeFileAtomic(QDir(outDir).filePath("plan.csv"), QByteArray::fromStdString(csv)); !w)
-        return reportError(w.error());
-    char line[300];
+    curve.budget = *budget;
+    curve.chosenBytes = plan.totalBytes;
+    curve.chosenSse = plan.totalError;
+    curve.errorLabel = weightedRun ? "importance-weighted squared error" : "squared error";
+    curve.title = plan.model + ": total " + curve.errorLabel + " against size (" + plan.granularity + " plan)";
+    if (auto w = qs::renderPlanCurve(curve, dir.filePath("plan_curve.png")); !w) return reportError(w.error());
+    char line[400];
+    const double gap = plan.totalError > 0 ? (plan.totalError - plan.lowerBound) / plan.totalError : 0.0;
     std::snprintf(line, sizeof line,
-                  "plan: %zu tensors, %.0f of %.0f budget bytes (%.3f bits/param), %s%ssquared error %.6g, "
+                  "plan: %zu tensors%s, %.0f of %.0f budget bytes (%.3f bits/param), %s%ssquared error %.6g, "
                   "gap to the Lagrangian bound %.3g %%\n",
-                  items.size(), sol->bytes, *budget, 8.0 * sol->bytes / double(std::max<int64_t>(1, paramsTotal)),
-                  report.sample ? "estimated " : "", weightedRun ? "importance-weighted " : "", sol->sse,
-                  sol->gap() * 100);
+                  plan.choices.size(), tiles ? " in 32x32 tiles" : "", plan.totalBytes, *budget,
+                  8.0 * plan.totalBytes / double(std::max<int64_t>(1, plan.params)),
+                  plan.estimated ? "estimated " : "", weightedRun ? "importance-weighted " : "", plan.totalError, gap * 100);
     printOut(line);
     return 0;
 }

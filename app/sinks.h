@@ -4,6 +4,7 @@
 // a merged atlas or plan is written by the same code as a single run's.
 // Each returns the process exit status and prints its own errors and report.
 #include "analysis/atlas.h"
+#include "analysis/tile_plan.h"
 #include "analysis/wq_run.h"
 
 #include <QString>
@@ -19,5 +20,9 @@ struct PlanRequest {
 };
 // --bits/--budget as given: the request, or a usage error (exit 1 message).
 qs::Result<PlanRequest> planRequest(bool bitsSet, const QString& bits, bool budgetSet, const QString& budget);
-// plan.json and plan.csv in outDir; the plan line on stdout.
-int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir);
+// plan.json (the plan file, analysis/plan_file.h), plan.csv and plan_curve.png in outDir;
+// the plan line on stdout. tiles (the run's per-tile errors, WqParams::tileSums) given:
+// the plan at tile granularity, its assignments in outDir/plan_tiles/ (<slug>_assignment.npy
+// and its mapping JSON, as a mixed-tile run writes them).
+int writePlanOutputs(const qs::WqReport& report, const PlanRequest& request, const QString& outDir,
+                     const std::vector<qs::TilePlanTensor>* tiles = nullptr);

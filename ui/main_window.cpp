@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "atlas/atlas_view.h"
 #include "compression/compression_workspace.h"
 #include "icons.h"
 #include "models/results_model.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     buildUi();
     buildActions();
     m_workspace = installCompressionWorkspace(this);
+    installAtlasView(this);
     qApp->installEventFilter(this);
     restoreSettings();
     updateActions();
@@ -234,6 +236,8 @@ void MainWindow::buildActions()
     fileMenu->addSeparator();
     buildImportanceActions(fileMenu);
     fileMenu->addSeparator();
+    buildCompareActions(fileMenu);
+    fileMenu->addSeparator();
     fileMenu->addAction(tr("Cache folder…"), this, [this] {
         bool ok = false;
         const QString dir = QInputDialog::getText(this, tr("Cache folder"),
@@ -257,6 +261,7 @@ void MainWindow::buildActions()
     }
 
     auto* analyzeMenu = menuBar()->addMenu(tr("&Analyze"));
+    analyzeMenu->setObjectName(QStringLiteral("analyzeMenu"));
     m_analyzeAction = analyzeMenu->addAction(icon(IconId::Analyze), tr("Analyze &selection"), this,
                                              &MainWindow::analyzeSelection);
     m_analyzeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));

@@ -88,6 +88,15 @@ public:
     // .safetensors whose F32 [n_in] / [E, n_in] tensors are named like the open model's
     // weights of another shape (read from its header only).
     bool isImportanceFile(const QString& path) const;
+    // Compare with… (issue #10; main_window_compare.cpp): a second model B. A tensor of
+    // the open model that B has with the same name and shape gets B as one more series in
+    // the transfer and error panels and a "diff" row in the results table (diffTensor, the
+    // numbers `quantscope diff` prints). nullptr: no comparison.
+    std::shared_ptr<Model> compareModel() const { return m_compare; }
+    QString compareLabel() const;   // "B: <name>"
+    // Why the current tensor has no comparison ("" when it has one, or no B is open).
+    QString compareNote() const;
+    QLabel* compareStatus() const { return m_compareStatus; }
     // Every keyboard shortcut of the window: ("Menu › Item", key), in menu order, then
     // the shortcuts of panels (what Help › Keyboard shortcuts lists).
     QList<QPair<QString, QKeySequence>> shortcutList() const;
@@ -103,6 +112,9 @@ public Q_SLOTS:
     // dropped imatrix); the current one stays until the new one has loaded and bound.
     void openImportance(const QString& spec);
     void clearImportance();
+    // Opens B in a job (File › Compare with…); the tensor shown is refreshed once it opened.
+    void openCompare(const QString& text, const QString& revision = QString());
+    void clearCompare();
     // The tensor tree ordered by each tensor's worst wREL of the last analysis (worst
     // first; REL when it ran without importance); groups by their worst tensor.
     void sortTreeByWorst();
@@ -128,6 +140,9 @@ Q_SIGNALS:
     // An importance file was loaded, re-bound to a newly opened model, or cleared.
     void importanceChanged();
     void importanceFailed(const QString& message);
+    // Compare with…: B opened (or was cleared: describe empty), or failed to open.
+    void compareChanged(const QString& describe);
+    void compareFailed(const QString& message);
     void synthShown();
 
 protected:
@@ -155,6 +170,9 @@ private:
     // Importance (main_window_importance.cpp).
     void buildImportanceActions(QMenu* fileMenu);
     void startImportance(const QString& spec, bool rebind);
+    // Compare with… (main_window_compare.cpp).
+    void buildCompareActions(QMenu* fileMenu);
+    void showCompareNote();
     void onImportanceLoaded(ImportanceResult result, bool rebind);
     void showImportanceStatus();
     // The Importance panel and the heat map's effective-weight choice for the tensor shown.
@@ -185,6 +203,10 @@ private:
     QString m_importanceLoading;    // the spec a running job loads ("" = none)
     uint64_t m_importanceGen = 0;
     QFuture<ImportanceResult> m_importanceFuture;
+    std::shared_ptr<Model> m_compare;  // Compare with…: B
+    QString m_compareText;
+    uint64_t m_compareGen = 0;
+    QFuture<OpenModelResult> m_compareFuture;
     std::map<std::string, double> m_worst;  // tensor -> worst wREL (REL) of the last analyses
 
     // Widgets
@@ -222,6 +244,10 @@ private:
     QAction* m_hubImportanceAction = nullptr;
     QAction* m_clearImportanceAction = nullptr;
     QLabel* m_importanceStatus = nullptr;
+    QAction* m_compareAction = nullptr;
+    QAction* m_compareHubAction = nullptr;
+    QAction* m_clearCompareAction = nullptr;
+    QLabel* m_compareStatus = nullptr;
 };
 
 } // namespace qs

@@ -177,6 +177,13 @@ void MainWindow::onCurrentChanged(const QModelIndex& proxyIndex)
 {
     if (!proxyIndex.isValid() || !m_model) return;
     const QModelIndex src = m_proxy->mapToSource(proxyIndex);
+    if (src.data(TensorTreeModel::IsPartRole).toBool()) {
+        statusBar()->showMessage(tr("%1: a stored part of %2, decoded into it (not analysed on its own)")
+                                     .arg(src.data(TensorTreeModel::PathRole).toString(),
+                                          src.parent().data(TensorTreeModel::PathRole).toString()),
+                                 6000);
+        return;
+    }
     if (!src.data(TensorTreeModel::IsTensorRole).toBool()) {
         const qint64 n = src.data(TensorTreeModel::LeafCountRole).toLongLong();
         statusBar()->showMessage(tr("%1: %2 — Analyze selection (Ctrl+R) runs wq over this group")
@@ -221,6 +228,9 @@ void MainWindow::refreshTensor()
     vp.histogramLog = m_view->histogramLog();
     vp.errorLog = m_view->errorLog();
     vp.effective = effectiveWeights();
+    vp.compare = m_compare;
+    vp.compareLabel = compareLabel().toStdString();
+    showCompareNote();
     m_viewFuture = tensorViewJob(vp);
     m_jobs->track(tr("Reading %1").arg(currentTensor()), m_viewFuture);
     // (onCanceled handlers of a QFuture<T> must return a T; the value is unused.)
@@ -258,12 +268,12 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
     // Not when another tensor was chosen or "Analyze selection" took the table since.
     if (gen != m_viewGen || metricsGen != m_metricsGen || !m_model) return;
     const std::vector<FormatChoice> formats = m_formats->choices();
-    if (formats.empty()) {
+    if (formats.empty() && !m_compare) {
         m_results->setCaption(tr("Check at least one format on the left to see its metrics."));
         return;
     }
     m_results->setCaption(tr("Quantizing %1 in %2 formats …").arg(currentTensor()).arg(formats.size()));
-    MetricsParams mp{m_model, m_tensor, formats, 1200, m_importance};
+    MetricsParams mp{m_model, m_tensor, formats, 1200, m_importance, m_compare, compareLabel().toStdString()};
     m_metricsFuture = metricsJob(mp);
     m_jobs->track(tr("Quantizing %1").arg(currentTensor()), m_metricsFuture);
     m_metricsFuture.then(this, [this, gen, metricsGen, formats, importance = m_importance](MetricsResult r) {
@@ -273,12 +283,14 @@ void MainWindow::startMetrics(uint64_t gen, uint64_t metricsGen)
             return;
         }
         m_results->model()->setReport(singleTensorReport(*m_model, r.row, formats, importance.get()));
-        m_results->setCaption(tr("%1 — %2 formats over all %3 elements (%4)")
-                                  .arg(QString::fromStdString(r.tensor))
-                                  .arg(formats.size())
-                                  .arg(withThousands(uint64_t(r.row.info.numel())))
-                                  .arg(r.seconds < 1 ? QStringLiteral("%1 ms").arg(qRound(r.seconds * 1000))
-                                                     : QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2)));
+        QString caption = tr("%1 — %2 formats over all %3 elements (%4)")
+                              .arg(QString::fromStdString(r.tensor))
+                              .arg(formats.size())
+                              .arg(withThousands(uint64_t(r.row.info.numel())))
+                              .arg(r.seconds < 1 ? QStringLiteral("%1 ms").arg(qRound(r.seconds * 1000))
+                                                 : QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2));
+        if (const QString note = compareNote(); !note.isEmpty()) caption += QStringLiteral(" — ") + note;
+        m_results->setCaption(caption);
         m_view->setTransfer(r.transfer);
         m_metricsDrawn = true;
         updateActions();
@@ -381,7 +393,10 @@ Result<TensorSelection> MainWindow::visibleSelection() const
     // tensor the filter shows, else the current tensor, else the default selection.
     TensorSelection out;
     const QModelIndex cur = m_tree->currentIndex();  // a proxy index: hidden rows are not in it
-    const bool group = m_model && cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0;
+    // (a quantized tensor's stored-part rows do not make it a group)
+    const bool group = m_model && cur.isValid() && m_proxy->rowCount(cur.siblingAtColumn(0)) > 0 &&
+                       (!cur.data(TensorTreeModel::IsTensorRole).toBool() ||
+                        cur.data(TensorTreeModel::LeafCountRole).toLongLong() > 1);
     auto visibleTensors = [this](const QModelIndex& root) {
         QStringList names;
         std::vector<QModelIndex> todo{root};

@@ -237,6 +237,14 @@ Result<TensorAnalysis> analyzeTensor(const TensorReader& reader, const std::vect
     return run(plan, formats, progress);
 }
 
+std::vector<ViewChunk> planViewChunks(int64_t rows, int64_t cols, const std::vector<FormatChoice>& formats)
+{
+    std::vector<ViewChunk> out;
+    for (const Chunk& c : planChunks(rows, cols, rowAlignment(formats), colAlignment(formats)))
+        out.push_back({c.r0, c.r1, c.c0, c.c1});
+    return out;
+}
+
 Result<TensorAnalysis> analyzeBands(const TensorReader& reader, int64_t bandRows,
                                     const std::vector<FormatChoice>& formats, Progress* progress,
                                     const InputWeights* weights)

@@ -69,6 +69,15 @@ Result<TensorAnalysis> analyzeArray(const float* data, int64_t rows, int64_t col
                                     const std::vector<FormatChoice>& formats, Progress* progress = nullptr,
                                     const InputWeights* weights = nullptr);
 
+// The fixed chunks analyzeTensor walks a rows x cols view in for these formats: whole
+// rows, or row bands cut into column segments of whole blocks (depends on the shape and
+// the formats only). Other walks over the same view (diff) use it to read in step.
+struct ViewChunk {
+    int64_t r0, r1, c0, c1;
+    int64_t elems() const { return (r1 - r0) * (c1 - c0); }
+};
+std::vector<ViewChunk> planViewChunks(int64_t rows, int64_t cols, const std::vector<FormatChoice>& formats);
+
 // The transposed fp32 view of a tensor of the given shape (2-D swap, N-D all axes
 // reversed, rank <= 1 unchanged), read chunk by chunk from the reader.
 std::vector<float> readTransposed(const TensorReader& reader, std::vector<int64_t>* transposedShape);

@@ -118,8 +118,10 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
     lks.reserve(entries.size());
     std::map<int, size_t> layerIx;
     std::map<std::string, size_t> kindIx;
-    for (const AtlasEntry& e : entries) {
-        lks.push_back(layerKind(e.tensor));
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const AtlasEntry& e = entries[i];
+        // a tensor's entries (one per format) are usually adjacent: split its name once
+        lks.push_back(i > 0 && entries[i - 1].tensor == e.tensor ? lks.back() : layerKind(e.tensor));
         layerIx[lks.back().layer] = 0;
         kindIx[lks.back().kind] = 0;
         if (std::find(a.formats.begin(), a.formats.end(), e.format) == a.formats.end()) a.formats.push_back(e.format);
@@ -247,6 +249,30 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
     });
     for (size_t i = 0; i < order.size() && i < topN; ++i) a.worst.push_back(entries[order[i]]);
     return a;
+}
+
+std::vector<double> informativePasses(const std::vector<double>& passes, const std::vector<ShapedName>& tensors,
+                                      double minBands)
+{
+    std::map<std::pair<int, std::string>, int64_t> cellBands;
+    for (const ShapedName& t : tensors) {
+        if (t.shape.size() < 2) continue;  // read whole under any sample
+        int64_t rows = 1;
+        for (size_t d = 0; d + 1 < t.shape.size(); ++d) rows *= t.shape[d];
+        const LayerKind lk = layerKind(t.name);
+        cellBands[{lk.layer, lk.kind}] += (rows + kSampleBandRows - 1) / kSampleBandRows;
+    }
+    std::vector<int64_t> bands;
+    for (const auto& [cell, b] : cellBands) bands.push_back(b);
+    double median = 0;
+    if (!bands.empty()) {
+        std::nth_element(bands.begin(), bands.begin() + bands.size() / 2, bands.end());
+        median = double(bands[bands.size() / 2]);
+    }
+    std::vector<double> out;
+    for (double f : passes)
+        if (f >= 1.0 || f * median >= minBands) out.push_back(f);
+    return out;
 }
 
 const char* errorSourceName(ErrorSource s)

@@ -106,6 +106,19 @@ struct SampledError {
 };
 std::vector<SampledError> sampledErrors(const std::vector<SampledErrorInput>& rows);
 
+// The explorer's refining passes (ui/atlas): which sample fractions are worth a pass over
+// these tensors (name, shape). Every band is drawn with probability F, so a cell
+// (layer x kind) of B bands expects F x B of them; a pass F is kept when the median cell
+// of rank >= 2 tensors expects at least minBands (an interval needs several), so a small
+// model goes straight to its full walk and DeepSeek-sized cells get their 1 % first.
+// Fractions >= 1 (the full walk) are always kept; order is preserved.
+struct ShapedName {
+    std::string name;
+    std::vector<int64_t> shape;
+};
+std::vector<double> informativePasses(const std::vector<double>& passes, const std::vector<ShapedName>& tensors,
+                                      double minBands = 4);
+
 // atlas.json: {"metric","unit","formats","layers","kinds","cells":[{format,layer,kind,
 // tensors,numel,pcc,mae,atol,sqnr_db,worst_tensor,worst_value,estimate[,pcc_ci,mae_ci,
 // sqnr_db_ci]}...],"worst":[...]} (non-empty cells only; the *_ci pairs [lo, hi] on

@@ -23,6 +23,7 @@ constexpr Alg kAlgorithms[] = {
     {"mixed-tile", "mixed-tile-greedy"},
     {"mixed-tile-random", "mixed-tile-random"},
     {"mixed-tile-threshold", "mixed-tile-threshold"},
+    {"plan", "plan"},
 };
 
 const char* const kTopKeys[] = {"algorithm", "quantization_formats", "seed", "random_seed", "params"};
@@ -158,7 +159,8 @@ Result<void> readSeed(const Checker& c, const std::string& field, const json& v,
 
 std::string algorithmList()
 {
-    return "none, transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold";
+    return "none, transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold, "
+           "plan (a plan.json written by quantscope plan)";
 }
 
 std::string canonicalAlgorithm(const std::string& name)
@@ -200,6 +202,25 @@ Result<CompressionConfig> parseCompressionConfig(const QByteArray& bytes, const 
     if (parsed->hasDuplicate) {
         const JsonDuplicate& d = parsed->duplicate;
         return c.fail(d.parent.empty() ? d.key : d.parent + "." + d.key, "appears more than once");
+    }
+    // A plan file (plan.json of `quantscope plan`) is a config of algorithm "plan": its own
+    // reader validates it (analysis/plan_file.h).
+    if (parsed->value.is_object() && parsed->value.contains("algorithm") && parsed->value["algorithm"].is_string() &&
+        lower(parsed->value["algorithm"].get<std::string>()) == "plan") {
+        auto plan = parsePlanFile(bytes, path);
+        if (!plan) return plan.error();
+        CompressionConfig cfg;
+        cfg.path = path;
+        cfg.algorithm = "plan";
+        for (const Format& f : formats())  // the plan's formats, registry order
+            for (const PlanChoice& ch : plan->choices)
+                if (ch.format == f.name ||
+                    std::find(ch.candidates.begin(), ch.candidates.end(), f.name) != ch.candidates.end()) {
+                    cfg.formats.emplace_back(f.name);
+                    break;
+                }
+        cfg.plan = std::make_shared<const PlanFile>(std::move(*plan));
+        return cfg;
     }
     try {
         return parseConfigDocument(parsed->value, path);
@@ -389,6 +410,7 @@ std::string usedConfigJson(const CompressionConfig& cfg, const std::vector<std::
         if (mixed->algorithm == MixedAlgorithm::Random) params["iters"] = mixed->iters;
     }
     out["params"] = params;
+    if (cfg.plan) out["plan_file"] = QDir::toNativeSeparators(cfg.path).toStdString();
     if (cfg.seed) {
         out["seed"] = *cfg.seed;
         out["seed_source"] = cfg.seedSource;

@@ -9,6 +9,7 @@
 // outside double range included (no JSON-library exception escapes). Unknown keys and
 // params the algorithm does not read are not errors; they are listed in `warnings` and
 // not written back.
+#include "analysis/plan_file.h"
 #include "common/result.h"
 #include "compression/mixed.h"
 #include "formats/format.h"
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,9 @@ struct CompressionConfig {
     int k = 10;
     int iters = 50;
     std::vector<std::string> tileFormats;  // params.formats / params.tile_formats; empty = not given
+    // algorithm "plan": the plan file (analysis/plan_file.h; plan.json of quantscope plan),
+    // read and validated by readPlanFile; formats = the plan's formats (registry order).
+    std::shared_ptr<const PlanFile> plan;
 
     bool isMixed() const;
     MixedAlgorithm mixedAlgorithm() const;  // only when isMixed()
@@ -54,7 +59,7 @@ struct CompressionConfig {
     Result<MixedParams> toMixed(const std::vector<const Format*>& runFormats, const FormatOptions& options) const;
 };
 
-// "none, transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold"
+// "none, transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold, plan"
 std::string algorithmList();
 // Canonical algorithm name, or empty when unknown.
 std::string canonicalAlgorithm(const std::string& name);

@@ -174,6 +174,12 @@ Result<ResultsFolder> readResultsFolder(const QString& folder)
             t.info.file = QString::fromStdString(get<std::string>(jt, "file"));
             t.info.byteLength = get<uint64_t>(jt, "stored_bytes");
             t.info.scaleInvName = get<std::string>(jt, "scale_inv");
+            t.layout = get<std::string>(jt, "layout");
+            if (jt.contains("emulation_match") && jt["emulation_match"].is_object()) {
+                const json& je = jt["emulation_match"];
+                t.emulationMatch = EmulationMatch{get<std::string>(je, "format"), get<int64_t>(je, "identical"),
+                                                  get<int64_t>(je, "total")};
+            }
             t.importanceNote = get<std::string>(jt, "importance_note");
             const json& js = jt.at("stats");
             t.stats.count = get<int64_t>(js, "count");
@@ -211,6 +217,16 @@ Result<ResultsFolder> readResultsFolder(const QString& folder)
                     e.pcc = ci("pcc_ci", row.metrics.pcc);
                     e.mae = ci("mae_ci", row.metrics.mae);
                     e.sqnrDb = ci("sqnr_db_ci", row.metrics.sqnrDb);
+                    if (const auto bs = jr.find("band_sums"); bs != jr.end() && bs->is_array())
+                        for (const json& b : *bs) {
+                            if (!b.is_array() || b.size() != kPackedSums)
+                                return incomplete(folder, "results.json: " + t.info.name + ": band_sums: expected arrays of " +
+                                                              std::to_string(kPackedSums) + " numbers");
+                            std::array<double, kPackedSums> v{};
+                            for (size_t k = 0; k < kPackedSums; ++k)
+                                v[k] = b[k].is_number() ? b[k].get<double>() : std::numeric_limits<double>::quiet_NaN();
+                            e.bands.push_back(unpackSums(v));
+                        }
                     row.estimate = e;
                 }
                 if (jr.contains("tile_counts")) {

@@ -73,6 +73,30 @@ ErrorSums withShift(const ErrorSums& s, double shift)
     return o;
 }
 
+std::array<double, kPackedSums> packSums(const ErrorSums& s)
+{
+    return {s.shift, double(s.n), s.su, s.suu, s.sd, s.sdd, s.sud, s.sabs, s.maxAbs, s.sxx, s.swxx, s.swdd,
+            s.weighted ? 1.0 : 0.0, double(s.minX), double(s.maxX), double(s.minY), double(s.maxY),
+            s.extremesKnown ? 1.0 : 0.0, double(s.nonFiniteX), double(s.nonFiniteY)};
+}
+
+ErrorSums unpackSums(const std::array<double, kPackedSums>& v)
+{
+    ErrorSums s(v[0]);
+    s.n = int64_t(v[1]);
+    s.su = v[2], s.suu = v[3], s.sd = v[4], s.sdd = v[5], s.sud = v[6], s.sabs = v[7], s.maxAbs = v[8];
+    s.sxx = v[9], s.swxx = v[10], s.swdd = v[11];
+    s.weighted = v[12] != 0;
+    auto extreme = [](double x, float empty) { return std::isnan(x) ? empty : float(x); };
+    const float inf = std::numeric_limits<float>::infinity();
+    s.minX = extreme(v[13], inf), s.maxX = extreme(v[14], -inf);
+    s.minY = extreme(v[15], inf), s.maxY = extreme(v[16], -inf);
+    s.extremesKnown = v[17] != 0;
+    s.nonFiniteX = std::isfinite(v[18]) ? int64_t(v[18]) : 0;
+    s.nonFiniteY = std::isfinite(v[19]) ? int64_t(v[19]) : 0;
+    return s;
+}
+
 namespace {
 
 // Two-sided 95 % Student t quantile for df degrees of freedom.

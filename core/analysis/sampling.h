@@ -13,6 +13,7 @@
 // NaN interval (not computable); every band sampled is marked exact.
 #include "metrics/metrics.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,5 +64,14 @@ struct SampleEstimate {
 // bandSums: the ErrorSums of each sampled band (same shift); totalBands: M. No band:
 // metrics NaN (count 0); one band (or a NaN leave-one-out value): interval sides NaN.
 SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bandSums, int64_t totalBands);
+
+// One band's sums as 20 numbers and back (results.json "band_sums", so `merge` pools the
+// bands of an atlas cell as the single run did): shift, n, Σu, Σu², Σd, Σd², Σud, Σ|d|,
+// max|d|, Σx², Σvx², Σvd², weighted, min x, max x, min y, max y, extremes known, non-finite
+// x, non-finite y. A writer stores NaN/±Inf as null and a reader gives null back as NaN;
+// unpackSums turns a NaN extreme into the empty default (±Inf). Exact round trip.
+constexpr size_t kPackedSums = 20;
+std::array<double, kPackedSums> packSums(const ErrorSums& s);
+ErrorSums unpackSums(const std::array<double, kPackedSums>& v);
 
 } // namespace qs

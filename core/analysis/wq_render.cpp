@@ -1,9 +1,11 @@
 // Text and JSON rendering of a wq report. The layout follows the original tool's
 // `wq` so that its users read it the same way: title, formats/compression/backend
 // lines, the hierarchy, then per tensor a stats line and one table per compression.
+#include "analysis/emulation_match.h"
 #include "analysis/wq_run.h"
 #include "analysis/atlas.h"
 #include "common/escape.h"
+#include "io/json_util.h"
 #include "io/selection.h"
 
 #include <nlohmann/json.hpp>
@@ -313,17 +315,21 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
         for (const WqRow* row : rows) est = est || (row->estimate && !row->estimate->exact);
         const std::string tilde = est ? "~" : "";
         const std::string dash = "-";
-        auto pccCell = [&](const Metrics& m) { return unsampled ? dash : tilde + pccText(m.pcc); };
+        auto pccCell = [&](const Metrics& m) {  // "~0.99992" (the sign column's space gives way to "~")
+            if (unsampled) return dash;
+            const std::string t = pccText(m.pcc);
+            return est && !t.empty() && t[0] == ' ' ? tilde + t.substr(1) : tilde + t;
+        };
         auto sciCell = [&](double v) { return unsampled ? dash : tilde + sciText(v); };
         auto sqnrCell = [&](double v) { return unsampled ? dash : tilde + sqnrText(v); };
         auto relCell = [&](double v) { return unsampled ? dash : tilde + relText(v); };
-        // one band: a point estimate without an interval ("n/a")
+        // one band: a point estimate without an interval (pmText of NaN)
         auto pm = [&](const WqRow& row, const Interval& i, const char* f) {
             return row.estimate && !unsampled ? pmText(halfWidth(i), f) : dash;
         };
-        auto pmPcc = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->pcc, "%.5f") : dash; };
-        auto pmMae = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->mae, "%.1e") : dash; };
-        auto pmSqnr = [&](const WqRow& row) { return row.estimate ? pm(row, row.estimate->sqnrDb, "%.2f") : dash; };
+        auto pmPcc = [&](const WqRow& row) { return pm(row, row.estimate ? row.estimate->pcc : Interval{}, "%.1e"); };
+        auto pmMae = [&](const WqRow& row) { return pm(row, row.estimate ? row.estimate->mae : Interval{}, "%.1e"); };
+        auto pmSqnr = [&](const WqRow& row) { return pm(row, row.estimate ? row.estimate->sqnrDb : Interval{}, "%.2f"); };
         size_t pmPccW = 2, pmMaeW = 2, pmSqnrW = 2;
         size_t fmtW = 6, pccW = 3, maeW = 3, atolW = 4, timeW = 7, gbW = 4, devW = 6, bytesW = 5, rmseW = 4, sqnrW = 8, bitsW = 4;
         size_t relW = 3, wsqnrW = 9, wrelW = 4;
@@ -419,6 +425,10 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
                                         (row->note.empty() ? std::string("the threshold is not met") : row->note),
                                     "bad", colour) + "\n";
         }
+        // A quantized checkpoint's tensor: how much of its stored values our emulation reproduces.
+        if (comp == r.compressions.front() && t.emulationMatch)
+            out += "  " + paint(emulationMatchLine(escapeControl(t.info.name), t.layout, *t.emulationMatch), "muted", colour) +
+                   "\n";
         out += "\n";
     }
     return out;
@@ -551,6 +561,17 @@ std::vector<WqTopRow> topRows(const WqReport& r)
 std::string renderTail(const WqReport& r, bool colour)
 {
     std::string out;
+    if (!r.notInPlan.empty()) {  // a plan file (#11): what it does not cover
+        std::string line = "note: the plan has no choice for " + std::to_string(r.notInPlan.size()) + " of the " +
+                           std::to_string(r.tensorNames.size()) + " selected tensors (they have no plan row):";
+        for (size_t i = 0; i < r.notInPlan.size() && i < 8; ++i) line += " " + escapeControl(r.notInPlan[i]);
+        if (r.notInPlan.size() > 8) line += " ...";
+        out += paint(line, "mid", colour) + "\n";
+    }
+    if (r.planNotSelected > 0)
+        out += paint("note: " + std::to_string(r.planNotSelected) + " planned tensors are not in the selection",
+                     "muted", colour) + "\n";
+    if (!out.empty()) out += "\n";
     if (r.importance) {
         // Tensors without weighted metrics: how many, which kinds, then each reason that is
         // not simply "no entry" / "1-D" (an expert without data, a width mismatch).
@@ -611,29 +632,16 @@ std::string renderTail(const WqReport& r, bool colour)
 
 namespace {
 
-// JSON has no Inf or NaN: a non-finite value is written as null and named in the
-// object's "nonfinite" map ("inf", "-inf", or "n/a" for a value that is not defined),
-// so the document stays valid JSON that every parser reads, and nothing is lost.
-void put(nlohmann::json& obj, const char* key, double v)
-{
-    if (std::isfinite(v)) {
-        obj[key] = v;
-        return;
-    }
-    obj[key] = nullptr;
-    obj["nonfinite"][key] = std::isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf";
-}
-
 nlohmann::json metricsJson(const Metrics& m)
 {
     nlohmann::json j = nlohmann::json::object();
-    put(j, "pcc", m.pcc);
-    put(j, "mae", m.mae);
-    put(j, "atol", m.atol);
-    put(j, "rmse", m.rmse);
-    put(j, "sqnr_db", m.sqnrDb);
-    put(j, "rel_rmse", m.relRmse);
-    put(j, "sse", m.sse);  // Σ(x-y)²: what the planner adds over tensors
+    putNumber(j, "pcc", m.pcc);
+    putNumber(j, "mae", m.mae);
+    putNumber(j, "atol", m.atol);
+    putNumber(j, "rmse", m.rmse);
+    putNumber(j, "sqnr_db", m.sqnrDb);
+    putNumber(j, "rel_rmse", m.relRmse);
+    putNumber(j, "sse", m.sse);  // Σ(x-y)²: what the planner adds over tensors
     j["count"] = m.count;
     j["non_finite_inputs"] = m.nonFiniteX;
     j["non_finite_outputs"] = m.nonFiniteY;
@@ -672,6 +680,10 @@ std::string renderJson(const WqReport& r)
     if (!r.skipped.empty()) doc["skipped"] = r.skipped;
     if (!r.configPath.isEmpty()) doc["config"] = r.configPath.toStdString();
     if (r.shard) doc["shard"] = shardJson(*r.shard);
+    if (r.algorithm == "plan") {
+        doc["not_in_plan"] = r.notInPlan;
+        doc["plan_not_selected"] = r.planNotSelected;
+    }
     if (r.sample)
         doc["sample"] = {{"fraction", r.sample->fraction}, {"seed", r.sample->seed}, {"band_rows", kSampleBandRows},
                          {"interval", "95% delete-one-band jackknife, finite-population corrected, Student t"}};
@@ -686,15 +698,20 @@ std::string renderJson(const WqReport& r)
         jt["numel"] = t.info.numel();
         jt["stored_bytes"] = t.info.byteLength;
         if (!t.info.scaleInvName.empty()) jt["scale_inv"] = t.info.scaleInvName;
+        if (!t.layout.empty()) jt["layout"] = t.layout;
+        if (t.emulationMatch)
+            jt["emulation_match"] = {{"format", t.emulationMatch->format},
+                                     {"identical", t.emulationMatch->identical},
+                                     {"total", t.emulationMatch->total}};
         if (r.importance && !t.importanceNote.empty()) jt["importance_note"] = t.importanceNote;
         nlohmann::json stats = {{"count", t.stats.count}, {"zeros", t.stats.zeros}, {"nan", t.stats.nan},
                                 {"pos_inf", t.stats.posInf}, {"neg_inf", t.stats.negInf}};
-        put(stats, "min", t.stats.min);
-        put(stats, "max", t.stats.max);
-        put(stats, "mean", t.stats.mean());
-        put(stats, "std", t.stats.stddev());
-        put(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
-        put(stats, "sum_sq", t.stats.sumSq);
+        putNumber(stats, "min", t.stats.min);
+        putNumber(stats, "max", t.stats.max);
+        putNumber(stats, "mean", t.stats.mean());
+        putNumber(stats, "std", t.stats.stddev());
+        putNumber(stats, "sum", t.stats.sum);        // exact sums: merge recomputes mean and std from them
+        putNumber(stats, "sum_sq", t.stats.sumSq);
         jt["stats"] = stats;
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& row : t.rows) {
@@ -707,10 +724,10 @@ std::string renderJson(const WqReport& r)
             jr["device_bytes"] = row.deviceBytes;
             jr["bits_per_element"] = row.bitsPerElement;
             if (r.importance) {  // null when the tensor has none (importance_note says why)
-                put(jr, "wsqnr_db", row.metrics.wsqnrDb);
-                put(jr, "wrel", row.metrics.wrel);
-                put(jr, "wsse", row.metrics.wsse);  // Σd²v
-                put(jr, "wssx", row.metrics.wssx);  // Σx²v
+                putNumber(jr, "wsqnr_db", row.metrics.wsqnrDb);
+                putNumber(jr, "wrel", row.metrics.wrel);
+                putNumber(jr, "wsse", row.metrics.wsse);  // Σd²v
+                putNumber(jr, "wssx", row.metrics.wssx);  // Σx²v
             }
             if (row.estimate && r.sample) {
                 const SampleEstimate& e = *row.estimate;
@@ -730,6 +747,15 @@ std::string renderJson(const WqReport& r)
                 jr["pcc_ci"] = ci(e.pcc);
                 jr["mae_ci"] = ci(e.mae);
                 jr["sqnr_db_ci"] = ci(e.sqnrDb);
+                if (!e.bands.empty()) {  // for merge: atlas cells pool their members' bands
+                    nlohmann::json bands = nlohmann::json::array();
+                    for (const ErrorSums& b : e.bands) {
+                        nlohmann::json one = nlohmann::json::array();
+                        for (double v : packSums(b)) one.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+                        bands.push_back(std::move(one));
+                    }
+                    jr["band_sums"] = std::move(bands);
+                }
             }
             if (const auto fill = sparseBlockFill(row.format, t.info.shape))
                 jr["block_fill"] = {{"block", fill->block}, {"real_per_block", fill->realPerBlock}};
@@ -765,7 +791,7 @@ std::string renderJson(const WqReport& r)
             nlohmann::json jt = {{"tensor", t.tensor}, {"compression", t.compression}, {"format", t.format},
                                  {"label", t.label}, {"kind", t.kind}};
             jt["layer"] = t.layer.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stoll(t.layer));
-            put(jt, r.importance ? "wrel" : "rel_rmse", t.value);
+            putNumber(jt, r.importance ? "wrel" : "rel_rmse", t.value);
             top.push_back(jt);
         }
         doc["top"] = top;
@@ -777,13 +803,13 @@ std::string renderJson(const WqReport& r)
                                  {"tensors", sr.rows}, {"measured", sr.measured},
                                  {"pcc_measured", sr.pccMeasured}, {"mean_payload_bytes", sr.bytes},
                                  {"mean_device_bytes", sr.deviceBytes}};
-            put(js, "mean_pcc", sr.pcc);
-            put(js, "mean_mae", sr.mae);
-            put(js, "mean_atol", sr.atol);
-            put(js, "mean_rel_rmse", sr.relRmse);
+            putNumber(js, "mean_pcc", sr.pcc);
+            putNumber(js, "mean_mae", sr.mae);
+            putNumber(js, "mean_atol", sr.atol);
+            putNumber(js, "mean_rel_rmse", sr.relRmse);
             if (r.importance) {
-                put(js, "mean_wsqnr_db", sr.wsqnrDb);
-                put(js, "mean_wrel", sr.wrel);
+                putNumber(js, "mean_wsqnr_db", sr.wsqnrDb);
+                putNumber(js, "mean_wrel", sr.wrel);
                 js["weighted"] = sr.weighted;
             }
             summary.push_back(js);

@@ -1,5 +1,6 @@
 // The wq run: model -> selection -> per tensor baseline + algorithm -> report and
 // results folder. See wq_run.h.
+#include "analysis/emulation_match.h"
 #include "analysis/wq_run.h"
 #include "common/parallel.h"
 
@@ -9,6 +10,7 @@
 #include "analysis/work_folder.h"
 #include "compression/mixed.h"
 #include "analysis/model_open.h"
+#include "analysis/plan_file.h"
 #include "io/selection.h"
 
 #include <QDateTime>
@@ -135,6 +137,66 @@ Result<void> writeFile(const QString& path, const std::string& content)
     return writeFileAtomic(path, QByteArray::fromStdString(content));
 }
 
+// The row of a planned tensor (compression "plan"): its planned format measured as the
+// "none" rows are (the none row itself when the run has that format), or its tile
+// assignment measured from the per-tile sums as a MIXED row is (device bytes = whole
+// tiles). Errors name the plan's assignment file.
+Result<WqRow> planRow(const PlanChoice& c, const QString& planPath, const TensorReader& reader, const WqTensor& tensor,
+                      const FormatOptions& options, Progress* progress, const std::optional<InputWeights>& weights)
+{
+    if (c.format != "mixed") {
+        const Format* f = findFormat(c.format);
+        for (const WqRow& r : tensor.rows)
+            if (r.compression == "none" && r.format == f->name) {
+                WqRow row = r;
+                row.compression = "plan";
+                return row;
+            }
+        auto a = analyzeTensor(reader, {FormatChoice{f, options}}, Layout::AsStored, progress, weights ? &*weights : nullptr);
+        if (!a) return a.error();
+        return baselineRow("plan", a->results.front(), tensor.info.shape);
+    }
+    const QString npyPath = planAssignmentPath(planPath, c);
+    const std::string where = QDir::toNativeSeparators(npyPath).toStdString();
+    auto npy = readAssignmentNpy(npyPath);
+    if (!npy) return npy.error();
+    const TileGrid grid = makeTileGrid(tensor.info.shape);
+    if (npy->tilesH != grid.tilesH || npy->tilesW != grid.tilesW)
+        return Error::usage(where + ": the assignment is " + std::to_string(npy->tilesH) + " x " + std::to_string(npy->tilesW) +
+                            " tiles, but " + c.tensor + " has " + std::to_string(grid.tilesH) + " x " +
+                            std::to_string(grid.tilesW));
+    std::vector<const Format*> cands;
+    for (const std::string& n : c.candidates) cands.push_back(findFormat(n));
+    for (int8_t code : npy->codes)
+        if (code < -1 || code >= int(cands.size()))
+            return Error::usage(where + ": tile code " + std::to_string(code) + " is outside -1.." +
+                                std::to_string(cands.size() - 1) + " (the plan lists " + std::to_string(cands.size()) +
+                                " candidates for " + c.tensor + ")");
+    const std::vector<float> x = reader.readAll();
+    auto sums = computeTileSums(x.data(), tensor.info.shape, cands, options, progress, weights ? &*weights : nullptr);
+    if (!sums) return sums.error();
+    const MixedResult m = evaluateAssignment(*sums, npy->codes, MetricKind::Pcc, 0.0);
+    WqRow row;
+    row.compression = "plan";
+    row.format = "mixed";
+    row.label = "MIXED";
+    row.mixed = true;
+    row.metrics = m.metrics;
+    if (!weights) {
+        const double na = std::numeric_limits<double>::quiet_NaN();
+        row.metrics.wsqnrDb = row.metrics.wrel = row.metrics.wsse = row.metrics.wssx = na;
+    }
+    row.deviceBytes = m.bytes;
+    row.bytes = assignmentPayloadBytes(grid, npy->codes, cands);
+    row.bitsPerElement = tensor.info.numel() > 0 ? 8.0 * row.bytes / double(tensor.info.numel()) : 0.0;
+    row.tileFormats = c.candidates;
+    row.tileCounts = m.tileCounts;
+    row.tileBytes = m.bytesPerFormat;
+    row.metThreshold = true;
+    row.note = "planned tiles: " + c.assignment;
+    return row;
+}
+
 } // namespace
 
 std::vector<std::string> shardFields(const WqReport& r)
@@ -256,6 +318,19 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             return Error::usage(unused);
     }
 
+    std::vector<const Format*> tileFormats;  // WqParams::tileSums: the run's formats, all tile formats
+    if (params.tileSums) {
+        for (const Format* f : formatList) {
+            if (!f->tileFormat) {
+                std::string tiles;
+                for (const Format& g : formats())
+                    if (g.tileFormat) tiles += (tiles.empty() ? "" : ", ") + std::string(g.name);
+                return Error::usage("--granularity tile: " + std::string(f->name) +
+                                    " cannot be assigned per 32x32 tile (tile formats: " + tiles + ")");
+            }
+            tileFormats.push_back(f);
+        }
+    }
     if (params.sample) {
         const SampleSpec& sp = *params.sample;
         char b[64];
@@ -337,6 +412,12 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
     for (const std::string& n : report.tensorNames) {
         const TensorInfo* t = model->find(n);
         report.tensorElements.push_back(t ? double(t->numel()) : 0.0);
+    }
+    if (config.plan) {  // what the plan does not cover is said, not silently skipped
+        const std::set<std::string> selected(report.tensorNames.begin(), report.tensorNames.end());
+        for (const std::string& n : report.tensorNames)
+            if (!config.plan->find(n)) report.notInPlan.push_back(n);
+        for (const PlanChoice& c : config.plan->choices) report.planNotSelected += selected.count(c.tensor) ? 0 : 1;
     }
     if (observer.started) observer.started(report);
 
@@ -466,8 +547,30 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             }
             tensor.rows.push_back(std::move(row));
         }
+        if (tensor.info.layout) {  // a quantized checkpoint's tensor: its layout and emulation match
+            tensor.layout = tensor.info.layout->label;
+            const auto emulated = layouts::emulatedFormat(tensor.info);
+            if (emulated && reader) {  // no reader: --sample drew none of its bands
+                auto match = measureEmulationMatch(*reader, *emulated, tensor.stats.context(), progress);
+                if (!match) return fail(match.error());
+                tensor.emulationMatch = *match;
+            }
+        }
 
-        if (config.algorithm == "transpose") {
+        if (params.tileSums && observer.tileSums) {
+            const std::vector<float> x = reader->readAll();
+            const std::optional<InputWeights>& w = batchWeights[slot];
+            auto sums = computeTileSums(x.data(), tensor.info.shape, tileFormats, params.options, progress, w ? &*w : nullptr);
+            if (!sums) return fail(sums.error());
+            observer.tileSums(tensor, *sums);
+        }
+        if (config.plan) {
+            if (const PlanChoice* c = config.plan->find(name)) {
+                auto row = planRow(*c, config.path, *reader, tensor, params.options, progress, batchWeights[slot]);
+                if (!row) return fail(row.error());
+                tensor.rows.push_back(std::move(*row));
+            }
+        } else if (config.algorithm == "transpose") {
             std::string note;
             const std::optional<InputWeights> tw = weightsFor(tensor.info, Layout::Transposed, &note);
             if (tensor.importanceNote.empty()) tensor.importanceNote = note;

@@ -6,6 +6,7 @@
 // outputs match. Errors: Error.exitCode 1 = bad arguments/config/nothing matched,
 // 2 = model or network failure; "cancelled" when the Progress was cancelled.
 #include "analysis/analysis.h"
+#include "compression/tile_sums.h"
 #include "analysis/sampling.h"
 #include "common/progress.h"
 #include "common/result.h"
@@ -61,6 +62,10 @@ struct WqParams {
     std::optional<SampleSpec> sample;
     std::string command = "wq";
     std::vector<std::pair<std::string, std::string>> commandOptions;  // recorded, fingerprinted
+    // The plan's tile granularity (#11): also run the mixed algorithms' per-tile pass
+    // (compression/tile_sums.h) over the run's formats on every tensor and hand the sums
+    // to WqObserver::tileSums. Every format must be a tile format (an error otherwise).
+    bool tileSums = false;
 };
 
 struct WqRow {
@@ -85,8 +90,19 @@ struct WqRow {
     std::optional<SampleEstimate> estimate;
 };
 
+// How many values of a quantized tensor's dequantized view our emulation of its stored
+// format reproduces bit for bit (analysis/emulation_match.h; issue #10).
+struct EmulationMatch {
+    std::string format;            // what was applied: "nvfp4 --nvfp4-convention modelopt"
+    int64_t identical = 0, total = 0;
+};
+
 struct WqTensor {
     TensorInfo info;
+    // The stored layout label of a logical tensor of a quantized checkpoint ("mxfp4
+    // (gpt-oss)"), empty for plain tensors; its emulation match when we emulate the format.
+    std::string layout;
+    std::optional<EmulationMatch> emulationMatch;
     std::string slug;  // file-name stem of its artefacts (empty when none were written)
     Stats stats;
     std::vector<WqRow> rows;
@@ -140,6 +156,9 @@ struct WqReport {
     std::optional<WqImportance> importance;  // set when the run was given --importance
     int top = 0;                       // --top N (0: no list)
     std::optional<ShardRecord> shard;  // a --shard run: which part, of what (merge checks it)
+    // A run with a plan file (--compression-config plan.json, algorithm "plan"):
+    std::vector<std::string> notInPlan;  // selected tensors the plan has no choice for
+    int64_t planNotSelected = 0;         // planned tensors outside the selection
     std::optional<SampleSpec> sample;  // a --sample run (recorded in results.json and table.txt)
 };
 
@@ -165,6 +184,8 @@ using PngRenderer = std::function<Result<void>(const MixedArtefacts&, const QStr
 struct WqObserver {
     std::function<void(const WqReport&)> started;            // header known, tensors selected
     std::function<void(const WqReport&, const WqTensor&)> tensorDone;
+    // With WqParams::tileSums: each tensor's per-tile sums, after its rows (before tensorDone).
+    std::function<void(const WqTensor&, const TileSums&)> tileSums;
 };
 
 // The "none"/"transpose" row of one format's analysis.

@@ -100,7 +100,12 @@ double assignmentBytes(const std::vector<const Format*>& candidates, const std::
     return bytes;
 }
 
-double deviceBytes(const Format& f, const std::vector<int64_t>& shape) { return tilesBytes(f, makeTileGrid(shape).tileCount()); }
+// A per-row scale (Format::rowBits, int8) is held once per real row of the format view.
+double deviceBytes(const Format& f, const std::vector<int64_t>& shape)
+{
+    const TileGrid g = makeTileGrid(shape);
+    return tilesBytes(f, g.tileCount()) + double(g.formatRows) * f.rowBits / 8.0;
+}
 
 double assignmentPayloadBytes(const TileGrid& g, const std::vector<int8_t>& assignment,
                               const std::vector<const Format*>& candidates)

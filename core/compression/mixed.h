@@ -17,7 +17,8 @@
 //
 // "Most precise" = the candidate with the most bytes per element (first on ties).
 // Bytes count whole padded tiles (what the device holds, FORMATS.md §3.7):
-// tiles x 1024 x bytesPerElement, plus the format's bytesPerTensor once if any tile uses it.
+// tiles x 1024 x bytesPerElement, plus the format's bytesPerTensor once if any tile uses it
+// (deviceBytes() of a whole tensor also adds a per-row scale, Format::rowBits, per row).
 // A tile or tensor whose reconstruction has NaN/Inf from finite input never meets a
 // threshold. Errors (bad params, shape/assignment mismatch, cancellation) are values.
 // Plain C++20: no Qt here.

@@ -1,6 +1,7 @@
 #include "compression/planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -141,40 +142,60 @@ void repairCore(const std::vector<PlanItem>& items, const std::vector<Increment>
     }
 }
 
-} // namespace
+// Every item's lower-hull steps from the all-cheapest start, in the Lagrangian order: best
+// saving per byte first; within an item the hull order (convexity makes the global order
+// consistent with it; rank breaks exact ties). nullopt when an item has no options
+// (its index in empty).
+struct HullSweep {
+    std::vector<int> start;     // per item: its fewest-bytes hull option
+    double bytes = 0, sse = 0;  // totals at the start
+    std::vector<Increment> steps;
+};
 
-Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget)
+std::optional<HullSweep> hullSweep(const std::vector<PlanItem>& items, size_t& empty)
 {
-    PlanSolution sol;
-    sol.choice.assign(items.size(), -1);
-    std::vector<Increment> incs;
-    incs.reserve(items.size() * 3);
-    double bytes = 0, sse = 0;
+    HullSweep w;
+    w.start.assign(items.size(), -1);
+    w.steps.reserve(items.size() * 3);
     for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].options.empty())
-            return Error::usage("planner: item " + std::to_string(i) + " has no options");
+        if (items[i].options.empty()) {
+            empty = i;
+            return std::nullopt;
+        }
         const std::vector<int> hull = lowerHull(items[i]);
-        sol.choice[i] = hull.front();
-        bytes += items[i].options[size_t(hull.front())].bytes;
-        sse += items[i].options[size_t(hull.front())].sse;
+        w.start[i] = hull.front();
+        w.bytes += items[i].options[size_t(hull.front())].bytes;
+        w.sse += items[i].options[size_t(hull.front())].sse;
         for (size_t k = 1; k < hull.size(); ++k) {
             const PlanOption& a = items[i].options[size_t(hull[k - 1])];
             const PlanOption& b = items[i].options[size_t(hull[k])];
-            incs.push_back({b.bytes - a.bytes, a.sse - b.sse, int32_t(i), hull[k], int32_t(k)});
+            w.steps.push_back({b.bytes - a.bytes, a.sse - b.sse, int32_t(i), hull[k], int32_t(k)});
         }
     }
-    if (bytes > budget)
-        return Error::usage("planner: the budget of " + std::to_string(int64_t(budget)) +
-                            " bytes is below the smallest possible size (" +
-                            std::to_string(int64_t(std::ceil(bytes))) + " bytes)");
-    // Best saving per byte first; within an item the hull order (convexity makes the
-    // global order consistent with it; rank breaks exact ties).
-    std::sort(incs.begin(), incs.end(), [](const Increment& a, const Increment& b) {
+    std::sort(w.steps.begin(), w.steps.end(), [](const Increment& a, const Increment& b) {
         const double l = a.dSse * b.dBytes, r = b.dSse * a.dBytes;
         if (l != r) return l > r;
         if (a.item != b.item) return a.item < b.item;
         return a.rank < b.rank;
     });
+    return w;
+}
+
+} // namespace
+
+Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget)
+{
+    PlanSolution sol;
+    size_t empty = 0;
+    std::optional<HullSweep> sweep = hullSweep(items, empty);
+    if (!sweep) return Error::usage("planner: item " + std::to_string(empty) + " has no options");
+    sol.choice = std::move(sweep->start);
+    const std::vector<Increment>& incs = sweep->steps;
+    double bytes = sweep->bytes, sse = sweep->sse;
+    if (bytes > budget)
+        return Error::usage("planner: the budget of " + std::to_string(int64_t(budget)) +
+                            " bytes is below the smallest possible size (" +
+                            std::to_string(int64_t(std::ceil(bytes))) + " bytes)");
     std::vector<int32_t> nextRank(items.size(), 1);
     std::vector<char> blocked(items.size(), 0);
     bool lpDone = false;
@@ -216,6 +237,28 @@ Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget
     }
     sol.lowerBound = std::min(bound, sol.sse);
     return sol;
+}
+
+std::vector<PlanCurvePoint> planCurve(const std::vector<PlanItem>& items, size_t maxPoints)
+{
+    size_t empty = 0;
+    const std::optional<HullSweep> sweep = hullSweep(items, empty);  // solvePlan's sweep
+    if (!sweep) return {};
+    const std::vector<Increment>& incs = sweep->steps;
+    double bytes = sweep->bytes, sse = sweep->sse;
+    std::vector<PlanCurvePoint> all;
+    all.reserve(incs.size() + 1);
+    all.push_back({bytes, std::max(0.0, sse)});
+    for (const Increment& in : incs) {
+        bytes += in.dBytes;
+        sse -= in.dSse;
+        all.push_back({bytes, std::max(0.0, sse)});
+    }
+    if (maxPoints < 2 || all.size() <= maxPoints) return all;
+    std::vector<PlanCurvePoint> out;
+    out.reserve(maxPoints);
+    for (size_t k = 0; k < maxPoints; ++k) out.push_back(all[k * (all.size() - 1) / (maxPoints - 1)]);
+    return out;
 }
 
 std::vector<PlanItem> tileItems(const TileSums& s)

@@ -41,6 +41,17 @@ struct PlanSolution {
 // Solves the multiple-choice knapsack. budget in bytes.
 Result<PlanSolution> solvePlan(const std::vector<PlanItem>& items, double budget);
 
+// The whole-model curve the Lagrangian sweep traces: from every item at its fewest
+// bytes, the hull steps taken in order of error saved per byte (the lower convex hull of
+// the model's (total bytes, total error) over all choices). The first point is the
+// smallest plan, the last the largest hull point; at most maxPoints points (evenly
+// thinned, first and last kept). Empty when an item has no options.
+struct PlanCurvePoint {
+    double bytes = 0;
+    double sse = 0;
+};
+std::vector<PlanCurvePoint> planCurve(const std::vector<PlanItem>& items, size_t maxPoints = 2000);
+
 // Items at tile granularity from the per-tile sums of one tensor: one item per tile,
 // option f = (1024 * bytesPerElement(f), Σd² of the tile in f). The per-tensor fixed
 // bytes (bytesPerTensor) are not modelled per tile; the caller adds them.

@@ -73,16 +73,20 @@ struct Format {
     bool original;                 // one of the seven formats of the original tool (-c all)
     QdqFn reference;               // scalar reference written from FORMATS.md
     QdqFn fast;                    // fast path; bit-identical to reference (tested)
+    int blockBits = 8;             // bits stored per started block of blockK: its scale (8 for
+                                   // E8M0/E4M3/bfp exponents; int4 groups: 16 bf16 + 4 zero point)
+    int rowBits = 0;               // bits stored once per row of the view (int8's bf16 scale per channel)
 
     double bytesPerElement() const { return bitsPerElement / 8.0; }
 };
 
 // Bytes (issue #9): PAYLOAD is what the elements and their block scales need, plus the
-// per-tensor extras once: per row of the format view, cols x element bits and one
-// 8-bit scale per started block of blockK (bitsPerElement = elementBits + 8 / blockK).
+// per-tensor extras once: per row of the format view, cols x element bits, blockBits per
+// started block of blockK (bitsPerElement = elementBits + blockBits / blockK) and rowBits
+// (a per-row scale, which bitsPerElement leaves out: it depends on cols).
 // DEVICE bytes (compression/mixed.h) are the 32x32 tile-padded size a device holds.
 double elementBits(const Format& f);
-double rowPayloadBytes(const Format& f, int64_t cols);                // one row, no per-tensor extras
+double rowPayloadBytes(const Format& f, int64_t cols);                // one row incl. rowBits, no per-tensor extras
 double payloadBytes(const Format& f, int64_t rows, int64_t cols);
 // Columns a chunk of the format view must start at (a multiple of): whole blocks along K,
 // and whole rowAlign x rowAlign blocks for the 2-D formats (NVFP4 16x16, FP8 128x128).

@@ -56,6 +56,17 @@ QS_KERNEL(fp8E4m3Ref);
 QS_KERNEL(fp8E4m3Fast);
 QS_KERNEL(fp8E5m2Ref);
 QS_KERNEL(fp8E5m2Fast);
+// intq.cpp
+QS_KERNEL(int8Ref);
+QS_KERNEL(int8Fast);
+QS_KERNEL(int4g128Ref);
+QS_KERNEL(int4g128Fast);
+QS_KERNEL(int4g128AsymRef);
+QS_KERNEL(int4g128AsymFast);
+QS_KERNEL(int4g32Ref);
+QS_KERNEL(int4g32Fast);
+QS_KERNEL(int4g32AsymRef);
+QS_KERNEL(int4g32AsymFast);
 
 #undef QS_KERNEL
 

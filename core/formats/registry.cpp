@@ -69,6 +69,23 @@ const Format kFormats[] = {
      false, false, mxfp6Ref, mxfp6Fast},
     {"mxfp6_e3m2", "MXFP6_E3M2", "OCP MXFP6 with E3M2 elements, 32-element blocks along K, E8M0 scale", 6.25, 0,
      32, 1, false, false, false, mxfp6E3m2Ref, mxfp6E3m2Fast},
+    // Emulated integer formats (docs/CHECKPOINTS.md): compressed-tensors' RTN on a bf16
+    // model; bf16 scales (16 bits), asymmetric zero points packed in 4 bits.
+    {"int8", "INT8",
+     "int8 per output channel (one bf16 scale per row), symmetric absmax/127.5, compressed-tensors RTN", 8.0, 0, 1,
+     1, false, false, false, int8Ref, int8Fast, 0, 16},
+    {"int4_g128", "INT4 g128",
+     "int4 in groups of 128 along K, symmetric absmax/7.5, bf16 scale, compressed-tensors RTN", 4.125, 0, 128, 1,
+     false, false, false, int4g128Ref, int4g128Fast, 16, 0},
+    {"int4_g128_asym", "INT4 g128 asym",
+     "int4 in groups of 128 along K, (max-min)/15 bf16 scale and a 4-bit zero point, compressed-tensors RTN",
+     4.15625, 0, 128, 1, false, false, false, int4g128AsymRef, int4g128AsymFast, 20, 0},
+    {"int4_g32", "INT4 g32",
+     "int4 in groups of 32 along K, symmetric absmax/7.5, bf16 scale, compressed-tensors RTN", 4.5, 0, 32, 1, false,
+     false, false, int4g32Ref, int4g32Fast, 16, 0},
+    {"int4_g32_asym", "INT4 g32 asym",
+     "int4 in groups of 32 along K, (max-min)/15 bf16 scale and a 4-bit zero point, compressed-tensors RTN", 4.625,
+     0, 32, 1, false, false, false, int4g32AsymRef, int4g32AsymFast, 20, 0},
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
@@ -284,13 +301,13 @@ std::string setFormatOption(FormatOptions& o, std::string_view name, std::string
     return "unknown format option \"" + std::string(name) + "\"";
 }
 
-double elementBits(const Format& f) { return f.bitsPerElement - (f.blockK > 1 ? 8.0 / f.blockK : 0.0); }
+double elementBits(const Format& f) { return f.bitsPerElement - (f.blockK > 1 ? double(f.blockBits) / f.blockK : 0.0); }
 
 double rowPayloadBytes(const Format& f, int64_t cols)
 {
     if (cols <= 0) return 0.0;
     const double blocks = f.blockK > 1 ? double((cols + f.blockK - 1) / f.blockK) : 0.0;
-    return double(cols) * elementBits(f) / 8.0 + blocks;
+    return double(cols) * elementBits(f) / 8.0 + blocks * f.blockBits / 8.0 + f.rowBits / 8.0;
 }
 
 double payloadBytes(const Format& f, int64_t rows, int64_t cols)

@@ -1,5 +1,7 @@
 #include "io/json_util.h"
 
+#include <cmath>
+
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
@@ -311,6 +313,16 @@ std::string toStd(const QString& s)
 QString toQ(const std::string& s)
 {
     return QString::fromStdString(s);
+}
+
+void putNumber(nlohmann::json& obj, const char* key, double v)
+{
+    if (std::isfinite(v)) {
+        obj[key] = v;
+        return;
+    }
+    obj[key] = nullptr;
+    obj["nonfinite"][key] = std::isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf";
 }
 
 } // namespace qs

@@ -24,6 +24,11 @@ inline constexpr int kJsonMaxDepth = 64;
 
 int64_t firstInvalidUtf8(const uint8_t* data, size_t size);
 
+// Writing results: JSON has no Inf or NaN, so a non-finite value is written as null and
+// named in the object's "nonfinite" map ("inf", "-inf", or "n/a" for a value that is not
+// defined); the document stays valid JSON that every parser reads, and nothing is lost.
+void putNumber(nlohmann::json& obj, const char* key, double v);
+
 struct JsonDuplicate {
     int depth = 0;        // 1 = a key of the top-level object
     std::string key;      // the repeated key

@@ -30,11 +30,6 @@ const QString kHfQuantConfigFile = QStringLiteral("hf_quant_config.json");
 constexpr uint64_t kMaxIndexBytes = 64ull << 20;
 constexpr uint64_t kMaxConfigBytes = 16ull << 20;
 
-bool isFp8(DType t) { return t == DType::F8_E4M3 || t == DType::F8_E5M2; }
-bool isScaleDtype(DType t)
-{
-    return t == DType::F32 || t == DType::BF16 || t == DType::F16 || t == DType::F8_E8M0;
-}
 
 Error cancelledError() { return Error::model("Cancelled."); }
 
@@ -197,33 +192,6 @@ Result<QJsonObject> readConfig(FileProvider& provider, Progress* progress, const
     return doc.object();
 }
 
-// Pairs every FP8 tensor with its _scale_inv sibling and checks the scale's shape.
-Result<void> pairScales(std::vector<TensorInfo>& tensors, std::array<int64_t, 2> block)
-{
-    std::unordered_map<std::string, size_t> byName;
-    for (size_t i = 0; i < tensors.size(); ++i) byName.emplace(tensors[i].name, i);
-    for (auto& w : tensors) {
-        if (!isFp8(w.dtype) || w.shape.size() < 2) continue;
-        auto it = byName.find(w.name + "_scale_inv");
-        if (it == byName.end()) continue;
-        const TensorInfo& s = tensors[it->second];
-        std::vector<int64_t> want(w.shape.begin(), w.shape.end() - 2);
-        const int64_t m = w.shape[w.shape.size() - 2], n = w.shape.back();
-        want.push_back(m / block[0] + (m % block[0] != 0));
-        want.push_back(n / block[1] + (n % block[1] != 0));
-        if (!isScaleDtype(s.dtype))
-            return Error::model(toStd(s.file) + ": tensor \"" + s.name + "\" (the block scale of \"" + w.name +
-                                "\") has dtype " + s.dtypeName + "; expected F32, BF16, F16 or F8_E8M0");
-        if (s.shape != want)
-            return Error::model(toStd(s.file) + ": tensor \"" + s.name + "\" has shape " + shapeList(s.shape) +
-                                " but \"" + w.name + "\" " + shapeList(w.shape) + " with " +
-                                std::to_string(block[0]) + "x" + std::to_string(block[1]) +
-                                " blocks needs a scale of shape " + shapeList(want));
-        w.scaleInvName = s.name;
-    }
-    return {};
-}
-
 } // namespace
 
 Result<std::array<int64_t, 2>> fp8BlockSizeFromConfig(const QJsonObject& config, const QString& file)
@@ -307,7 +275,6 @@ Result<std::shared_ptr<Model>> Model::open(std::shared_ptr<FileProvider> provide
                 tensors.push_back(toInfo(h, t, true));
             }
     }
-    QS_TRY(pairScales(tensors, block));
     QJsonObject hfQuant;
     if (files->contains(kHfQuantConfigFile)) {
         auto c = readConfig(*provider, progress, kHfQuantConfigFile);
@@ -333,7 +300,7 @@ void Model::setLayoutTensors(std::vector<TensorInfo> parts)
     std::sort(m_parts.begin(), m_parts.end(), byName);
     m_layoutNames.clear();
     for (const auto& t : m_tensors)
-        if (t.layout) m_layoutNames.push_back(t.name);
+        if (t.layout && !t.layout->inPlace) m_layoutNames.push_back(t.name);
 }
 
 const TensorInfo* Model::findStored(const std::string& name) const

@@ -15,7 +15,9 @@
 // shape [leading..., ceil(M/bm), ceil(N/bn)], else an error naming both) is an FP8
 // checkpoint tensor: its fp32 view is dequantized with the block size from config.json
 // quantization_config.weight_block_size (default 128x128), FORMATS.md §9. An F8 tensor
-// without a sibling just decodes its codes. Unknown/undecodable dtypes open (listing
+// without a sibling just decodes its codes. The pairing and decoding is the layout
+// registry's fp8-block entry (core/io/layouts/fp8_block.cpp), an "in place" layout:
+// W keeps its stored dtype and W_scale_inv stays listed. Unknown/undecodable dtypes open (listing
 // works); reader() then fails naming tensor, dtype and file.
 //
 // Quantized checkpoint layouts (issue #10, core/io/layouts/, docs/CHECKPOINTS.md): from
@@ -51,6 +53,9 @@ struct StoredLayout {
     int64_t blockRows = 0;          // > 0: 2-D blocks of blockRows x groupSize (compressed-tensors "block")
     bool zeroPlusOne = false;       // GPTQ v1: the stored zero point is zero - 1
     bool symmetric = true;          // no zero points stored
+    // The FP8 block layout: the logical tensor is its own code tensor (stored name,
+    // dtype and bytes kept) and its scale stays listed; nothing is hidden.
+    bool inPlace = false;
     std::vector<std::pair<std::string, std::string>> parts;  // role -> stored tensor name
     const std::string* part(const std::string& role) const;  // nullptr if absent
 };

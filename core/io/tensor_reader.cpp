@@ -115,46 +115,6 @@ private:
     int64_t m_elemBytes;
 };
 
-// DeepSeek block dequantization (FORMATS.md §9): out[i][j] = decode(code[i][j]) *
-// scale[i / bm][j / bn], one float32 multiply (RNE); ragged edges use the edge block's
-// scale; NaN codes give NaN. Leading dims beyond two index whole matrices: the scale
-// has the same leading dims and a [ceil(M/bm), ceil(N/bn)] grid per matrix.
-class BlockFp8Reader final : public TensorReader {
-public:
-    BlockFp8Reader(TensorInfo info, ByteViewPtr codes, std::vector<float> scales, std::array<int64_t, 2> block)
-        : TensorReader(std::move(info)), m_codes(std::move(codes)), m_scales(std::move(scales)),
-          m_table(decodeTable8(m_info.dtype)), m_bm(block[0]), m_bn(block[1])
-    {
-        m_m = m_info.shape[m_info.shape.size() - 2];
-        m_sRows = m_m / m_bm + (m_m % m_bm != 0);
-        const int64_t n = cols();
-        m_sCols = n / m_bn + (n % m_bn != 0);
-    }
-    void readRows(int64_t r0, int64_t r1, float* out) const override { readBlock(r0, r1, 0, cols(), out); }
-    void readBlock(int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* out) const override
-    {
-        const int64_t n = cols();
-        if (!clampRows(rows(), r0, r1) || !clampCols(n, c0, c1)) return;
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t mat = r / m_m, i = r % m_m;
-            const float* srow = m_scales.data() + (mat * m_sRows + i / m_bm) * m_sCols;
-            const uint8_t* code = m_codes->data() + r * n;
-            float* o = out + (r - r0) * (c1 - c0) - c0;  // o[j] for j in [c0, c1)
-            for (int64_t jb = c0 / m_bn; jb < m_sCols && jb * m_bn < c1; ++jb) {
-                const float s = srow[jb];
-                const int64_t j0 = std::max(c0, jb * m_bn), j1 = std::min(c1, (jb + 1) * m_bn);
-                for (int64_t j = j0; j < j1; ++j) o[j] = m_table[code[j]] * s;
-            }
-        }
-    }
-
-private:
-    ByteViewPtr m_codes;
-    std::vector<float> m_scales;
-    const float* m_table;
-    int64_t m_bm, m_bn, m_m = 1, m_sRows = 1, m_sCols = 1;
-};
-
 Error undecodable(const TensorInfo& t)
 {
     return Error::model(toStd(t.file) + ": tensor \"" + t.name + "\": dtype " + t.dtypeName +
@@ -329,7 +289,7 @@ std::vector<ByteRange> Model::rowsByteRanges(const std::string& name, const std:
 {
     std::vector<ByteRange> out;
     const TensorInfo* t = find(name);
-    if (!t || t->layout || !dtypeDecodable(t->dtype)) return out;
+    if (!t || (t->layout && !t->layout->inPlace) || !dtypeDecodable(t->dtype)) return out;
     const std::vector<RowRange> rows = mergedRows(rowsIn);
     const uint64_t rowBytes = uint64_t(t->cols()) * uint64_t(dtypeBytes(t->dtype));
     for (const RowRange& r : rows)
@@ -357,7 +317,7 @@ Result<std::shared_ptr<TensorReader>> Model::rowsReader(const std::string& name,
             return Error::usage("tensor \"" + t->name + "\": rows " + std::to_string(r.r0) + ".." + std::to_string(r.r1) +
                                 " outside its " + std::to_string(total) + " rows");
     if (t->shape.size() < 2 || (rows.size() == 1 && rows[0].r0 == 0 && rows[0].r1 == total)) return reader(name, progress);
-    if (t->layout) {
+    if (t->layout && !t->layout->inPlace) {
         auto inner = reader(name, progress);
         if (!inner) return inner.error();
         return std::shared_ptr<TensorReader>(std::make_shared<SubsetReader>(compactInfo(*t, rows), *inner, rows));
@@ -444,23 +404,7 @@ Result<std::shared_ptr<TensorReader>> Model::reader(const std::string& name, Pro
     if (__builtin_mul_overflow(uint64_t(t->numel()), uint64_t(dtypeBytes(t->dtype)), &need) || need != t->byteLength)
         return Error::model(toStd(t->file) + ": tensor \"" + t->name + "\": " + std::to_string(t->byteLength) +
                             " stored bytes do not match " + t->dtypeName + " " + shapeList(t->shape));
-    if (t->scaleInvName.empty())
-        return std::shared_ptr<TensorReader>(std::make_shared<PlainReader>(*t, std::move(*bytes)));
-
-    auto scaleR = checkedScale(*this, *t);
-    if (!scaleR) return scaleR.error();
-    const TensorInfo* s = *scaleR;
-    auto sbytes = m_provider->read(s->file, s->dataOffset, s->byteLength, progress);
-    if (!sbytes) return sbytes.error();
-    const int64_t sn = s->numel();
-    if (int64_t((*sbytes)->size()) != sn * dtypeBytes(s->dtype))
-        return Error::model(toStd(s->file) + ": tensor \"" + s->name + "\": read " +
-                            std::to_string((*sbytes)->size()) + " bytes, expected " +
-                            std::to_string(sn * dtypeBytes(s->dtype)));
-    std::vector<float> scales(static_cast<size_t>(sn));
-    decodeToFloat(s->dtype, (*sbytes)->data(), sn, scales.data());
-    return std::shared_ptr<TensorReader>(
-        std::make_shared<BlockFp8Reader>(*t, std::move(*bytes), std::move(scales), m_fp8Block));
+    return std::shared_ptr<TensorReader>(std::make_shared<PlainReader>(*t, std::move(*bytes)));
 }
 
 } // namespace qs

@@ -23,6 +23,15 @@ private Q_SLOTS:
         QCOMPARE(r.out.count('\n'), 21);
         for (const char* f : {"atlas.json", "atlas.csv", "atlas_bfp8.png", "atlas_bfp4.png"})
             QVERIFY2(QFile::exists(out + "/" + f), f);
+        // per format, its 20 most sensitive tensors, every line of that format
+        for (const char* f : {"bfp8", "bfp4"}) {
+            QFile top(out + "/atlas_top_" + f + ".txt");
+            QVERIFY2(top.open(QIODevice::ReadOnly), f);
+            const QStringList lines = QString::fromUtf8(top.readAll()).split('\n', Qt::SkipEmptyParts);
+            QCOMPARE(lines.size(), 17);  // the 16 tensors of the demo selection
+            QCOMPARE(lines.first(), QString("Worst 16 by mae (abs):"));  // as many as it holds
+            for (const QString& l : lines.mid(1)) QVERIFY2(l.contains(QString("  ") + f + " "), qPrintable(l));
+        }
         QImage png(out + "/atlas_bfp4.png");
         QVERIFY(!png.isNull() && png.width() >= 700);
         QFile csv(out + "/atlas.csv");

@@ -2,6 +2,7 @@
 // 8192x7168 tensor with strongly varying row scales the 95 % intervals of PCC and MAE at
 // a 2 % sample cover the full-tensor value for at least 93 of 100 seeds. The band count
 // of a tensor is randomized rounding of F x bands (expected fraction exactly F).
+#include "analysis/atlas.h"
 #include "analysis/sampling.h"
 #include "compression/tile_sums.h"
 #include "formats/format.h"
@@ -97,6 +98,49 @@ private Q_SLOTS:
         QVERIFY(std::abs(c.su - b.su) < 1e-12 && std::abs(c.suu - b.suu) < 1e-12 && std::abs(c.sud - b.sud) < 1e-12);
         QCOMPARE(c.sdd, b.sdd);
         QVERIFY(std::abs(finish(c).pcc - finish(a).pcc) < 1e-15);
+    }
+
+    // packSums/unpackSums (results.json band_sums, read back by merge): exact, including
+    // the weighted sums, the non-finite counts and the empty extremes written as null.
+    void packedSumsRoundTrip()
+    {
+        const float x[] = {0.5f, -1.25f, NAN, 3.5f}, y[] = {0.5f, -1.0f, 2.0f, INFINITY}, w[] = {1.0f, 0.25f, 2.0f, 3.0f};
+        ErrorSums a(0.125);
+        a.addRangeWeighted(x, y, w, 4);
+        auto v = packSums(a);
+        const ErrorSums b = unpackSums(v);
+        QCOMPARE(packSums(b), v);
+        QCOMPARE(b.nonFiniteX, int64_t(1));
+        QCOMPARE(b.nonFiniteY, int64_t(1));
+        QVERIFY(b.weighted);
+        ErrorSums empty;
+        auto e = packSums(empty);
+        for (double& d : e)
+            if (!std::isfinite(d)) d = std::nan("");  // what a JSON null reads back as
+        const ErrorSums c = unpackSums(e);
+        QCOMPARE(c.minX, std::numeric_limits<float>::infinity());
+        QCOMPARE(c.maxY, -std::numeric_limits<float>::infinity());
+        QCOMPARE(c.n, int64_t(0));
+    }
+
+    // The explorer's passes: kept when the median cell expects >= 4 bands.
+    void informativePassesFollowCellBands()
+    {
+        std::vector<ShapedName> demo;  // 2 layers x 2 kinds of 256 rows (8 bands each), a norm
+        for (int l = 0; l < 2; ++l)
+            for (const char* k : {"mlp.down_proj.weight", "self_attn.o_proj.weight"})
+                demo.push_back({"model.layers." + std::to_string(l) + "." + k, {256, 64}});
+        demo.push_back({"model.norm.weight", {64}});
+        QCOMPARE(informativePasses({0.01, 0.1, 1.0}, demo), (std::vector<double>{1.0}));
+        QCOMPARE(informativePasses({0.01, 0.5, 1.0}, demo), (std::vector<double>{0.5, 1.0}));  // 0.5 x 8 = 4
+        std::vector<ShapedName> moe;  // 3 layers x 256 experts of [2048, 7168]: 16,384 bands a cell
+        for (int l = 0; l < 3; ++l)
+            for (int e = 0; e < 256; ++e)
+                moe.push_back({"model.layers." + std::to_string(l) + ".mlp.experts." + std::to_string(e) + ".down_proj.weight",
+                               {2048, 7168}});
+        QCOMPARE(informativePasses({0.001, 0.01, 0.1, 1.0}, moe), (std::vector<double>{0.001, 0.01, 0.1, 1.0}));
+        QCOMPARE(informativePasses({0.0001, 1.0}, moe), (std::vector<double>{1.0}));  // 1.6 bands
+        QCOMPARE(informativePasses({0.01}, {}), std::vector<double>{});  // no cell: only full passes
     }
 
     void exactWhenEverythingSampled()

@@ -250,6 +250,30 @@ private Q_SLOTS:
         expectRefusal({s1, folderBelow(path("wq-single"))}, folderBelow(path("wq-single")) + " is not a shard folder");
     }
 
+    void sampledAtlasMergeEqualsSingleRun()
+    {
+        // --sample (#11 §3): the shards' estimates and intervals come back from results.json
+        for (int k = 1; k <= 2; ++k) {
+            CliRun a = runCli({"atlas", m_demo, "-c", "bfp8,bfp4", "--sample", "0.25", "--seed", "9", "--shard",
+                               QStringLiteral("%1/2").arg(k), "--out-dir", path("satlas-shards")});
+            QVERIFY2(a.exitCode == 0, a.err.constData());
+        }
+        const CliRun a1 = runCli({"atlas", m_demo, "-c", "bfp8,bfp4", "--sample", "0.25", "--seed", "9", "--out-dir", path("satlas-single")});
+        QVERIFY2(a1.exitCode == 0, a1.err.constData());
+        QVERIFY(a1.out.contains("(estimate)"));
+        const CliRun am = merge({path("satlas-shards")}, path("satlas-merged"));
+        QVERIFY2(am.exitCode == 0, am.err.constData());
+        QCOMPARE(am.out, a1.out);
+        for (const char* f : {"atlas.json", "atlas.csv"}) QVERIFY2(readAll(path("satlas-merged/") + f) == readAll(path("satlas-single/") + f), f);
+        QVERIFY(readAll(path("satlas-merged/atlas.json")).contains("\"pcc_ci\": ["));
+        // another seed is another sample: its shard does not merge with these
+        CliRun other = runCli({"atlas", m_demo, "-c", "bfp8,bfp4", "--sample", "0.25", "--seed", "10", "--shard", "2/2",
+                               "--out-dir", path("satlas-seed")});
+        QVERIFY2(other.exitCode == 0, other.err.constData());
+        expectRefusal({shard("satlas-shards", 1, 2), shard("satlas-seed", 2, 2)},
+                      "come from different selections or options (fingerprint ");
+    }
+
     void refusesOtherCommitsSelectionsAndOptions()
     {
         const QString s1 = shard("wq-shards", 1, 3), s2 = shard("wq-shards", 2, 3), s3 = shard("wq-shards", 3, 3);

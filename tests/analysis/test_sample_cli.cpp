@@ -74,8 +74,8 @@ private Q_SLOTS:
     void sampledRowsCarryIntervals()
     {
         // the README example: 25 % of the bands, seed 5
-        const QStringList sel = {"model.layers.1.mlp.experts.down_proj.weight", "model.embed_tokens.weight",
-                                 "lm_head.weight", "-c", "bfp8,bfp4,mxfp4"};
+        const QStringList sel = {"--regex", "^(model.layers.1.mlp.experts.down_proj|model.embed_tokens|lm_head)[.]weight$",
+                                 "-c", "bfp8,bfp4,mxfp4"};
         const QJsonObject full = jsonRun(sel);
         const QJsonObject est = jsonRun(sel + QStringList{"--sample", "0.25", "--seed", "5"});
         const QJsonObject s = est["sample"].toObject();
@@ -100,31 +100,32 @@ private Q_SLOTS:
             // the estimate differs from the full value (only a quarter was read)...
             QVERIFY(r["mae"].toDouble() != a[k]["mae"].toDouble());
             // ... and its intervals hold the full value
-            covered += inside(r["pcc_ci"], a[k]["pcc"].toDouble()) && inside(r["mae_ci"], a[k]["mae"].toDouble()) &&
-                       inside(r["sqnr_db_ci"], a[k]["sqnr_db"].toDouble());
+            const bool pccIn = inside(r["pcc_ci"], a[k]["pcc"].toDouble());
+            covered += pccIn + inside(r["mae_ci"], a[k]["mae"].toDouble()) + inside(r["sqnr_db_ci"], a[k]["sqnr_db"].toDouble());
+            if (!pccIn) QCOMPARE(k, QString("model.embed_tokens.weight|mxfp4"));  // the one miss (README)
             // bytes are the whole tensor's; the squared error an estimated total
             QCOMPARE(r["payload_bytes"].toDouble(), a[k]["payload_bytes"].toDouble());
             const double ratio = r["sse"].toDouble() / a[k]["sse"].toDouble();
             QVERIFY2(ratio > 0.5 && ratio < 2.0, qPrintable(k + QString::number(ratio)));
         }
-        QCOMPARE(covered, 9);
+        QCOMPARE(covered, 26);  // of 27 intervals: 95 % intervals may miss
     }
 
     void tableAndResultsFolderMarkEstimates()
     {
         QTemporaryDir tmp;
-        const CliRun r = runCli({"wq", qs::test::demoDirPath(), "model.embed_tokens.weight", "model.norm.weight", "-c", "bfp8",
+        const CliRun r = runCli({"wq", qs::test::demoDirPath(), "--regex", "^model[.](embed_tokens|norm)[.]weight$", "-c", "bfp8",
                                  "--sample", "0.25", "--seed", "5", "--results-dir", tmp.path()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QString out = QString::fromUtf8(r.out);
         QVERIFY2(out.contains("sample: 25% of each tensor's 32-row bands (seed 5); ~ marks estimates, +- the larger side "
                               "of their 95 % interval\n"), qPrintable(out));
         QVERIFY(out.contains("(of the 4 sampled bands of 16)"));
-        QVERIFY(out.contains("  COMP  FORMAT        PCC       +-"));
-        QVERIFY(out.contains("  none  BFP8     ~0.9999"));
+        QVERIFY(out.contains("  COMP  FORMAT       PCC      +-         MAE      +-        ATOL"));
+        QVERIFY(out.contains("  none  BFP8    ~0.99992 9.6e-06  ~3.229e-04 3.4e-05  ~1.562e-02"));
         // model.norm.weight is 1-D: read whole, exact, no "~" and no +- column
         const QString norm = out.mid(out.indexOf("model.norm.weight\n"));
-        QVERIFY(norm.contains("  COMP  FORMAT      PCC        MAE"));
+        QVERIFY(norm.contains("  COMP  FORMAT       PCC        MAE"));
         QVERIFY(!norm.contains("~"));
         const QString run = QDir(tmp.path() + "/results/demo-model/none").entryList(QDir::Dirs | QDir::NoDotAndDotDot).value(0);
         QVERIFY(!run.isEmpty());
@@ -152,6 +153,13 @@ private Q_SLOTS:
             const QJsonObject cell = c.toObject();
             if (cell["estimate"].toBool()) {
                 ++estimated;
+                // a pooled cell of fewer than 2 sampled bands: a point estimate (or none)
+                QVERIFY(cell["sample_bands"].toInt() <= cell["total_bands"].toInt() && cell["total_bands"].toInt() > 0);
+                if (cell["sample_bands"].toInt() < 2) {
+                    QVERIFY(cell["pcc_ci"].isNull() && cell["mae_ci"].isNull());
+                    QCOMPARE(cell["pcc"].isNull(), cell["sample_bands"].toInt() == 0);
+                    continue;
+                }
                 QVERIFY(inside(cell["pcc_ci"], cell["pcc"].toDouble()));
                 QVERIFY(inside(cell["mae_ci"], cell["mae"].toDouble()));
                 QVERIFY(cell["mae_ci"].toArray()[0].toDouble() < cell["mae_ci"].toArray()[1].toDouble());
@@ -160,7 +168,7 @@ private Q_SLOTS:
                 QVERIFY(!cell.contains("pcc_ci"));
             }
         }
-        QVERIFY(estimated > 4 && exact > 4);  // 1-D and small tensors are read whole
+        QVERIFY(estimated > 4 && exact >= 4);  // 1-D tensors are read whole (and one-band ones drawn)
         const QStringList csv = QString::fromUtf8(readAll(out + "/atlas.csv")).split('\n', Qt::SkipEmptyParts);
         for (const QString& l : csv.mid(1)) {
             const QStringList c = l.split(',');

@@ -51,7 +51,7 @@ std::vector<float> values(int64_t rows, int64_t cols, uint64_t seed)
     return v;
 }
 
-// 2 layers x (8 experts [64, 64] = 2 bands, o_proj [32, 64] = 1 band, up_proj [256, 64] =
+// 2 layers x (8 experts [64, 64] = 2 bands, o_proj [64, 64] = 2 bands, up_proj [256, 64] =
 // 8 bands, norm [64]).
 std::vector<Synth> model()
 {
@@ -61,7 +61,7 @@ std::vector<Synth> model()
         const std::string p = "model.layers." + std::to_string(l) + ".";
         for (int e = 0; e < 8; ++e)
             t.push_back({p + "mlp.experts." + std::to_string(e) + ".down_proj.weight", {64, 64}, values(64, 64, seed++)});
-        t.push_back({p + "self_attn.o_proj.weight", {32, 64}, values(32, 64, seed++)});
+        t.push_back({p + "self_attn.o_proj.weight", {64, 64}, values(64, 64, seed++)});
         t.push_back({p + "mlp.up_proj.weight", {256, 64}, values(256, 64, seed++)});
         std::vector<float> norm(64);
         for (int i = 0; i < 64; ++i) norm[size_t(i)] = 1.0f + 0.01f * float(i);
@@ -188,7 +188,7 @@ private Q_SLOTS:
                                      "--seed", seed, "--no-results"});
         QVERIFY2(table.exitCode == 0, table.err.constData());
         const QString out = QString::fromUtf8(table.out);
-        QVERIFY2(out.contains("shape=(32, 64) not sampled: none of its 1 bands was drawn"), qPrintable(out));
+        QVERIFY2(out.contains("shape=(64, 64) not sampled: none of its 2 bands was drawn"), qPrintable(out));
         QVERIFY2(out.contains(QRegularExpression("  none  BFP4\\s+-\\s+-\\s+-\\s+-")), qPrintable(out));
     }
 
@@ -248,13 +248,13 @@ private Q_SLOTS:
         for (int e = 0; e < 8; ++e)
             QCOMPARE(by["model.layers.0.mlp.experts." + QString::number(e) + ".down_proj.weight"]["error_source"].toString(),
                      QString("cell"));
-        // the empty cell's tensor: layer 0's o_proj band, Σd² per element x 2048 elements
+        // the empty cell's tensor: layer 0's o_proj band, Σd² per element x 4096 elements
         const Synth* o0 = nullptr;
         for (const Synth& s : m_tensors)
             if (s.name == "model.layers.0.self_attn.o_proj.weight") o0 = &s;
         const auto band = sampledBandSums(*o0, "bfp4", m_seed);
         QCOMPARE(band.size(), size_t(1));
-        const double expected = band[0].sdd / double(band[0].n) * 2048.0;
+        const double expected = band[0].sdd / double(band[0].n) * 4096.0;
         QVERIFY2(close(by["model.layers.1.self_attn.o_proj.weight"]["sse"].toDouble(), expected),
                  qPrintable(QString::number(by["model.layers.1.self_attn.o_proj.weight"]["sse"].toDouble())));
         // the experts of layer 0: the pooled bands of the cell

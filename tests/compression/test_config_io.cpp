@@ -49,10 +49,12 @@ private Q_SLOTS:
         QTest::newRow("not object") << "[1]" << "cfg/x.json: expected a JSON object, got [1]";
         QTest::newRow("unknown algorithm") << R"({"algorithm": "mixed-tile-genetic"})"
                                            << "cfg/x.json: algorithm: unknown algorithm \"mixed-tile-genetic\" (valid: none, "
-                                              "transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold)";
+                                              "transpose, mixed-tile-greedy (alias mixed-tile), mixed-tile-random, mixed-tile-threshold, "
+                                              "plan (a plan.json written by quantscope plan))";
         QTest::newRow("algorithm type") << R"({"algorithm": 3})"
                                         << "cfg/x.json: algorithm: expected a string (none, transpose, mixed-tile-greedy "
-                                           "(alias mixed-tile), mixed-tile-random, mixed-tile-threshold), got 3";
+                                           "(alias mixed-tile), mixed-tile-random, mixed-tile-threshold, plan (a plan.json written by "
+                                           "quantscope plan)), got 3";
         QTest::newRow("params type") << R"({"params": [1]})" << "cfg/x.json: params: expected an object, got [1]";
         QTest::newRow("formats type") << R"({"quantization_formats": "bf16"})"
                                       << "cfg/x.json: quantization_formats: expected a list of strings, got \"bf16\"";

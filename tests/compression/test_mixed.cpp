@@ -423,6 +423,11 @@ private Q_SLOTS:
         QCOMPARE(r->tileCounts, (std::vector<int64_t>{2, 0}));
         QCOMPARE(r->bytes, 2 * 1024 * 1.0625);
         QCOMPARE(r->pureBytes[1], 2 * 1024 * 2.0);
+        // Integer formats: group scales are in bitsPerElement; int8's per-row bf16 scale is
+        // held once per real row (33 rows x 2 bytes), not per padded tile row.
+        QCOMPARE(deviceBytes(*findFormat("int4_g32_asym"), shape), 2 * 1024 * 4.625 / 8);
+        QCOMPARE(deviceBytes(*findFormat("int8"), shape), 2 * 1024 * 1.0 + 33 * 2.0);
+        QCOMPARE(deviceBytes(*findFormat("int8"), {4, 100, 64}), 13 * 2 * 1024 * 1.0 + 400 * 2.0);  // view [400, 64]
     }
 };
 

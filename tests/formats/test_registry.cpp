@@ -28,7 +28,8 @@ void TestRegistry::orderAndFlags()
 {
     const char* expected[] = {"bf16", "bfp8", "bfp4", "bfp2", "fp0", "mxfp4", "nvfp4", "mxfp4_proxy", "nvfp4_proxy",
                               "bfp8_ideal", "bfp4_ideal", "bfp2_ideal", "fp8_e4m3", "fp8_e5m2", "mxfp8",
-                              "mxfp8_e5m2", "mxfp6", "mxfp6_e3m2"};
+                              "mxfp8_e5m2", "mxfp6", "mxfp6_e3m2", "int8", "int4_g128", "int4_g128_asym",
+                              "int4_g32", "int4_g32_asym"};
     const auto fs = formats();
     QCOMPARE(fs.size(), std::size(expected));
     for (size_t i = 0; i < fs.size(); ++i) {
@@ -67,6 +68,14 @@ void TestRegistry::sizes()
     QCOMPARE(fmt("nvfp4").bitsPerElement, 4.5);
     QCOMPARE(fmt("nvfp4").bytesPerTensor, 4.0);
     QCOMPARE(fmt("fp8_e4m3").bitsPerElement, 8.0);
+    // Integer formats: bf16 scales (16 bits) per group, 4-bit zero points, int8's scale per row.
+    QCOMPARE(fmt("int4_g128").bitsPerElement, 4.125);
+    QCOMPARE(fmt("int4_g128_asym").bitsPerElement, 4.15625);
+    QCOMPARE(fmt("int4_g32").bitsPerElement, 4.5);
+    QCOMPARE(fmt("int4_g32_asym").bitsPerElement, 4.625);
+    QCOMPARE(fmt("int8").bitsPerElement, 8.0);
+    QCOMPARE(fmt("int8").rowBits, 16);
+    QCOMPARE(payloadBytes(fmt("int8"), 2, 100), 2 * 102.0);
 }
 
 void TestRegistry::lookups()
@@ -77,7 +86,8 @@ void TestRegistry::lookups()
     QVERIFY(findFormat("") == nullptr);
     const QString list = QString::fromStdString(formatNameList());
     QVERIFY(list.startsWith(QStringLiteral("bf16, bfp8, bfp4, bfp2, fp0, mxfp4, nvfp4, mxfp4_proxy")));
-    QVERIFY(list.endsWith(QStringLiteral("mxfp6_e3m2")));
+    QVERIFY(list.endsWith(QStringLiteral("mxfp6_e3m2, int8, int4_g128, int4_g128_asym, int4_g32, int4_g32_asym")));
+    QVERIFY(findFormat("INT4_G128_ASYM") == &fmt("int4_g128_asym"));
 }
 
 void TestRegistry::originalFormats()

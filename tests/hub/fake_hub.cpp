@@ -70,13 +70,13 @@ FakeFile FakeFile::fromData(const QByteArray& data, bool lfs)
     return f;
 }
 
-FakeFile FakeFile::synthetic(uint64_t size, std::function<void(uint64_t, char*, uint64_t)> gen)
+FakeFile FakeFile::synthetic(uint64_t size, std::function<void(uint64_t, char*, uint64_t)> gen, const QByteArray& tag)
 {
     FakeFile f;
     f.size = size;
     f.gen = std::move(gen);
     f.lfs = true;
-    f.sha256 = hexSha256("synthetic " + QByteArray::number(qulonglong(size)));
+    f.sha256 = hexSha256("synthetic " + QByteArray::number(qulonglong(size)) + (tag.isEmpty() ? QByteArray() : ' ' + tag));
     f.gitOid = gitBlobOid(lfsPointer(f.sha256, size));
     return f;
 }

@@ -39,7 +39,8 @@ struct FakeFile {
     QByteArray gitOid;   // hex sha1 of the git blob (the pointer for LFS files)
 
     static FakeFile fromData(const QByteArray& data, bool lfs);
-    static FakeFile synthetic(uint64_t size, std::function<void(uint64_t, char*, uint64_t)> gen);
+    // tag goes into the (made-up) sha256, so that synthetic files of equal size differ.
+    static FakeFile synthetic(uint64_t size, std::function<void(uint64_t, char*, uint64_t)> gen, const QByteArray& tag = {});
 };
 
 struct FakeLogEntry {

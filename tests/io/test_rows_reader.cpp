@@ -81,7 +81,7 @@ private Q_SLOTS:
         p->prefetches.clear();
         auto r = (*m)->rowsReader("a.weight", rows);
         QVERIFY(r.ok());
-        QCOMPARE((*r)->rows(), int64_t(108));
+        QCOMPARE((*r)->rows(), int64_t(76));
         QCOMPARE((*r)->cols(), int64_t(40));
         QCOMPARE(p->readLog.size(), size_t(2));  // those two ranges, nothing else
         for (size_t i = 0; i < 2; ++i) {
@@ -95,8 +95,8 @@ private Q_SLOTS:
         QVERIFY(sameBits((*r)->readAll(), rowsOf(**full, rows)));
         // a column block of the row view as well
         std::vector<float> block(size_t(40 * 16)), want(size_t(40 * 16));
-        (*r)->readBlock(50, 90, 8, 24, block.data());
-        (*full)->readBlock(64 + 18, 96, 8, 24, want.data());  // compact rows 50..63 = 82..95
+        (*r)->readBlock(50, 64, 8, 24, block.data());
+        (*full)->readBlock(82, 96, 8, 24, want.data());  // compact rows 50..63 = rows 82..95
         QVERIFY(std::memcmp(block.data(), want.data(), 14 * 16 * sizeof(float)) == 0);
     }
 

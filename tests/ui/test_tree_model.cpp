@@ -5,6 +5,7 @@
 #include "models/tensor_tree.h"
 #include "models/tensor_tree_model.h"
 #include "gui_test_util.h"
+#include "layout_fixtures.h"
 
 #include <QAbstractItemModelTester>
 #include <QTemporaryDir>
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void regexFilter();
     void sortByElements();
     void slashNamesFormATree();
+    void quantizedTensorShowsItsParts();
 
 private:
     QStringList childNames(const QModelIndex& parent) const;
@@ -207,6 +209,61 @@ void TestTreeModel::slashNamesFormATree()
     QVERIFY(conv.isValid());
     QCOMPARE(tree.rowCount(conv), 2);
     QVERIFY(tree.indexForPath("net/dense.1/kernel").isValid());
+}
+
+// Issue #10: a gpt-oss MXFP4 tensor shows its layout label as dtype and its two stored
+// parts as child rows (name, dtype, shape, elements, bytes) that cannot be selected and
+// are never analysed; a filter on the tensor shows its parts with it.
+void TestTreeModel::quantizedTensorShowsItsParts()
+{
+    const QString dir = m_dir.filePath("gpt-oss");
+    QVERIFY(fixtures::writeFolder(fixtures::mxfp4Case(), dir));
+    auto model = openLocal(dir);
+    QVERIFY(model);
+    TensorTreeModel tree;
+    tree.setTree(model, buildTensorTree(*model));
+    QAbstractItemModelTester tester(&tree, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QString e = "model.layers.0.mlp.experts.gate_up_proj";
+    const QModelIndex t = tree.indexForPath(e);
+    QVERIFY(t.isValid());
+    QVERIFY(t.data(TensorTreeModel::IsTensorRole).toBool());
+    QVERIFY(!t.data(TensorTreeModel::IsPartRole).toBool());
+    QCOMPARE(t.data(Qt::DisplayRole).toString(), QString("gate_up_proj"));  // a tensor, not a group "(n)"
+    QCOMPARE(t.siblingAtColumn(TensorTreeModel::ColDType).data().toString(), QString("mxfp4 (gpt-oss)"));
+    QCOMPARE(t.siblingAtColumn(TensorTreeModel::ColShape).data().toString(), QString("(2, 3, 64)"));
+    // stored bytes of the logical tensor: both parts (192 + 12)
+    QCOMPARE(t.siblingAtColumn(TensorTreeModel::ColStored).data(TensorTreeModel::RawRole).toULongLong(), quint64(204));
+    QCOMPARE(tree.rowCount(t), 2);
+    const QModelIndex blocks = tree.index(0, 0, t), scales = tree.index(1, 0, t);
+    QCOMPARE(blocks.data().toString(), e + "_blocks");
+    QCOMPARE(scales.data().toString(), e + "_scales");
+    QVERIFY(blocks.data(TensorTreeModel::IsPartRole).toBool());
+    QVERIFY(!blocks.data(TensorTreeModel::IsTensorRole).toBool());
+    QCOMPARE(blocks.siblingAtColumn(TensorTreeModel::ColDType).data().toString(), QString("U8"));
+    QCOMPARE(blocks.siblingAtColumn(TensorTreeModel::ColShape).data().toString(), QString("(2, 3, 2, 16)"));
+    QCOMPARE(blocks.siblingAtColumn(TensorTreeModel::ColElements).data(TensorTreeModel::RawRole).toLongLong(), qint64(192));
+    QCOMPARE(blocks.siblingAtColumn(TensorTreeModel::ColStored).data(TensorTreeModel::RawRole).toULongLong(), quint64(192));
+    QCOMPARE(scales.siblingAtColumn(TensorTreeModel::ColShape).data().toString(), QString("(2, 3, 2)"));
+    QCOMPARE(scales.siblingAtColumn(TensorTreeModel::ColStored).data().toString(), QString("12 B"));
+    QVERIFY(!(tree.flags(blocks) & Qt::ItemIsSelectable));
+    QVERIFY(tree.flags(blocks) & Qt::ItemIsEnabled);
+    QVERIFY(tree.flags(t) & Qt::ItemIsSelectable);
+    // never analysed: the subtree's tensors are the logical tensor alone; totals count it once
+    const int node = tree.nodeOf(t);
+    QCOMPARE(tree.tree().tensorsUnder(node, *model), std::vector<std::string>{e.toStdString()});
+    QCOMPARE(tree.tree().tensorsUnder(0, *model),
+             (std::vector<std::string>{e.toStdString(), "model.norm.weight"}));
+    QCOMPARE(tree.tree().nodes[0].leafCount, int64_t(2));
+    QCOMPARE(tree.tree().find(e + "_blocks"), -1);  // parts are not paths of the tree
+    // a filter that matches the tensor shows its parts with it
+    TensorFilterProxy proxy;
+    proxy.setSourceModel(&tree);
+    proxy.setFilterQuery("gate_up");
+    const QModelIndex pt = proxy.mapFromSource(t);
+    QVERIFY(pt.isValid());
+    QCOMPARE(proxy.rowCount(pt), 2);
+    proxy.setFilterQuery("norm");
+    QVERIFY(!proxy.mapFromSource(blocks).isValid());
 }
 
 QTEST_MAIN(TestTreeModel)

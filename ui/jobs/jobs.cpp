@@ -1,5 +1,6 @@
 #include "jobs/jobs.h"
 
+#include "analysis/diff.h"
 #include "analysis/model_open.h"
 #include "importance/importance_job.h"
 #include "jobs/job_progress.h"
@@ -28,9 +29,8 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 bool isCancel(const Error& e) { return e.message == "cancelled"; }
 
-// Job threads run at a lower priority (nice +4) than the UI thread, so drawing and
-// input win when the cores are busy. Linux threads have their own nice value, and the
-// OpenMP threads a job thread creates inherit it. Once per pool thread.
+} // namespace
+
 void lowerThisThread()
 {
 #ifdef __linux__
@@ -40,8 +40,6 @@ void lowerThisThread()
     setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 4);
 #endif
 }
-
-} // namespace
 
 QThreadPool* jobPool()
 {
@@ -119,12 +117,21 @@ QFuture<TensorViewResult> tensorViewJob(TensorViewParams params)
         out.histogram.title = p.tensor;
         out.histogram.logY = p.histogramLog;
         progress.setSpan(0.7, 0.98);
-        auto errs = errorHistograms(r, out.stats, p.formats, p.maxErrorSample, &progress);
+        std::shared_ptr<TensorReader> other;  // Compare with…: B's tensor, when it pairs
+        if (p.compare)
+            if (auto b = comparedReader(*p.model, *p.compare, p.compareLabel, p.tensor, &progress)) other = *b;
+        const ComparedSeries compared{other.get(), "compare", p.compareLabel};
+        auto errs = errorHistograms(r, out.stats, p.formats, p.maxErrorSample, &progress, other ? &compared : nullptr);
         if (!errs) return finish(errs.error());
         out.errors = std::move(*errs);
         out.errors.title = p.tensor;
         out.errors.logY = p.errorLog;
         out.transfer = transferCurves(p.tensor, out.stats, p.formats, p.points, nullptr);
+        if (other) {
+            auto curve = comparedCurve(r, compared, out.transfer.x, p.maxErrorSample, nullptr, &progress);
+            if (!curve) return finish(curve.error());
+            out.transfer.curves.push_back(std::move(*curve));
+        }
         finish(std::nullopt);
     }, std::move(params));
 }
@@ -162,8 +169,43 @@ QFuture<MetricsResult> metricsJob(MetricsParams params)
             maes.push_back(fr.metrics.mae);
         }
         out.transfer = transferCurves(p.tensor, analysis->stats, p.formats, p.points, &maes);
+        if (p.compare) {  // a pair that does not match is said by the window, not an error here
+            if (auto b = comparedReader(*p.model, *p.compare, p.compareLabel, p.tensor, &progress)) {
+                auto diff = diffTensor(**reader, **b, nullptr, {}, &progress);
+                if (!diff) return finish(diff.error());
+                out.row.rows.push_back(diffRow(diff->b.metrics, p.compareLabel));
+                const ComparedSeries compared{b->get(), "compare", p.compareLabel};
+                auto curve = comparedCurve(**reader, compared, out.transfer.x, int64_t(1) << 20, &diff->b.metrics.mae, &progress);
+                if (!curve) return finish(curve.error());
+                out.transfer.curves.push_back(std::move(*curve));
+            }
+        }
         finish(std::nullopt);
     }, std::move(params));
+}
+
+Result<std::shared_ptr<TensorReader>> comparedReader(const Model& a, const Model& b, const std::string& label,
+                                                      const std::string& tensor, Progress* progress)
+{
+    const TensorInfo* ta = a.find(tensor);
+    const TensorInfo* tb = b.find(tensor);
+    if (!ta) return Error::usage("no tensor named " + tensor);
+    if (!tb) return Error::usage(label + " has no tensor " + tensor);
+    if (ta->shape != tb->shape)
+        return Error::usage(tensor + ": shapes differ, A " + ta->shapeString() + " and " + label + " " + tb->shapeString());
+    if (dtypeIsInteger(ta->dtype) || dtypeIsInteger(tb->dtype))
+        return Error::usage(tensor + ": integer tensors are not compared");
+    return b.reader(tensor, progress);
+}
+
+WqRow diffRow(const Metrics& metrics, const std::string& label)
+{
+    WqRow row;
+    row.compression = "diff";
+    row.format = "B";
+    row.label = label;
+    row.metrics = metrics;
+    return row;
 }
 
 QFuture<HeatmapResult> heatmapJob(HeatmapParams params)

@@ -30,6 +30,11 @@ namespace qs {
 
 // The pool every explorer job runs on (a dedicated one, see jobs.cpp for why).
 QThreadPool* jobPool();
+// Job threads run at a lower priority (nice +4) than the UI thread, so drawing and
+// input win when the cores are busy. Linux threads have their own nice value, and the
+// OpenMP threads a job thread creates inherit it. Call first in a job body (once per
+// pool thread).
+void lowerThisThread();
 
 // Cancels a job that is still running. A finished future is left alone: in Qt 6.4,
 // cancel() walks the chain of .then() continuations through raw pointers, which dangle
@@ -69,6 +74,10 @@ struct TensorViewParams {
     bool errorLog = true;
     // Set: the heat map shows the effective weight |W|·√E[x²] with these weights.
     std::optional<InputWeights> effective;
+    // Compare with… (issue #10): a second model whose tensor of the same name and shape is
+    // one more series in the transfer and error panels, labelled compareLabel.
+    std::shared_ptr<const Model> compare;
+    std::string compareLabel;
 };
 struct TensorViewResult {
     std::string tensor;
@@ -91,15 +100,26 @@ struct MetricsParams {
     int points = 1200;
     // Set: the rows carry wsqnr / wrel weighed with the tensor's importance, as runWq's.
     std::shared_ptr<const RunImportance> importance;
+    // Compare with…: the tensor of the same name and shape in this model gets a "diff" row
+    // (diffTensor: B against A, the numbers `quantscope diff` prints) and a transfer curve.
+    std::shared_ptr<const Model> compare;
+    std::string compareLabel;
 };
 struct MetricsResult {
     std::string tensor;
-    WqTensor row;                 // info, stats, one "none" row per format
+    WqTensor row;                 // info, stats, one "none" row per format (then the "diff" row)
     CurvePlotData transfer;       // with "(MAE=...)" labels
     std::optional<Error> error;
     double seconds = 0;
 };
 QFuture<MetricsResult> metricsJob(MetricsParams params);
+
+// The compared model's reader of `tensor` when it has one of the same shape; else the
+// message saying why not ("B (name) has no tensor X", "shapes differ: A (2, 3), B (3, 2)").
+Result<std::shared_ptr<TensorReader>> comparedReader(const Model& a, const Model& b, const std::string& label,
+                                                      const std::string& tensor, Progress* progress);
+// The results-table row of a comparison: compression "diff", format "B", the label.
+WqRow diffRow(const Metrics& metrics, const std::string& label);
 
 // --- heat map of another slice ----------------------------------------------------------
 struct HeatmapParams {

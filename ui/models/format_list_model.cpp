@@ -83,11 +83,12 @@ QVariant FormatListModel::data(const QModelIndex& index, int role) const
         if (index.column() == ColName) return m_checked[size_t(index.row())] ? Qt::Checked : Qt::Unchecked;
         return {};
     case Qt::ToolTipRole:
-        return QStringLiteral("<b>%1</b> (<code>-c %2</code>)<br>%3<br>%4 bits per element%5")
+        return QStringLiteral("<b>%1</b> (<code>-c %2</code>)<br>%3<br>%4 bits per element%5%6")
             .arg(QString::fromUtf8(f.label.data(), int(f.label.size())),
                  QString::fromLatin1(f.name.data(), int(f.name.size())),
                  QString::fromUtf8(f.description.data(), int(f.description.size())))
             .arg(f.bitsPerElement)
+            .arg(f.rowBits > 0 ? QStringLiteral(" + %1 bits per row").arg(f.rowBits) : QString())
             .arg(f.bytesPerTensor > 0 ? QStringLiteral(" + %1 bytes per tensor").arg(f.bytesPerTensor) : QString());
     case Qt::TextAlignmentRole:
         if (index.column() != ColName) return int(Qt::AlignRight | Qt::AlignVCenter);

@@ -112,9 +112,11 @@ QString ResultsModel::text(int row, int column) const
     // A tensor without weights (no entry, 1-D, an expert without data): "-", as the CLI.
     case ColWsqnr: return !weighted() ? QString() : t.importanceNote.empty() ? dbText(m.wsqnrDb) : QStringLiteral("-");
     case ColWrel: return !weighted() ? QString() : t.importanceNote.empty() ? relPercent(m.wrel) : QStringLiteral("-");
-    case ColBits: return QString::asprintf("%.4g", r.bitsPerElement);
-    case ColBytes: return withThousands(uint64_t(std::llround(r.bytes)));
-    case ColDevice: return withThousands(uint64_t(std::llround(r.deviceBytes)));
+    // A comparison row (Compare with…) has no storage of its own: "-".
+    case ColBits: return r.compression == "diff" ? QStringLiteral("-") : QString::asprintf("%.4g", r.bitsPerElement);
+    case ColBytes: if (r.compression == "diff") return QStringLiteral("-");
+        return withThousands(uint64_t(std::llround(r.bytes)));
+    case ColDevice: return r.compression == "diff" ? QStringLiteral("-") : withThousands(uint64_t(std::llround(r.deviceBytes)));
     }
     return {};
 }
@@ -143,9 +145,9 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case ColRel: return r.metrics.relRmse;
         case ColWsqnr: return hasWeights ? r.metrics.wsqnrDb : kNaN;
         case ColWrel: return hasWeights ? r.metrics.wrel : kNaN;
-        case ColBits: return r.bitsPerElement;
-        case ColBytes: return r.bytes;
-        case ColDevice: return r.deviceBytes;
+        case ColBits: return r.compression == "diff" ? kNaN : r.bitsPerElement;
+        case ColBytes: return r.compression == "diff" ? kNaN : r.bytes;
+        case ColDevice: return r.compression == "diff" ? kNaN : r.deviceBytes;
         }
         return {};
     case Qt::ForegroundRole:  // an undefined PCC (n/a) is neither good nor bad: no tint

@@ -44,6 +44,9 @@ void TensorFilterProxy::recompute()
         // Mark the node and its ancestors (stop at one already marked).
         for (int i = int(n); i >= 0 && !m_visible[size_t(i)]; i = tree.nodes[size_t(i)].parent) m_visible[size_t(i)] = 1;
     }
+    // A quantized tensor's stored parts show with it (they are never matches themselves).
+    for (size_t n = 0; n < tree.nodes.size(); ++n)
+        if (tree.nodes[n].part >= 0) m_visible[n] = m_visible[size_t(tree.nodes[n].parent)];
 }
 
 void TensorFilterProxy::setFilterQuery(const QString& text)

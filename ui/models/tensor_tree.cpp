@@ -39,6 +39,27 @@ TensorTree buildTensorTree(const Model& model)
             start = end + 1;
         }
         tree.nodes[size_t(node)].tensor = int(ti);
+        if (t.layout && !t.layout->inPlace) {  // its stored parts, shown on expand
+            const auto& parts = model.storedParts();
+            for (const auto& [role, partName] : t.layout->parts) {
+                const TensorInfo* p = model.findStored(partName);
+                if (!p || p < parts.data() || p >= parts.data() + parts.size()) continue;
+                TensorNode pn;
+                pn.name = QString::fromStdString(partName);
+                pn.path = pn.name;
+                pn.parent = node;
+                pn.part = int(p - parts.data());
+                TensorNode& owner = tree.nodes[size_t(node)];
+                // parts first, before any dotted children a later name might add
+                pn.row = owner.partChildren;
+                const int idx = int(tree.nodes.size());
+                owner.children.insert(owner.children.begin() + owner.partChildren, idx);
+                ++owner.partChildren;
+                for (size_t k = size_t(owner.partChildren); k < owner.children.size(); ++k)
+                    tree.nodes[size_t(owner.children[k])].row = int(k);
+                tree.nodes.push_back(std::move(pn));
+            }
+        }
         // Totals up the chain.
         const uint64_t stored = t.byteLength;
         for (int n = node; n >= 0; n = tree.nodes[size_t(n)].parent) {

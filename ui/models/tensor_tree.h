@@ -4,6 +4,9 @@
 // TensorTreeModel. "model.layers.0.mlp.w" becomes model > layers > 0 > mlp > w. A node
 // can be a tensor and a group at once ("a.w" and "a.w.x"). Groups carry the leaf count,
 // total elements and stored bytes of their subtree. path -> node lookup by hash.
+// A logical tensor of a quantized checkpoint layout (issue #10) has its stored parts
+// (X_blocks, X_scales, qweight ...) as child nodes: part >= 0, not in byPath, not
+// counted in the totals, never returned by tensorsUnder (they are not analysed).
 #include <QHash>
 #include <QString>
 
@@ -21,6 +24,8 @@ struct TensorNode {
     int row = 0;                // position among the parent's children
     std::vector<int> children;  // node indices, in the model's (natural) order
     int tensor = -1;            // index into Model::tensors(), -1 for a pure group
+    int part = -1;              // index into Model::storedParts() for a stored-part row
+    int partChildren = 0;       // children that are stored parts (the first ones)
     int64_t leafCount = 0;      // tensors in the subtree (1 for a leaf)
     int64_t elements = 0;       // sum of numel over the subtree
     uint64_t storedBytes = 0;   // sum of stored bytes over the subtree

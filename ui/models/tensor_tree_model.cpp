@@ -122,10 +122,13 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
     if (!index.isValid()) return {};
     const TensorNode& n = m_tree.nodes[size_t(nodeOf(index))];
     const TensorInfo* t = (n.tensor >= 0 && m_model) ? &m_model->tensors()[size_t(n.tensor)] : nullptr;
-    const bool group = !n.children.empty();
+    if (n.part >= 0 && m_model && size_t(n.part) < m_model->storedParts().size())
+        return partData(m_model->storedParts()[size_t(n.part)], index, role);
+    const bool group = int(n.children.size()) > n.partChildren;
     switch (role) {
     case PathRole: return n.path;
     case IsTensorRole: return t != nullptr;
+    case IsPartRole: return false;
     case LeafCountRole: return qint64(n.leafCount);
     case RawRole:
         switch (index.column()) {
@@ -158,6 +161,12 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
                                    : tr("The largest relative error (REL) over the formats of the last analysis%1; FP0 is "
                                         "left out (100 % by definition). With an importance file: wREL.")
                                          .arg(group ? tr(", of any tensor in this group") : QString());
+        if (t && t->layout)
+            return QStringLiteral("%1\nstored as %2 · %3 · %4 elements · %5 in %6 (%7)")
+                .arg(n.path, QString::fromStdString(t->layout->label), QString::fromStdString(t->shapeString()),
+                     withThousands(uint64_t(t->numel())), humanBytes(double(m_model->storedBytes(t->name))), t->file,
+                     t->layout->inPlace ? tr("scale %1").arg(QString::fromStdString(t->scaleInvName))
+                                        : tr("%n stored part(s), on expand", nullptr, int(t->layout->parts.size())));
         if (t)
             return QStringLiteral("%1\n%2 %3 · %4 elements · %5 in %6")
                 .arg(n.path, QString::fromStdString(t->dtypeName), QString::fromStdString(t->shapeString()),
@@ -180,6 +189,47 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
         return {};
     }
     return {};
+}
+
+QVariant TensorTreeModel::partData(const TensorInfo& p, const QModelIndex& index, int role) const
+{
+    switch (role) {
+    case PathRole: return QString::fromStdString(p.name);
+    case IsTensorRole: return false;
+    case IsPartRole: return true;
+    case LeafCountRole: return qint64(0);
+    case RawRole:
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case ColName: return QString::fromStdString(p.name);
+        case ColDType: return QString::fromStdString(p.dtypeName);
+        case ColShape: return QString::fromStdString(p.shapeString());
+        case ColElements: return role == RawRole ? QVariant(qint64(p.numel())) : QVariant(withThousands(uint64_t(p.numel())));
+        case ColStored: return role == RawRole ? QVariant(quint64(p.byteLength)) : QVariant(humanBytes(double(p.byteLength)));
+        case ColWorst: return role == RawRole ? QVariant(std::numeric_limits<double>::quiet_NaN()) : QVariant(QString());
+        }
+        return {};
+    case Qt::ToolTipRole:
+        return tr("%1\nstored part: %2 %3 · %4 bytes in %5 (decoded into its logical tensor; not analysed on its own)")
+            .arg(QString::fromStdString(p.name), QString::fromStdString(p.dtypeName), QString::fromStdString(p.shapeString()),
+                 withThousands(p.byteLength), p.file);
+    case Qt::TextAlignmentRole:
+        if (index.column() >= ColElements) return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ForegroundRole: return QColor(120, 120, 120);
+    case Qt::FontRole:
+        if (index.column() >= ColShape) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return {};
+    }
+    return {};
+}
+
+Qt::ItemFlags TensorTreeModel::flags(const QModelIndex& index) const
+{
+    if (!index.isValid()) return Qt::NoItemFlags;
+    const int n = nodeOf(index);
+    if (m_tree.nodes[size_t(n)].part >= 0) return Qt::ItemIsEnabled | Qt::ItemNeverHasChildren;
+    return QAbstractItemModel::flags(index);
 }
 
 QVariant TensorTreeModel::headerData(int section, Qt::Orientation orientation, int role) const

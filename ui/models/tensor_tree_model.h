@@ -5,7 +5,9 @@
 // importance file; a group shows its worst tensor's; NaN = not analysed). Display text is
 // formatted; RawRole holds the value to sort on (name component, element count, bytes,
 // worst error) and PathRole the full dotted name, so the proxy never parses display
-// text. Read-only; setTree() resets.
+// text. Read-only; setTree() resets. A logical tensor of a quantized layout shows its
+// layout label as its dtype and its stored parts (name, dtype, shape, elements, bytes) as
+// child rows that cannot be selected (issue #10).
 #include "models/tensor_tree.h"
 
 #include <QAbstractItemModel>
@@ -18,6 +20,7 @@
 namespace qs {
 
 class Model;
+struct TensorInfo;
 
 class TensorTreeModel : public QAbstractItemModel {
     Q_OBJECT
@@ -28,6 +31,7 @@ public:
         PathRole,                    // full dotted name (QString)
         IsTensorRole,                // bool
         LeafCountRole,               // qint64
+        IsPartRole,                  // bool: a stored part of a quantized layout (not selectable)
     };
 
     explicit TensorTreeModel(QObject* parent = nullptr);
@@ -51,8 +55,11 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    // Stored-part rows are enabled but not selectable (they are not analysed on their own).
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
 
 private:
+    QVariant partData(const TensorInfo& part, const QModelIndex& index, int role) const;
     std::shared_ptr<const Model> m_model;
     TensorTree m_tree;
     std::vector<double> m_worst;  // per node (NaN: none)

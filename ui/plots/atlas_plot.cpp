@@ -1,5 +1,6 @@
 #include "plots/atlas_plot.h"
 
+#include "plots/palette.h"
 #include "plots/plot_render.h"
 #include "plots/plot_style.h"
 #include "plots/qcp.h"
@@ -9,6 +10,29 @@
 #include <limits>
 
 namespace qs {
+
+namespace {
+
+// Kinds across, layers down (layer -1 = "other"), one cell per integer coordinate.
+void atlasAxes(QCustomPlot* plot, const Atlas& a)
+{
+    const int nx = int(std::max<size_t>(1, a.kinds.size())), ny = int(std::max<size_t>(1, a.layers.size()));
+    QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText), yt(new QCPAxisTickerText);
+    for (size_t k = 0; k < a.kinds.size(); ++k) xt->addTick(double(k), QString::fromStdString(a.kinds[k]));
+    const size_t step = std::max<size_t>(1, a.layers.size() / 40);
+    for (size_t l = 0; l < a.layers.size(); l += step)
+        yt->addTick(double(l), a.layers[l] < 0 ? QStringLiteral("other") : QString::number(a.layers[l]));
+    plot->xAxis->setTicker(xt);
+    plot->yAxis->setTicker(yt);
+    plot->xAxis->setTickLabelRotation(60);
+    plot->xAxis->setLabel(QStringLiteral("tensor kind"));
+    plot->yAxis->setLabel(QStringLiteral("layer"));
+    plot->yAxis->setRangeReversed(true);
+    plot->xAxis->setRange(-0.5, double(nx) - 0.5);
+    plot->yAxis->setRange(-0.5, double(ny) - 0.5);
+}
+
+} // namespace
 
 void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
 {
@@ -44,6 +68,13 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
         }
     if (!(lo <= hi)) lo = 0, hi = 1;
     if (lo == hi) lo -= 0.5, hi += 0.5;
+    // An exact reconstruction (SQNR +inf) is drawn at the range's end it belongs to, not
+    // left transparent like an empty cell; n/a (NaN) stays transparent.
+    for (size_t l = 0; l < a.layers.size(); ++l)
+        for (size_t k = 0; k < a.kinds.size(); ++k) {
+            const AtlasCell& c = a.cell(f, l, k);
+            if (c.tensors > 0 && std::isinf(c.worstValue)) map->data()->setCell(int(k), int(l), c.worstValue > 0 ? hi : lo);
+        }
     map->setInterpolate(false);
     QCPColorGradient g(QCPColorGradient::gpJet);
     g.setNanHandling(QCPColorGradient::nhTransparent);
@@ -67,19 +98,55 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
     plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
 
-    QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText), yt(new QCPAxisTickerText);
-    for (size_t k = 0; k < a.kinds.size(); ++k) xt->addTick(double(k), QString::fromStdString(a.kinds[k]));
-    const size_t step = std::max<size_t>(1, a.layers.size() / 40);
-    for (size_t l = 0; l < a.layers.size(); l += step)
-        yt->addTick(double(l), a.layers[l] < 0 ? QStringLiteral("other") : QString::number(a.layers[l]));
-    plot->xAxis->setTicker(xt);
-    plot->yAxis->setTicker(yt);
-    plot->xAxis->setTickLabelRotation(60);
-    plot->xAxis->setLabel(QStringLiteral("tensor kind"));
-    plot->yAxis->setLabel(QStringLiteral("layer"));
-    plot->yAxis->setRangeReversed(true);
-    plot->xAxis->setRange(-0.5, double(nx) - 0.5);
-    plot->yAxis->setRange(-0.5, double(ny) - 0.5);
+    atlasAxes(plot, a);
+}
+
+void buildAtlasPlanPlot(QCustomPlot* plot, const Atlas& a, const std::vector<int>& cellFormat, const QStringList& legend,
+                        const QString& title)
+{
+    applyPlotTheme(plot, title);
+    const int nx = int(std::max<size_t>(1, a.kinds.size())), ny = int(std::max<size_t>(1, a.layers.size()));
+    const int levels = int(std::max<size_t>(2, a.formats.size()));
+    std::vector<QColor> colours;
+    for (size_t f = 0; f < a.formats.size(); ++f) colours.push_back(formatColorOr(a.formats[f], int(f)));
+    while (int(colours.size()) < levels) colours.push_back(colours.empty() ? QColor(Qt::gray) : colours.back());
+    auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
+    map->setName(QStringLiteral("plan"));
+    map->data()->setSize(std::max(2, nx), std::max(2, ny));
+    map->data()->setRange(QCPRange(0, std::max(2, nx) - 1), QCPRange(0, std::max(2, ny) - 1));
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (int y = 0; y < std::max(2, ny); ++y)
+        for (int x = 0; x < std::max(2, nx); ++x) {
+            const size_t i = size_t(y) * a.kinds.size() + size_t(x);
+            const bool inside = x < int(a.kinds.size()) && y < int(a.layers.size()) && i < cellFormat.size();
+            map->data()->setCell(x, y, inside && cellFormat[i] >= 0 ? double(cellFormat[i]) : nan);
+        }
+    QCPColorGradient g;
+    g.clearColorStops();
+    for (int i = 0; i < levels; ++i) g.setColorStopAt(double(i) / (levels - 1), colours[size_t(i)]);
+    g.setLevelCount(levels);
+    g.setNanHandling(QCPColorGradient::nhTransparent);
+    map->setGradient(g);
+    map->setInterpolate(false);
+    map->setDataRange(QCPRange(0, levels - 1));
+    map->removeFromLegend();
+    // Legend: one square per format, in a row below the map (never over cells).
+    for (size_t f = 0; f < a.formats.size(); ++f) {
+        if (int(f) < legend.size() && legend[int(f)].isEmpty()) continue;
+        QCPGraph* sw = plot->addGraph();
+        sw->setLineStyle(QCPGraph::lsNone);
+        sw->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, colours[f].darker(130), colours[f], 11));
+        sw->setName(int(f) < legend.size() ? legend[int(f)] : QString::fromStdString(a.formats[f]));
+    }
+    plot->legend->setVisible(true);
+    plot->legend->setFont(plotAxisFont());
+    plot->legend->setBorderPen(QPen(QColor(200, 200, 200)));
+    plot->axisRect()->insetLayout()->take(plot->legend);
+    plot->plotLayout()->addElement(plot->plotLayout()->rowCount(), 0, plot->legend);
+    plot->legend->setWrap(2);
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    plot->plotLayout()->setRowStretchFactor(plot->plotLayout()->rowCount() - 1, 0.001);
+    atlasAxes(plot, a);
 }
 
 Result<void> renderAtlasHeatmap(const Atlas& a, size_t f, const QString& path)

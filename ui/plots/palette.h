@@ -4,13 +4,13 @@
 // the same everywhere. Header only; unknown names get nullopt (callers pick a fallback,
 // e.g. from fallbackColor(index)).
 //
-// Eighteen formats cannot be told apart by hue alone, least of all by colour-blind eyes,
+// Twenty-three formats cannot be told apart by hue alone, least of all by colour-blind eyes,
 // so each format has a colour, a line style and a marker shape, and the three together are
 // unique. The seven formats of the original tool (and the only ones a tile map shows) are
 // solid lines in the hues users know; bfp8's green leans blue and mxfp4's purple leans red
 // so that bfp8/bfp2 and bf16/mxfp4 stay apart for deuteranopes and protanopes. The other
-// formats are dashed (FP8, MXFP8, MXFP6) or dash-dotted (the original's proxies and ideal
-// curves). Within one line style every two colours differ by ΔE76 ≥ 30 for normal vision
+// formats are dashed (FP8, MXFP8, MXFP6), dash-dotted (the original's proxies and ideal
+// curves) or dotted (the emulated integer formats). Within one line style every two colours differ by ΔE76 ≥ 30 for normal vision
 // and ≥ 15 under simulated deuteranopia, protanopia and tritanopia (Machado 2009, full
 // severity); across styles by ΔE76 ≥ 20 (tests/ui/test_palette.cpp checks all of it).
 #include <QColor>
@@ -53,6 +53,11 @@ inline std::span<const FormatStyle> formatStyles()
         {"bfp8_ideal", 0xe7298a, Qt::DashDotLine, Marker::PlusSquare}, // magenta
         {"bfp4_ideal", 0x228833, Qt::DashDotLine, Marker::CrossCircle},// green
         {"bfp2_ideal", 0xddcc77, Qt::DashDotLine, Marker::PlusCircle}, // sand
+        {"int8", 0x3031d0, Qt::DotLine, Marker::Disc},                 // ultramarine
+        {"int4_g128", 0xca264e, Qt::DotLine, Marker::Square},          // crimson
+        {"int4_g128_asym", 0xa5cd68, Qt::DotLine, Marker::Diamond},    // light green
+        {"int4_g32", 0x18b8ff, Qt::DotLine, Marker::Triangle},         // sky blue
+        {"int4_g32_asym", 0x4d3c1a, Qt::DotLine, Marker::TriangleInverted}, // dark brown
     };
     return kStyles;
 }

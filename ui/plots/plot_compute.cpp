@@ -365,12 +365,13 @@ Result<HistogramData> valueHistogram(const TensorReader& reader, const Stats& st
 
 Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Stats& stats,
                                            const std::vector<FormatChoice>& formats, int64_t maxSample,
-                                           Progress* progress)
+                                           Progress* progress, const ComparedSeries* compare)
 {
     ErrorHistogramData out;
     out.total = reader.numel();
     const int64_t rows = reader.rows(), cols = reader.cols();
-    if (formats.empty() || rows <= 0 || cols <= 0) return out;
+    if (compare && (!compare->reader || compare->reader->shape() != reader.shape())) compare = nullptr;
+    if ((formats.empty() && !compare) || rows <= 0 || cols <= 0) return out;
 
     // Patch plan: whole tensor if small, else evenly spaced (stripe, segment) patches.
     int align = 32;
@@ -392,8 +393,9 @@ Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Sta
 
     const QuantContext ctx = stats.context();
     const size_t nf = formats.size();
-    // errors[patch][format]
-    std::vector<std::vector<std::vector<float>>> errs(patches.size(), std::vector<std::vector<float>>(nf));
+    const size_t ns = nf + (compare ? 1 : 0);  // the compared model is the last series
+    // errors[patch][series]
+    std::vector<std::vector<std::vector<float>>> errs(patches.size(), std::vector<std::vector<float>>(ns));
     std::vector<RowChunk> patchRows;
     for (const Patch& p : patches) patchRows.push_back({p.stripe * pr, std::min(rows, (p.stripe + 1) * pr)});
     const bool ok = forChunks(patchRows, cols, progress, [&](size_t pi, std::vector<float>& buf) {
@@ -413,13 +415,26 @@ Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Sta
                 if (std::isfinite(in[i]) && std::isfinite(d)) e.push_back(d);
             }
         }
+        if (compare) {
+            std::vector<float> bbuf;
+            const float* bdata = rowsOf(*compare->reader, rc.r0, rc.r1, bbuf);
+            auto& e = errs[pi][nf];
+            e.reserve(in.size());
+            for (int64_t r = 0; r < prow; ++r)
+                for (int64_t c = 0; c < pcol; ++c) {
+                    const float a = in[size_t(r * pcol + c)];
+                    const float d = bdata[r * cols + c0 + c] - a;
+                    if (std::isfinite(a) && std::isfinite(d)) e.push_back(d);
+                }
+        }
     });
     if (!ok) return Error::usage("cancelled");
 
     double emax = 0;
     int64_t sampled = 0;
     for (const auto& p : errs) {
-        if (!p.empty()) sampled += int64_t(p[0].size());
+        if (nf && !p.empty()) sampled += int64_t(p[0].size());
+        else if (!p.empty()) sampled += int64_t(p.back().size());
         for (const auto& e : p)
             for (float d : e) emax = std::max(emax, double(std::fabs(d)));
     }
@@ -429,10 +444,10 @@ Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Sta
     out.lo = -emax;
     out.hi = emax;
     const double scale = double(out.bins) / (2 * emax);
-    for (size_t fi = 0; fi < nf; ++fi) {
+    for (size_t fi = 0; fi < ns; ++fi) {
         ErrorHistogramData::Series s;
-        s.key = std::string(formats[fi].format->name);
-        s.label = std::string(formats[fi].format->label);
+        s.key = fi < nf ? std::string(formats[fi].format->name) : compare->key;
+        s.label = fi < nf ? std::string(formats[fi].format->label) : compare->label;
         s.counts.assign(size_t(out.bins), 0.0);
         for (const auto& p : errs)
             for (float d : p[fi]) {
@@ -478,6 +493,42 @@ CurvePlotData transferCurves(const std::string& tensorName, const Stats& stats,
         d.curves.push_back(std::move(c));
     }
     return d;
+}
+
+Result<PlotCurve> comparedCurve(const TensorReader& a, const ComparedSeries& b, const std::vector<double>& x,
+                                int64_t maxSample, const double* mae, Progress* progress)
+{
+    PlotCurve curve;
+    curve.key = b.key;
+    curve.label = b.label + (mae ? " (MAE=" + sci3(*mae) + ")" : std::string());
+    curve.y.assign(x.size(), std::numeric_limits<double>::quiet_NaN());
+    if (!b.reader || b.reader->shape() != a.shape()) return curve;
+    const int64_t rows = a.rows(), cols = a.cols();
+    if (rows <= 0 || cols <= 0) return curve;
+    maxSample = std::max<int64_t>(maxSample, 1);
+    const int64_t width = std::min(cols, maxSample);
+    const int64_t want = std::clamp<int64_t>(maxSample / width, 1, rows);
+    std::vector<std::pair<float, float>> pairs;
+    pairs.reserve(size_t(want * width));
+    std::vector<float> ra(static_cast<size_t>(width)), rb(static_cast<size_t>(width));
+    for (int64_t k = 0; k < want; ++k) {
+        if (progress && progress->cancelled()) return Error{"cancelled", 1};
+        const int64_t r = want == rows ? k : (k * rows) / want;
+        a.readBlock(r, r + 1, 0, width, ra.data());
+        b.reader->readBlock(r, r + 1, 0, width, rb.data());
+        for (int64_t c = 0; c < width; ++c)
+            if (std::isfinite(ra[size_t(c)]) && std::isfinite(rb[size_t(c)])) pairs.emplace_back(ra[size_t(c)], rb[size_t(c)]);
+    }
+    if (pairs.empty()) return curve;
+    std::sort(pairs.begin(), pairs.end());
+    for (size_t i = 0; i < x.size(); ++i) {
+        auto it = std::lower_bound(pairs.begin(), pairs.end(), std::make_pair(float(x[i]), -std::numeric_limits<float>::infinity()));
+        if (it == pairs.end()) it = std::prev(it);
+        else if (it != pairs.begin() && double(x[i]) - double(std::prev(it)->first) <= double(it->first) - double(x[i]))
+            it = std::prev(it);
+        curve.y[i] = it->second;
+    }
+    return curve;
 }
 
 CurvePlotData synthPlotData(const SynthCurves& curves)

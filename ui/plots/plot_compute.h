@@ -52,13 +52,30 @@ Result<HeatmapData> effectiveHeatmap(const TensorReader& reader, int64_t slice, 
 Result<HistogramData> valueHistogram(const TensorReader& reader, const Stats& stats, int binsOverride,
                                      Progress* progress);
 
+// A second model's tensor shown against the first's as one more series (the explorer's
+// Compare with…, issue #10): reader holds B's values of the same shape; key/label name it.
+struct ComparedSeries {
+    const TensorReader* reader = nullptr;
+    std::string key = "compare";
+    std::string label;
+};
+
 // Error (reconstructed − original) histograms per format over a deterministic sample of
 // at most maxSample elements (whole tensor when it is smaller): evenly spaced patches of
 // 32·k rows x up to 65536 columns, aligned so no format block is cut. 201 shared bins
 // over ±(largest |error| of any format).
+// With compare: one more series, B − A over the same sample (shared bins).
 Result<ErrorHistogramData> errorHistograms(const TensorReader& reader, const Stats& stats,
                                            const std::vector<FormatChoice>& formats, int64_t maxSample,
-                                           Progress* progress);
+                                           Progress* progress, const ComparedSeries* compare = nullptr);
+
+// B's transfer curve against A (Compare with…): over a deterministic sample of at most
+// maxSample element pairs (evenly spaced whole rows, each cut to maxSample columns; pairs
+// with a non-finite side left out), at each x of the grid the B value of the sampled
+// element whose A value is nearest (the lower on a tie); NaN with no pair. Labelled
+// "<label>" or "<label> (MAE=<mae>)" when mae is given.
+Result<PlotCurve> comparedCurve(const TensorReader& a, const ComparedSeries& b, const std::vector<double>& x,
+                                int64_t maxSample, const double* mae, Progress* progress);
 
 // WQ.md §6 `plot weights`: `points` values evenly spaced over the tensor's [min, max]
 // (constant tensor: ±max(|v|·1e-6, 1e-6)), the Ideal line, and per format the

@@ -106,6 +106,11 @@ ResultsPanel::ResultsPanel(QWidget* parent) : QWidget(parent)
     setCaption(tr("Results: select a tensor, or run Analyze selection (Ctrl+R) on a group or the filter's matches."));
 }
 
+QString ResultsPanel::caption() const
+{
+    return m_caption->fullText();
+}
+
 void ResultsPanel::setCaption(const QString& text) { m_caption->setFullText(text); }
 
 namespace {

@@ -29,6 +29,7 @@ public:
     QTableView* view() const { return m_view; }
     QSortFilterProxyModel* proxy() const { return m_proxy; }
     void setCaption(const QString& text);
+    QString caption() const;
     // The selected rows (source rows) as TSV, or every row when nothing is selected.
     QString selectionAsTsv() const;
     void copySelection() const;

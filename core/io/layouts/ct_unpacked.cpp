@@ -164,6 +164,21 @@ Result<std::shared_ptr<LayoutReader>> open(const TensorInfo& logical, const std:
 
 } // namespace
 
-LayoutEntry ctUnpackedEntry() { return {"ct-unpacked", group, open}; }
+// FP8 E4M3 codes: our fp8_e4m3 with the scaling closest to the strategy — per-tensor for
+// tensor (and, as we have no per-channel or per-group FP8, for channel and group: those
+// match only where a row's scale equals the tensor's), block128 for 128x128 blocks.
+// INT8 codes per channel, symmetric: our int8.
+static std::optional<EmulatedFormat> emulation(const TensorInfo& l)
+{
+    if (!l.layout) return std::nullopt;
+    const StoredLayout& p = *l.layout;
+    if (p.groupSize == 0 && p.blockRows == 0 && p.symmetric && l.dtypeName.rfind("int8", 0) == 0)
+        return EmulatedFormat{"int8", {}};
+    if (l.dtypeName.rfind("fp8_e4m3", 0) != 0) return std::nullopt;
+    const bool block128 = p.blockRows == 128 && p.groupSize == 128;
+    return EmulatedFormat{"fp8_e4m3", {{"fp8-scaling", block128 ? "block128" : "per-tensor"}}};
+}
+
+LayoutEntry ctUnpackedEntry() { return {"ct-unpacked", group, open, emulation}; }
 
 } // namespace qs::layouts

@@ -79,6 +79,25 @@ public:
         const uint8_t* p = m_codes->data();
         const int per = m_g.per(), bits = m_g.bits;
         const uint32_t mask = m_g.mask();
+        if (m_g.kind == Kind::Gptq) {
+            // qweight [in/per, out]: the words of rows r0..r1 (outputs) for one packed input
+            // word are contiguous, so walk the packed words outside and the rows inside.
+            for (int64_t kw = c0 / per; kw * per < c1; ++kw) {
+                const int64_t cb = kw * per;
+                const int i0 = int(std::max<int64_t>(0, c0 - cb)), i1 = int(std::min<int64_t>(per, c1 - cb));
+                for (int64_t r = r0; r < r1; ++r) {
+                    const uint32_t word = word32(p, kw * m_g.rows + r);
+                    float* o = out + (r - r0) * w - c0 + cb;
+                    const float* sc = m_scale.data() + r * m_g.groups;
+                    const int32_t* zr = m_zero.data() + r * m_g.groups;
+                    for (int i = i0; i < i1; ++i) {
+                        const int64_t t = groupOf(cb + i);
+                        o[i] = float(int32_t(word >> (bits * i) & mask) - zr[t]) * sc[t];
+                    }
+                }
+            }
+            return;
+        }
         for (int64_t r = r0; r < r1; ++r) {
             float* o = out + (r - r0) * w - c0;
             const float* sc = m_scale.data() + r * m_g.groups;
@@ -358,6 +377,18 @@ Result<std::shared_ptr<LayoutReader>> openKind(Kind kind, const TensorInfo& logi
         logical, g, codes->bytes, zeros ? zeros->bytes : ByteViewPtr(), *scales, std::move(*sc), std::move(gi)));
 }
 
+// Our integer group format of the same code width, group and symmetry (int4_g128,
+// int4_g32 and their _asym variants, int8 per channel); nullopt for other geometries
+// (3-bit, groups of 64, per-tensor ...), which we do not emulate.
+std::optional<EmulatedFormat> emulation(const TensorInfo& l)
+{
+    if (!l.layout) return std::nullopt;
+    const StoredLayout& p = *l.layout;
+    if (p.bits == 8 && p.groupSize == 0 && p.symmetric) return EmulatedFormat{"int8", {}};
+    if (p.bits != 4 || (p.groupSize != 128 && p.groupSize != 32)) return std::nullopt;
+    return EmulatedFormat{"int4_g" + std::to_string(p.groupSize) + (p.symmetric ? "" : "_asym"), {}};
+}
+
 template <Kind K>
 LayoutEntry makeEntry(const char* id)
 {
@@ -365,7 +396,8 @@ LayoutEntry makeEntry(const char* id)
             [](const std::vector<TensorInfo>& s, const StoredLayout& p, const ReadSmall& rs, std::vector<TensorInfo>& l) {
                 return groupKind(K, s, p, rs, l);
             },
-            [](const TensorInfo& l, const std::vector<PartData>& parts) { return openKind(K, l, parts); }};
+            [](const TensorInfo& l, const std::vector<PartData>& parts) { return openKind(K, l, parts); },
+            emulation};
 }
 
 } // namespace

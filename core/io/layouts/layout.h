@@ -9,7 +9,7 @@
 // Failures are Errors naming the layout ("compressed-tensors format
 // nvfp4-pack-quantized is recognised but not supported yet"), the tensor and what was
 // expected (missing part, wrong shape or dtype, packed length not matching the logical
-// shape). The FP8 block layout (X_scale_inv) is still paired in Model::open.
+// shape). The FP8 block layout (X_scale_inv) is an entry too, "in place" (StoredLayout::inPlace).
 #include "common/result.h"
 #include "io/file_provider.h"
 #include "io/model.h"
@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,15 @@ protected:
     using TensorReader::TensorReader;
 };
 
+// The emulated format (core/formats registry name and option flags as formatOptionValues
+// writes them) whose quantize-dequantize a layout's decoded values are expected to be
+// fixed points of: `wq` measures the share of values it reproduces (issue #10).
+struct EmulatedFormat {
+    std::string format;                                        // "nvfp4"
+    std::vector<std::pair<std::string, std::string>> options;  // {"nvfp4-convention", "modelopt"}
+    std::string text() const;                                  // "nvfp4 --nvfp4-convention modelopt"
+};
+
 // Reads the bytes of a small stored tensor at grouping time (compressed-tensors
 // weight_shape holds the logical shape as data).
 using ReadSmall = std::function<Result<ByteViewPtr>(const TensorInfo&)>;
@@ -53,13 +63,21 @@ struct LayoutEntry {
     // Builds the reader of a logical tensor from its parts (in params.parts order).
     std::function<Result<std::shared_ptr<LayoutReader>>(const TensorInfo& logical, const std::vector<PartData>& parts)>
         open;
+    // The format we emulate that matches this logical tensor's storage; nullopt when none
+    // (or no entry says). Unset: no emulation match.
+    std::function<std::optional<EmulatedFormat>(const TensorInfo& logical)> emulation;
 };
+
+// The emulated format of a logical tensor of a quantized layout (nullopt for plain
+// tensors and layouts without one).
+std::optional<EmulatedFormat> emulatedFormat(const TensorInfo& logical);
 
 // The entry with this id, nullptr if none.
 const LayoutEntry* findLayout(const std::string& id);
 
 // Detection: the layout parameters a checkpoint's quantization config names; an empty
-// id when there is no quantized layout (no config, or the FP8 block layout). Errors:
+// id when there is no quantized layout named (then FP8 tensors with a _scale_inv
+// sibling still form the fp8-block layout); "fp8-block" for quant_method "fp8". Errors:
 // unknown quant_method, recognised but unsupported layouts, malformed fields.
 Result<StoredLayout> detectLayout(const QJsonObject& config, const QJsonObject& hfQuantConfig);
 
@@ -76,6 +94,9 @@ LayoutEntry ctPackQuantizedEntry();
 LayoutEntry nvfp4ModelOptEntry();
 LayoutEntry ctNvfp4Entry();
 LayoutEntry ctUnpackedEntry();
+LayoutEntry fp8BlockEntry();
+// The fp8-block parameters for a weight_block_size of bm x bn.
+StoredLayout fp8BlockLayout(int64_t bm, int64_t bn);
 
 // Helpers for the entries.
 std::string tensorWhere(const TensorInfo& t);  // "x.safetensors: tensor \"name\""

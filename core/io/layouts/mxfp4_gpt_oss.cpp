@@ -143,6 +143,11 @@ Result<std::shared_ptr<LayoutReader>> open(const TensorInfo& logical, const std:
 
 } // namespace
 
-LayoutEntry mxfp4GptOssEntry() { return {"mxfp4-gpt-oss", group, open}; }
+// Our mxfp4 with the OCP defaults (floor scale rule, RNE elements): a block whose largest
+// code is 4 or 6 re-derives the stored scale, and every E2M1 value x 2^k stays on the grid.
+LayoutEntry mxfp4GptOssEntry()
+{
+    return {"mxfp4-gpt-oss", group, open, [](const TensorInfo&) { return std::optional<EmulatedFormat>({"mxfp4", {}}); }};
+}
 
 } // namespace qs::layouts

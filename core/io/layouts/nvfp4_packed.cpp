@@ -145,7 +145,10 @@ LayoutEntry nvfp4ModelOptEntry()
             [](const std::vector<TensorInfo>& s, const StoredLayout& p, const ReadSmall&, std::vector<TensorInfo>& l) {
                 return group(Flavour::ModelOpt, s, p, l);
             },
-            [](const TensorInfo& l, const std::vector<PartData>& parts) { return open(Flavour::ModelOpt, l, parts); }};
+            [](const TensorInfo& l, const std::vector<PartData>& parts) { return open(Flavour::ModelOpt, l, parts); },
+            [](const TensorInfo&) {  // ModelOpt's own arithmetic (code 8 = +0, weight_scale_2 = amax / 2688)
+                return std::optional<EmulatedFormat>({"nvfp4", {{"nvfp4-convention", "modelopt"}}});
+            }};
 }
 
 LayoutEntry ctNvfp4Entry()
@@ -154,7 +157,10 @@ LayoutEntry ctNvfp4Entry()
             [](const std::vector<TensorInfo>& s, const StoredLayout& p, const ReadSmall&, std::vector<TensorInfo>& l) {
                 return group(Flavour::Ct, s, p, l);
             },
-            [](const TensorInfo& l, const std::vector<PartData>& parts) { return open(Flavour::Ct, l, parts); }};
+            [](const TensorInfo& l, const std::vector<PartData>& parts) { return open(Flavour::Ct, l, parts); },
+            [](const TensorInfo&) {  // no compressed-tensors convention of our own: the NVIDIA definition
+                return std::optional<EmulatedFormat>({"nvfp4", {}});
+            }};
 }
 
 } // namespace qs::layouts

@@ -18,7 +18,8 @@ namespace {
 const std::vector<LayoutEntry>& entries()
 {
     static const std::vector<LayoutEntry> table{mxfp4GptOssEntry(), gptqEntry(), awqEntry(), ctPackQuantizedEntry(),
-                                                nvfp4ModelOptEntry(), ctNvfp4Entry(), ctUnpackedEntry()};
+                                                nvfp4ModelOptEntry(), ctNvfp4Entry(), ctUnpackedEntry(),
+                                                fp8BlockEntry()};
     return table;
 }
 
@@ -182,7 +183,11 @@ Result<StoredLayout> detectLayout(const QJsonObject& config, const QJsonObject& 
     if (mv.isUndefined() || mv.isNull()) return out;  // FP8 block scales (weight_block_size) or nothing
     if (!mv.isString()) return badField("quant_method", "a string");
     const QString method = mv.toString().toLower();
-    if (method == QLatin1String("fp8")) return out;  // the FP8 block layout, paired in Model::open
+    if (method == QLatin1String("fp8")) {  // the FP8 block layout (weight_block_size, default 128x128)
+        auto b = fp8BlockSizeFromConfig(config);
+        if (!b) return b.error();
+        return fp8BlockLayout((*b)[0], (*b)[1]);
+    }
     if (method == QLatin1String("mxfp4")) {
         return fp4Layout("mxfp4-gpt-oss", "mxfp4 (gpt-oss)", 32);
     }
@@ -236,16 +241,32 @@ Result<void> groupTensors(const QJsonObject& config, const QJsonObject& hfQuantC
 {
     auto params = detectLayout(config, hfQuantConfig);
     if (!params) return params.error();
-    if (params->id.empty()) return {};
+    if (params->id.empty()) {
+        // No layout named: FP8 tensors with a _scale_inv sibling still are the FP8 block
+        // layout (DeepSeek-V3 configs without quant_method; the block size or 128x128).
+        auto b = fp8BlockSizeFromConfig(config);
+        if (!b) return b.error();
+        *params = fp8BlockLayout((*b)[0], (*b)[1]);
+    }
     const LayoutEntry* e = findLayout(params->id);
     if (!e) return Error::model("layout \"" + params->id + "\" has no registry entry");
     std::vector<TensorInfo> logical;
     QS_TRY(e->group(tensors, *params, readSmall, logical));
     std::set<std::string> used;
-    for (const auto& l : logical)
+    std::unordered_map<std::string, TensorInfo*> inPlace;  // logical tensors that replace their code tensor
+    for (auto& l : logical) {
+        if (l.layout->inPlace) {
+            inPlace.emplace(l.name, &l);
+            continue;
+        }
         for (const auto& [role, name] : l.layout->parts) used.insert(name);
+    }
     std::vector<TensorInfo> kept;
-    for (auto& t : tensors) (used.count(t.name) ? parts : kept).push_back(std::move(t));
+    for (auto& t : tensors) {
+        if (auto it = inPlace.find(t.name); it != inPlace.end()) t = std::move(*it->second);
+        (used.count(t.name) ? parts : kept).push_back(std::move(t));
+    }
+    std::erase_if(logical, [](const TensorInfo& l) { return !l.layout || l.layout->inPlace; });
     std::set<std::string> names;
     for (const auto& t : kept) names.insert(t.name);
     for (auto& l : logical) {
@@ -256,6 +277,21 @@ Result<void> groupTensors(const QJsonObject& config, const QJsonObject& hfQuantC
     }
     tensors = std::move(kept);
     return {};
+}
+
+std::string EmulatedFormat::text() const
+{
+    std::string s = format;
+    for (const auto& [flag, value] : options) s += " --" + flag + (value == "on" ? std::string() : " " + value);
+    return s;
+}
+
+std::optional<EmulatedFormat> emulatedFormat(const TensorInfo& logical)
+{
+    if (!logical.layout) return std::nullopt;
+    const LayoutEntry* e = findLayout(logical.layout->id);
+    if (!e || !e->emulation) return std::nullopt;
+    return e->emulation(logical);
 }
 
 std::string tensorWhere(const TensorInfo& t) { return toStd(t.file) + ": tensor \"" + t.name + "\""; }
