@@ -259,9 +259,10 @@ int main(int argc, char** argv)
     const double f = sample.toDouble();
     const double target = f * double(data) + double(headers + index);
     {
-        // What the sampling rule of core/analysis/sampling.h (sampleBands: round(F x bands) 32-row
-        // bands per tensor, at least 2) reads of the default selection (every weight; FP8 scale
-        // rows of the touched 128-row blocks with it), before any request is made.
+        // What the sampling rule of core/analysis/sampling.h (sampleBands: randomized rounding of
+        // F x bands 32-row bands per tensor, the run's own seeds) reads of the default selection
+        // (every weight; FP8 scale rows of the touched 128-row blocks with it), before any
+        // request is made; 1-D tensors are read whole.
         uint64_t rule = 0, prop = 0, selected = 0;
         for (size_t i = 0; i < synth->tensors().size(); ++i) {
             const SynthTensor& st = synth->tensors()[i];
@@ -269,7 +270,9 @@ int main(int argc, char** argv)
             const int64_t rows = st.shape.size() < 2 ? 1 : st.shape[0], cols = st.shape.back();
             const uint64_t rowBytes = uint64_t(cols) * uint64_t(dtypeBytes(st.dtype));
             const int64_t bands = (rows + kSampleBandRows - 1) / kSampleBandRows;
-            const auto picked = sampleBands(bands, f, kDefaultSampleSeed + i);
+            std::vector<int64_t> picked;
+            if (st.shape.size() < 2) picked = {0};
+            else picked = sampleBands(bands, f, tensorSampleSeed(kDefaultSampleSeed, st.name));
             int64_t lastBlock = -1;
             for (int64_t b : picked) {
                 rule += uint64_t(std::min(kSampleBandRows, rows - b * kSampleBandRows)) * rowBytes;
@@ -279,7 +282,7 @@ int main(int argc, char** argv)
             prop += uint64_t(std::llround(f * double(st.bytes)));
             selected += st.bytes;
         }
-        std::printf("\n[3] sampling --sample %s: the rule (>= 2 bands of 32 rows per tensor) reads %.2f GB of the %.1f GB"
+        std::printf("\n[3] sampling --sample %s: the rule (each 32-row band with probability F) reads %.2f GB of the %.1f GB"
                     " selected = %.1fx the fraction (%.2f GB); target <= 1.5x\n",
                     qPrintable(sample), double(rule) / 1e9, double(selected) / 1e9, double(rule) / double(prop), double(prop) / 1e9);
     }
