@@ -19,6 +19,7 @@
 #include "main_window.h"
 #include "models/format_list_model.h"
 #include "models/tensor_tree_model.h"
+#include "plots/atlas_plot.h"
 #include "plots/qcp.h"
 #include "widgets/elided_label.h"
 #include "widgets/format_panel.h"
@@ -87,6 +88,7 @@ private Q_SLOTS:
     void cellOfSeveralExpertsListsThem();
     void pageFitsALaptopScreen();
     void refinesFromSampleToFull();
+    void unsampledCellsAreGrey();
 
 private:
     void open(const QString& path);
@@ -566,6 +568,48 @@ void TestAtlasView::refinesFromSampleToFull()
         QVERIFY(!m_view->cellText(l, 0).contains("≈"));
     }
     QCOMPARE(m_view->plot()->itemCount(), 0);
+}
+
+// --sample: a cell none of whose bands was drawn is grey (a rectangle under the map's
+// transparent NaN), not blank like a cell without tensors, and the title counts them.
+void TestAtlasView::unsampledCellsAreGrey()
+{
+    auto entry = [](const char* name, int64_t bandsDrawn) {
+        AtlasEntry e;
+        e.tensor = name;
+        e.format = "bfp4";
+        e.numel = 64 * 64;
+        e.estimate = true;
+        e.banded = true;
+        e.totalBands = 2;
+        const double na = std::nan("");
+        e.metrics.pcc = e.metrics.mae = e.metrics.sqnrDb = na;
+        for (int64_t b = 0; b < bandsDrawn; ++b) {
+            ErrorSums s;
+            for (int i = 0; i < 32; ++i) s.add(1.0f + float(i), 1.0f + float(i) * 1.01f);
+            e.bands.push_back(s);
+            e.metrics = finish(s);
+        }
+        return e;
+    };
+    Atlas a = buildAtlas({entry("model.layers.0.mlp.down_proj.weight", 1), entry("model.layers.0.self_attn.o_proj.weight", 0),
+                          entry("model.layers.1.mlp.down_proj.weight", 2)},
+                         AtlasMetric::Sqnr);
+    a.sampleFraction = 0.25;
+    QCustomPlot plot;
+    buildAtlasHeatmapPlot(&plot, a, 0);
+    int grey = 0;
+    QPointF at;
+    for (int i = 0; i < plot.itemCount(); ++i)
+        if (auto* r = qobject_cast<QCPItemRect*>(plot.item(i)))
+            ++grey, at = (r->topLeft->coords() + r->bottomRight->coords()) / 2;
+    QCOMPARE(grey, 1);
+    const size_t o = size_t(std::find(a.kinds.begin(), a.kinds.end(), "self_attn.o_proj.weight") - a.kinds.begin());
+    QCOMPARE(at, QPointF(double(o), 0.0));                   // layer 0's o_proj
+    QVERIFY(std::isnan(colorMap(&plot)->data()->cell(int(o), 0)));
+    QVERIFY(std::isnan(colorMap(&plot)->data()->cell(int(o), 1)));  // no tensor there: blank, no rectangle
+    auto* title = qobject_cast<QCPTextElement*>(plot.plotLayout()->element(0, 0));
+    QVERIFY(title && title->text().contains("grey: no band drawn (1 cells)"));
 }
 
 QTEST_MAIN(TestAtlasView)

@@ -32,6 +32,9 @@ void atlasAxes(QCustomPlot* plot, const Atlas& a)
     plot->yAxis->setRange(-0.5, double(ny) - 0.5);
 }
 
+// --sample drew none of the cell's bands: nothing is known of it (drawn grey).
+bool notSampled(const AtlasCell& c) { return c.estimate && c.totalBands > 0 && c.sampledBands == 0; }
+
 } // namespace
 
 void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
@@ -39,8 +42,12 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
     const QString metric = QString::fromLatin1(atlasMetricName(a.metric)).toUpper();
     QString title = QStringLiteral("%1: %2 by layer and kind (worst tensor per cell)").arg(QString::fromStdString(a.formats[f]), metric);
     if (a.sampleFraction > 0)  // --sample: say so, and mark the estimated cells
-        title += QStringLiteral(", estimated from a %1% sample of 32-row bands (\u2248: estimated cell)")
+        title += QStringLiteral("\nestimated from a %1% sample of 32-row bands (\u2248: estimated cell)")
                      .arg(a.sampleFraction * 100.0, 0, 'g', 6);
+    int unsampled = 0;
+    for (size_t l = 0; l < a.layers.size(); ++l)
+        for (size_t k = 0; k < a.kinds.size(); ++k) unsampled += notSampled(a.cell(f, l, k));
+    if (unsampled > 0) title += QStringLiteral("; grey: no band drawn (%1 cells)").arg(unsampled);
     applyPlotTheme(plot, title);
     const int nx = int(std::max<size_t>(1, a.kinds.size())), ny = int(std::max<size_t>(1, a.layers.size()));
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
@@ -55,6 +62,17 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
     for (size_t l = 0; l < a.layers.size(); ++l)
         for (size_t k = 0; k < a.kinds.size(); ++k) {
             const AtlasCell& c = a.cell(f, l, k);
+            if (notSampled(c)) {  // grey, under the map's transparent NaN
+                if (a.kinds.size() * a.layers.size() <= 20000) {
+                    auto* box = new QCPItemRect(plot);
+                    box->setLayer(QStringLiteral("background"));
+                    box->topLeft->setCoords(double(k) - 0.5, double(l) - 0.5);
+                    box->bottomRight->setCoords(double(k) + 0.5, double(l) + 0.5);
+                    box->setPen(Qt::NoPen);
+                    box->setBrush(QColor(0xd0, 0xd0, 0xd0));
+                }
+                continue;
+            }
             if (c.tensors == 0 || !std::isfinite(c.worstValue)) continue;
             map->data()->setCell(int(k), int(l), c.worstValue);
             lo = std::min(lo, c.worstValue), hi = std::max(hi, c.worstValue);

@@ -1,6 +1,7 @@
 #pragma once
 // Heat map of a model atlas (issue #11): one format, layers down, tensor kinds across,
-// each cell coloured by its worst member's metric value (empty cells transparent),
+// each cell coloured by its worst member's metric value (empty cells transparent; under
+// --sample a cell of which no band was drawn grey, counted in the title),
 // colour bar labelled with the metric and its unit. Builder like plot_builders.h;
 // renderAtlasHeatmap writes it as PNG (temporary name + rename; errors name the file).
 #include "analysis/atlas.h"
