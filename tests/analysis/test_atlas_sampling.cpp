@@ -189,6 +189,59 @@ private Q_SLOTS:
         QVERIFY(pccIn >= 93);
         QVERIFY(maeIn >= 93);
     }
+
+    // An atlas cell pools its members' bands: 64 experts of 16 bands, each with its own
+    // scale (log-normal, sigma 0.5: x0.37 .. x2.7 at ±2 sigma) and varying row scales,
+    // sampled at 5 % — every expert gets no band or one — still give 95 % intervals of the
+    // cell's PCC and MAE that cover the whole cell's values in at least 930 of 1000 seeds
+    // (measured 942 and 999). With expert scales of sigma 1 the PCC's coverage falls to
+    // 881 (MAE 996): a few huge experts make the pooled PCC heavy-tailed (README).
+    void pooledCellCoverage()
+    {
+        const int64_t rows = 512, cols = 256, experts = 64;
+        const Format* f = findFormat("bfp4");
+        QVERIFY(f);
+        std::mt19937_64 rng(7);
+        std::normal_distribution<float> nd(0.0f, 0.02f), ls(0.0f, 0.5f), rs(0.0f, 0.5f);
+        std::vector<std::vector<ErrorSums>> bands(static_cast<size_t>(experts));
+        std::vector<std::string> names;
+        ErrorSums whole;
+        bool first = true;
+        for (int64_t e = 0; e < experts; ++e) {
+            names.push_back("model.layers.3.mlp.experts." + std::to_string(e) + ".down_proj.weight");
+            std::vector<float> x(static_cast<size_t>(rows * cols));
+            const float te = std::exp(ls(rng));
+            for (int64_t r = 0; r < rows; ++r) {
+                const float s = te * std::exp(rs(rng));
+                for (int64_t c = 0; c < cols; ++c) x[size_t(r * cols + c)] = nd(rng) * s;
+            }
+            auto sums = computeTileSums(x.data(), {rows, cols}, {f}, FormatOptions{});
+            QVERIFY(sums.ok());
+            for (int64_t b = 0; b < sums->grid.tilesH; ++b) {
+                ErrorSums band(sums->shift);
+                for (int64_t tw = 0; tw < sums->grid.tilesW; ++tw) band.merge(sums->at(0, b * sums->grid.tilesW + tw));
+                bands[size_t(e)].push_back(band);
+                if (first) whole = band, first = false;
+                else whole.merge(withShift(band, whole.shift));
+            }
+        }
+        const Metrics full = finish(whole);
+        int pccIn = 0, maeIn = 0;
+        const int64_t perTensor = rows / kSampleBandRows;
+        for (uint64_t seed = 1; seed <= 1000; ++seed) {
+            std::vector<ErrorSums> pooled;
+            for (int64_t e = 0; e < experts; ++e)
+                for (int64_t b : sampleBands(perTensor, 0.05, tensorSampleSeed(seed, names[size_t(e)])))
+                    pooled.push_back(pooled.empty() ? bands[size_t(e)][size_t(b)]
+                                                    : withShift(bands[size_t(e)][size_t(b)], pooled.front().shift));
+            const SampleEstimate est = estimateFromBands(pooled, experts * perTensor);
+            pccIn += est.pcc.lo <= full.pcc && full.pcc <= est.pcc.hi;
+            maeIn += est.mae.lo <= full.mae && full.mae <= est.mae.hi;
+        }
+        qInfo("pooled cell coverage at 5 %%: pcc %d/1000, mae %d/1000", pccIn, maeIn);
+        QVERIFY(pccIn >= 930);
+        QVERIFY(maeIn >= 930);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAtlasSampling)
