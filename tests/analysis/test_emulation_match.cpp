@@ -216,6 +216,40 @@ private Q_SLOTS:
         QVERIFY(!t8->emulationMatch);
     }
 
+    // --sample: the match counts the values of the bands read; a tensor none of whose
+    // bands was drawn keeps its layout but has no match (nothing was decoded).
+    void sampledRunsMeasureWhatTheyRead()
+    {
+        LayoutCase c = mxfp4Case(2, 64, 4, 11);  // logical [2, 64, 128]: 128 rows = 4 bands
+        c.tensors[1].bytes[3] = 125;              // no NaN block
+        const QString dir = m_tmp.filePath("gpt-oss-sampled");
+        QVERIFY(writeFolder(c, dir));
+        auto run = [&](double fraction, uint64_t seed) {
+            WqParams p;
+            p.model = dir;
+            p.formats = {"mxfp4"};
+            p.writeResults = false;
+            p.sample = SampleSpec{fraction, seed};
+            return runWq(p, {}, {}, nullptr);
+        };
+        auto half = run(0.5, 7);
+        QVERIFY2(half.ok(), half ? "" : half.error().message.c_str());
+        const WqTensor* t = tensorOf(*half, c.logical[0]);
+        QVERIFY(t && t->emulationMatch);
+        QCOMPARE(t->emulationMatch->total, int64_t(2 * 32 * 128));  // 2 of the 4 bands
+        QCOMPARE(t->emulationMatch->identical, t->emulationMatch->total);
+        uint64_t seed = 1;
+        while (sampleBandCount(4, 0.01, tensorSampleSeed(seed, c.logical[0])) != 0) ++seed;
+        auto none = run(0.01, seed);
+        QVERIFY2(none.ok(), none ? "" : none.error().message.c_str());
+        t = tensorOf(*none, c.logical[0]);
+        QVERIFY(t);
+        QCOMPARE(t->layout, std::string("mxfp4 (gpt-oss)"));
+        QVERIFY(!t->emulationMatch);
+        QVERIFY(t->rows.at(0).estimate && t->rows.at(0).estimate->sampledBands == 0);
+        QVERIFY(std::isnan(t->rows.at(0).metrics.mae));
+    }
+
     // Through the binary: the line after the table and the JSON fields.
     void cliLineAndJson()
     {
