@@ -269,7 +269,7 @@ int main(int argc, char** argv)
             if (st.kind == SynthKind::ScaleInv) continue;
             const int64_t rows = st.shape.size() < 2 ? 1 : st.shape[0], cols = st.shape.back();
             const uint64_t rowBytes = uint64_t(cols) * uint64_t(dtypeBytes(st.dtype));
-            const int64_t bands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+            const int64_t bands = bandCount(rows);
             std::vector<int64_t> picked;
             if (st.shape.size() < 2) picked = {0};
             else picked = sampleBands(bands, f, tensorSampleSeed(kDefaultSampleSeed, st.name));

@@ -166,8 +166,9 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
         c.estimate = c.estimate || e.estimate;
         if (e.sums.n == 0 || e.sums.shift != ac.sums.shift) ac.sumsUsable = false;
         if (ac.sumsUsable) ac.sums.merge(e.sums);
-        if (!e.banded) ac.allBanded = false;
-        if (e.banded) {
+        if (!e.banded) {
+            ac.allBanded = false;
+        } else {
             ac.pooledTotal += e.totalBands;
             for (const ErrorSums& b : e.bands)
                 ac.pooled.push_back(ac.pooled.empty() ? b : withShift(b, ac.pooled.front().shift));
@@ -199,18 +200,14 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                 AtlasCell& c = a.cells[f][l][k];
                 const Acc& ac = acc[(f * a.layers.size() + l) * a.kinds.size() + k];
                 if (c.tensors == 0) continue;
-                if (ac.allBanded && c.estimate) {  // --sample: the pooled estimate of the cell
+                const bool pooled = ac.allBanded && c.estimate;  // --sample: a pooled estimate of the cell
+                if (pooled) {
                     const SampleEstimate est = estimateFromBands(ac.pooled, ac.pooledTotal);
                     c.aggregate = est.metrics;
                     if (est.metrics.count > 0) c.aggregate.sse *= double(c.numel) / double(est.metrics.count);
                     c.pccCi = est.pcc, c.maeCi = est.mae, c.sqnrCi = est.sqnrDb;
                     c.sampledBands = est.sampledBands, c.totalBands = est.totalBands;
-                    const double na = std::numeric_limits<double>::quiet_NaN();
-                    c.aggregate.wsqnrDb = ac.weighted ? sqnrDb(ac.wssx, ac.wsse) : na;
-                    c.aggregate.wrel = ac.weighted ? relativeRms(ac.wssx, ac.wsse) : na;
-                    continue;
-                }
-                if (ac.sumsUsable) {
+                } else if (ac.sumsUsable) {
                     c.aggregate = finish(ac.sums);
                 } else if (ac.measuredNumel == 0) {  // no member could be measured
                     const double na = std::numeric_limits<double>::quiet_NaN();
@@ -224,7 +221,7 @@ Atlas buildAtlas(const std::vector<AtlasEntry>& entries, AtlasMetric metric, siz
                     c.aggregate.sqnrDb = metric == AtlasMetric::Sqnr ? c.worstValue : 0.0;
                     c.aggregate.count = c.numel;
                 }
-                if (c.estimate) {
+                if (c.estimate && !pooled) {  // members' intervals combined
                     const double na = std::numeric_limits<double>::quiet_NaN();
                     const double n = double(std::max<int64_t>(1, ac.measuredNumel));
                     const double pn = double(std::max<int64_t>(1, ac.pccNumel));
@@ -260,7 +257,7 @@ std::vector<double> informativePasses(const std::vector<double>& passes, const s
         int64_t rows = 1;
         for (size_t d = 0; d + 1 < t.shape.size(); ++d) rows *= t.shape[d];
         const LayerKind lk = layerKind(t.name);
-        cellBands[{lk.layer, lk.kind}] += (rows + kSampleBandRows - 1) / kSampleBandRows;
+        cellBands[{lk.layer, lk.kind}] += bandCount(rows);
     }
     std::vector<int64_t> bands;
     for (const auto& [cell, b] : cellBands) bands.push_back(b);
@@ -302,8 +299,10 @@ std::vector<SampledError> sampledErrors(const std::vector<SampledErrorInput>& ro
     auto cellKey = [](const SampledErrorInput& r, const LayerKind& lk) {
         return r.format + '\x1f' + std::to_string(lk.layer) + '\x1f' + lk.kind;
     };
-    for (const SampledErrorInput& r : rows) {
-        lks.push_back(layerKind(r.tensor));
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const SampledErrorInput& r = rows[i];
+        // a tensor's rows (one per format) are adjacent: split its name once
+        lks.push_back(i > 0 && rows[i - 1].tensor == r.tensor ? lks.back() : layerKind(r.tensor));
         if (!r.estimate) continue;
         cells[cellKey(r, lks.back())].add(r.estimate->bands);
         kinds[r.format + '\x1f' + lks.back().kind].add(r.estimate->bands);
@@ -369,7 +368,7 @@ std::string csvNum(double v) { return std::isfinite(v) ? num(v) : (std::isnan(v)
 // [lo, hi], or null when the value is undefined.
 std::string ciJson(const Interval& i)
 {
-    if (std::isnan(i.value) || std::isnan(i.lo) || std::isnan(i.hi)) return "null";  // undefined / one band
+    if (!i.bounded()) return "null";  // undefined / one band
     return "[" + num(i.lo) + ", " + num(i.hi) + "]";
 }
 

@@ -70,6 +70,9 @@ struct AtlasCell {
     // total bands (aggregate = the ratio estimator, intervals = the pooled jackknife).
     Interval pccCi, maeCi, sqnrCi;
     int64_t sampledBands = 0, totalBands = 0;  // pooled cells: bands behind the estimate
+
+    // --sample drew none of the cell's bands: nothing is known of it (drawn grey).
+    bool notSampled() const { return estimate && totalBands > 0 && sampledBands == 0; }
 };
 
 struct Atlas {

@@ -23,7 +23,7 @@ std::vector<AtlasEntry> atlasEntries(const std::vector<WqTensor>& tensors)
                 e.maeCi = r.estimate->mae;
                 e.sqnrCi = r.estimate->sqnrDb;
             }
-            if (r.estimate && (!r.estimate->bands.empty() || (!r.estimate->exact && r.estimate->sampledBands == 0))) {
+            if (r.estimate && r.estimate->banded()) {
                 e.banded = true;  // rank >= 2 under --sample: the cell pools its bands
                 e.bands = r.estimate->bands;
                 e.totalBands = r.estimate->totalBands;

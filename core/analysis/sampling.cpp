@@ -61,6 +61,15 @@ std::vector<int64_t> sampleBands(int64_t bands, double fraction, uint64_t seed)
     return idx;
 }
 
+Metrics unmeasuredMetrics()
+{
+    Metrics m;
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    m.pcc = m.mae = m.atol = m.rmse = m.sqnrDb = m.relRmse = na;
+    m.sse = m.wsse = m.wssx = m.wsqnrDb = m.wrel = na;
+    return m;
+}
+
 ErrorSums withShift(const ErrorSums& s, double shift)
 {
     ErrorSums o = s;
@@ -133,8 +142,7 @@ SampleEstimate estimateFromBands(const std::vector<ErrorSums>& bands, int64_t to
     const double na = std::numeric_limits<double>::quiet_NaN();
     if (bands.empty()) {  // not sampled: nothing is known
         e.exact = false;
-        e.metrics.pcc = e.metrics.mae = e.metrics.atol = e.metrics.rmse = e.metrics.sqnrDb = e.metrics.relRmse = na;
-        e.metrics.sse = e.metrics.wsse = e.metrics.wssx = e.metrics.wsqnrDb = e.metrics.wrel = na;
+        e.metrics = unmeasuredMetrics();
         e.pcc = e.mae = e.sqnrDb = {na, na, na};
         return e;
     }

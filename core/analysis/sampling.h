@@ -14,6 +14,7 @@
 #include "metrics/metrics.h"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ namespace qs {
 
 inline constexpr uint64_t kDefaultSampleSeed = 20240611;  // --seed default (README)
 inline constexpr int64_t kSampleBandRows = 32;
+// The bands of a tensor of `rows` rows of its 2-D view (the last may be shorter).
+constexpr int64_t bandCount(int64_t rows) { return (rows + kSampleBandRows - 1) / kSampleBandRows; }
 
 // --sample F --seed N: the fraction of each tensor's 32-row bands analysed, and the seed.
 struct SampleSpec {
@@ -49,6 +52,8 @@ ErrorSums withShift(const ErrorSums& s, double shift);
 
 struct Interval {
     double value = 0, lo = 0, hi = 0;
+    // false for an undefined metric or a point estimate from one band (NaN ends)
+    bool bounded() const { return !std::isnan(value) && !std::isnan(lo) && !std::isnan(hi); }
 };
 
 struct SampleEstimate {
@@ -59,7 +64,17 @@ struct SampleEstimate {
     // The sampled bands' sums (same shift; wq keeps them so atlas cells and the planner
     // can pool the bands of several tensors). Empty for tensors read whole (1-D).
     std::vector<ErrorSums> bands;
+
+    // --sample drew none of the tensor's bands: nothing was read, every metric is NaN.
+    bool notSampled() const { return sampledBands == 0 && totalBands > 0; }
+    // The estimate rests on bands (a rank >= 2 tensor under --sample), so groups of
+    // tensors pool them; false for a tensor read whole (1-D) or a row from an older
+    // results.json without band sums.
+    bool banded() const { return !bands.empty() || notSampled(); }
 };
+
+// Every metric NaN (count 0): the metrics of a tensor of which nothing was read.
+Metrics unmeasuredMetrics();
 
 // bandSums: the ErrorSums of each sampled band (same shift); totalBands: M. No band:
 // metrics NaN (count 0); one band (or a NaN leave-one-out value): interval sides NaN.

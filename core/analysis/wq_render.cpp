@@ -286,7 +286,7 @@ std::string renderTensor(const WqReport& r, const WqTensor& t, bool colour)
     for (const auto& row : t.rows)
         if (row.estimate && !row.estimate->exact) sampled = &row;
     // --sample drew none of its bands (sampling.h): nothing was read, every metric is "-"
-    const bool unsampled = sampled && sampled->estimate->sampledBands == 0;
+    const bool unsampled = sampled && sampled->estimate->notSampled();
     std::string meta = "shape=" + t.info.shapeString();
     if (unsampled)
         meta += " not sampled: none of its " + std::to_string(sampled->estimate->totalBands) +
@@ -733,12 +733,11 @@ std::string renderJson(const WqReport& r)
                 const SampleEstimate& e = *row.estimate;
                 auto ci = [](const Interval& i) {
                     auto one = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-                    // undefined metric, or one band (not computable): no interval
-                    if (std::isnan(i.value) || std::isnan(i.lo) || std::isnan(i.hi)) return nlohmann::json(nullptr);
+                    if (!i.bounded()) return nlohmann::json(nullptr);  // undefined metric, or one band
                     return nlohmann::json::array({one(i.lo), one(i.hi)});
                 };
                 jr["estimate"] = !e.exact;
-                if (!e.exact && e.sampledBands == 0) {  // no band drawn: nothing measured
+                if (e.notSampled()) {  // no band drawn: nothing measured
                     jr.erase("nonfinite");
                     jr["note"] = "not sampled";
                 }

@@ -56,11 +56,13 @@ bool isMixed(const std::string& algorithm) { return algorithm.rfind("mixed-tile"
 // --sample: the bands of one tensor that a run reads.
 struct TensorSample {
     bool banded = false;         // rank >= 2 and F < 1: analysed band by band, band sums kept
-    bool sampled = false;        // fewer bands than the tensor has: read `rows` only
-    bool none = false;           // no band drawn: nothing is read, the rows say "not sampled"
     std::vector<RowRange> rows;  // the chosen bands as row ranges (sorted)
     int64_t bands = 1, totalBands = 1;
     int64_t rowsRead = 0;
+    // fewer bands than the tensor has: read `rows` only
+    bool sampled() const { return banded && bands < totalBands; }
+    // no band drawn: nothing is read, the rows say "not sampled"
+    bool none() const { return banded && bands == 0; }
 };
 
 // Every band has inclusion probability F (sampleBands: randomized rounding of F x bands),
@@ -71,7 +73,7 @@ TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
     TensorSample s;
     if (info.shape.size() < 2) return s;  // 0-D / 1-D: read whole, exact
     const int64_t rows = info.rows();
-    s.totalBands = s.bands = (rows + kSampleBandRows - 1) / kSampleBandRows;
+    s.totalBands = s.bands = bandCount(rows);
     if (!(spec.fraction < 1.0)) return s;  // F = 1: the full path, exact
     const std::vector<int64_t> picks = sampleBands(s.totalBands, spec.fraction, tensorSampleSeed(spec.seed, info.name));
     s.bands = int64_t(picks.size());
@@ -80,8 +82,6 @@ TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
         s.rowsRead = rows;
         return s;
     }
-    s.sampled = true;
-    s.none = s.bands == 0;
     for (int64_t b : picks) {
         const int64_t r0 = b * kSampleBandRows, r1 = std::min(rows, r0 + kSampleBandRows);
         s.rows.push_back({r0, r1});
@@ -90,17 +90,15 @@ TensorSample sampleTensor(const TensorInfo& info, const SampleSpec& spec)
     return s;
 }
 
-// The analysis of a tensor no band of which was drawn: every format's metrics NaN.
-TensorAnalysis notSampled(const std::vector<FormatChoice>& formats, const TensorInfo& info)
+// The analysis of a tensor no band of which was drawn: every format, nothing measured
+// (its rows' metrics are the estimate's, from no band; bytes are the whole tensor's).
+TensorAnalysis notSampled(const std::vector<FormatChoice>& formats)
 {
     TensorAnalysis a;
-    const double na = std::numeric_limits<double>::quiet_NaN();
     for (const FormatChoice& c : formats) {
         FormatResult r;
         r.format = c.format;
-        r.metrics.pcc = r.metrics.mae = r.metrics.atol = r.metrics.rmse = r.metrics.sqnrDb = r.metrics.relRmse = na;
-        r.metrics.sse = na;
-        r.bytes = payloadBytes(*c.format, info.rows(), info.cols());
+        r.metrics = unmeasuredMetrics();
         a.results.push_back(r);
     }
     a.bandSums.assign(formats.size(), {});
@@ -460,7 +458,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         for (size_t i = first; i < count && samples.size() < kBatchTensors; ++i) {
             const TensorInfo* info = model->find(report.tensorNames[i]);
             TensorSample ts = params.sample && info ? sampleTensor(*info, *params.sample) : TensorSample{};
-            const int64_t numel = info ? (ts.sampled ? ts.rowsRead * info->cols() : info->numel()) : 0;
+            const int64_t numel = info ? (ts.sampled() ? ts.rowsRead * info->cols() : info->numel()) : 0;
             if (!samples.empty() && (numel >= kParallelMinElements || elements + numel > kBatchElements)) break;
             samples.push_back(std::move(ts));
             elements += numel;
@@ -470,7 +468,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         // them in parallel, adjacent ranges merged.
         std::vector<ByteRange> ranges;
         for (size_t k = 0; k < samples.size(); ++k)
-            if (samples[k].sampled) {
+            if (samples[k].sampled()) {
                 const std::vector<ByteRange> r = model->rowsByteRanges(report.tensorNames[first + k], samples[k].rows);
                 ranges.insert(ranges.end(), r.begin(), r.end());
             }
@@ -478,11 +476,11 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
             if (auto pf = provider->prefetch(ranges, progress); !pf) return pf.error();
         for (size_t k = 0; k < samples.size(); ++k) {
             const std::string& name = report.tensorNames[first + k];
-            if (samples[k].none) {  // no band drawn: no reader, nothing read
+            if (samples[k].none()) {  // no band drawn: no reader, nothing read
                 readers.push_back(nullptr);
                 continue;
             }
-            auto reader = samples[k].sampled ? model->rowsReader(name, samples[k].rows, progress) : model->reader(name, progress);
+            auto reader = samples[k].sampled() ? model->rowsReader(name, samples[k].rows, progress) : model->reader(name, progress);
             if (!reader) return reader.error();
             readers.push_back(*reader);
         }
@@ -490,12 +488,12 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         batchWeights.assign(readers.size(), std::nullopt);
         batchNotes.assign(readers.size(), std::string());
         for (size_t i = 0; i < readers.size(); ++i) {
-            if (samples[i].none) continue;
+            if (samples[i].none()) continue;
             TensorInfo info = readers[i]->info();
             info.name = report.tensorNames[first + i];
-            if (samples[i].sampled) info.shape = model->find(info.name)->shape;
+            if (samples[i].sampled()) info.shape = model->find(info.name)->shape;
             batchWeights[i] = weightsFor(info, Layout::AsStored, &batchNotes[i]);
-            if (samples[i].sampled && batchWeights[i]) {  // the weights of the rows read
+            if (samples[i].sampled() && batchWeights[i]) {  // the weights of the rows read
                 std::vector<std::pair<int64_t, int64_t>> rows;
                 for (const RowRange& r : samples[i].rows) rows.emplace_back(r.r0, r.r1);
                 batchWeights[i] = batchWeights[i]->subsetRows(rows);
@@ -503,7 +501,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         }
         auto weightsOf = [&](size_t i) { return batchWeights[i] ? &*batchWeights[i] : nullptr; };
         auto analyse = [&](size_t i, Progress* p) -> Result<TensorAnalysis> {
-            if (samples[i].none) return notSampled(choices, *model->find(report.tensorNames[first + i]));
+            if (samples[i].none()) return notSampled(choices);
             return samples[i].banded ? analyzeBands(*readers[i], kSampleBandRows, choices, p, weightsOf(i))
                                      : analyzeTensor(*readers[i], choices, Layout::AsStored, p, weightsOf(i));
         };
@@ -531,7 +529,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         const TensorSample& ts = samples[slot];
         tensor.info = reader ? reader->info() : *model->find(name);  // no reader: not sampled
         tensor.info.name = name;
-        if (ts.sampled) tensor.info.shape = model->find(name)->shape;  // the reader's view is the rows read
+        if (ts.sampled()) tensor.info.shape = model->find(name)->shape;  // the reader's view is the rows read
 
         const Result<TensorAnalysis>& base = *bases[slot];
         if (!base) return fail(base.error());
@@ -539,7 +537,7 @@ Result<WqReport> runWq(const WqParams& params, const WqObserver& observer, const
         tensor.stats = base->stats;
         for (size_t f = 0; f < base->results.size(); ++f) {
             FormatResult r = base->results[f];
-            if (ts.sampled) r.bytes = payloadBytes(*r.format, tensor.info.rows(), tensor.info.cols());
+            if (ts.sampled()) r.bytes = payloadBytes(*r.format, tensor.info.rows(), tensor.info.cols());
             WqRow row = baselineRow("none", r, tensor.info.shape);
             if (params.sample) {
                 row.estimate = rowEstimate(ts, *base, f, row, tensor.info.numel(), tensor.info.cols());

@@ -97,7 +97,7 @@ QString rowText(const WqRow& r, AtlasMetric m)
 {
     const QString v = metricText(atlasValue(r.metrics, m), m);
     if (!r.estimate || r.estimate->exact) return v;
-    if (r.estimate->sampledBands == 0) return QObject::tr("(not sampled in this pass)");
+    if (r.estimate->notSampled()) return QObject::tr("(not sampled in this pass)");
     const Interval* ci = intervalOf(*r.estimate, m);
     return QStringLiteral("≈") + v + (ci ? intervalText(*ci, m) : QString());
 }
@@ -674,7 +674,7 @@ QString AtlasView::cellText(int layer, int kind) const
         head += QStringLiteral(" · %1 %2").arg(label(m_atlas.formats[size_t(f)]),
                                                QString::fromLatin1(atlasMetricName(m)).toUpper());
         const Interval* ci = cell.estimate ? cellInterval(cell, m) : nullptr;
-        if (cell.estimate && cell.totalBands > 0 && cell.sampledBands == 0)
+        if (cell.notSampled())
             head += tr(" (no band of this cell sampled yet)");
         else if (cell.tensors > 1)
             head += tr(" (cell %1%2%3)")

@@ -32,9 +32,6 @@ void atlasAxes(QCustomPlot* plot, const Atlas& a)
     plot->yAxis->setRange(-0.5, double(ny) - 0.5);
 }
 
-// --sample drew none of the cell's bands: nothing is known of it (drawn grey).
-bool notSampled(const AtlasCell& c) { return c.estimate && c.totalBands > 0 && c.sampledBands == 0; }
-
 } // namespace
 
 void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
@@ -46,7 +43,7 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
                      .arg(a.sampleFraction * 100.0, 0, 'g', 6);
     int unsampled = 0;
     for (size_t l = 0; l < a.layers.size(); ++l)
-        for (size_t k = 0; k < a.kinds.size(); ++k) unsampled += notSampled(a.cell(f, l, k));
+        for (size_t k = 0; k < a.kinds.size(); ++k) unsampled += a.cell(f, l, k).notSampled();
     if (unsampled > 0) title += QStringLiteral("; grey: no band drawn (%1 cells)").arg(unsampled);
     applyPlotTheme(plot, title);
     const int nx = int(std::max<size_t>(1, a.kinds.size())), ny = int(std::max<size_t>(1, a.layers.size()));
@@ -62,7 +59,7 @@ void buildAtlasHeatmapPlot(QCustomPlot* plot, const Atlas& a, size_t f)
     for (size_t l = 0; l < a.layers.size(); ++l)
         for (size_t k = 0; k < a.kinds.size(); ++k) {
             const AtlasCell& c = a.cell(f, l, k);
-            if (notSampled(c)) {  // grey, under the map's transparent NaN
+            if (c.notSampled()) {  // grey, under the map's transparent NaN
                 if (a.kinds.size() * a.layers.size() <= 20000) {
                     auto* box = new QCPItemRect(plot);
                     box->setLayer(QStringLiteral("background"));
